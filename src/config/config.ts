@@ -1,0 +1,229 @@
+import { z } from 'zod';
+import { ConfigError } from '../core/errors.js';
+import { parseDuration } from '../core/duration.js';
+
+/**
+ * The whole configuration, parsed once from an injected environment (the only reader of
+ * `process.env` is the composition root, which passes it in). Every value is validated; a problem
+ * names the variable and the fix. The result is deeply frozen.
+ */
+export interface DefenderConfig {
+  readonly tenantId: string;
+  readonly clientId: string;
+  /** Client secret; absent when a certificate is used. Never log it. */
+  readonly clientSecret: string | undefined;
+  /** PEM file with the certificate's private key, and the certificate thumbprint (hex). */
+  readonly certificate: { readonly privateKeyPath: string; readonly thumbprint: string } | undefined;
+  /** e.g. `https://api.security.microsoft.com`; no trailing slash. */
+  readonly apiBaseUrl: string;
+  /** e.g. `https://login.microsoftonline.com`; no trailing slash. */
+  readonly authorityHost: string;
+  /** Extra PEM CA certificate to trust (the simulator's self-signed certificate). */
+  readonly caCertFile: string | undefined;
+  /** OAuth scope of the MDE API. */
+  readonly scope: string;
+  /** `$top` of each list call, 1..10,000. */
+  readonly pageSize: number;
+  /** How far before the cursor each incremental read starts, milliseconds. */
+  readonly overlapMs: number;
+  /** History read on the very first run, days. */
+  readonly backfillDays: number;
+  /** Creation-time window re-read when the tenant rejects the lastUpdate filter, milliseconds. */
+  readonly fallbackWindowMs: number;
+  /** Timeout of one HTTP call, milliseconds. */
+  readonly requestTimeoutMs: number;
+  /** Attempts after the first one for retryable failures (429, 5xx, timeouts, resets). */
+  readonly maxRetries: number;
+  /** API call budget shared by all calls (MDE: 100 per minute and 1,500 per hour). */
+  readonly budgetPerMinute: number;
+  readonly budgetPerHour: number;
+}
+
+export interface Config {
+  /** Present when MDE credentials are configured; `requireDefender` turns absence into an error. */
+  readonly defender: DefenderConfig | undefined;
+  readonly ingest: { readonly pollIntervalMs: number };
+  readonly store: { readonly path: string };
+  readonly bot: {
+    readonly id: string | undefined;
+    readonly password: string | undefined;
+    readonly tenantId: string | undefined;
+    readonly port: number;
+  };
+  readonly log: { readonly level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent' };
+}
+
+/** What a command needs to be present; missing pieces fail start-up with exit code 2. */
+export type ConfigNeed = 'defender';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
+
+/** Reads env values, trimming and treating empty strings as unset (as `.env` files produce them). */
+function value(env: Env, name: string): string | undefined {
+  const v = env[name]?.trim();
+  return v === undefined || v === '' ? undefined : v;
+}
+
+interface Problems {
+  list: string[];
+  add(name: string, message: string): void;
+}
+
+function problems(): Problems {
+  const list: string[] = [];
+  return { list, add: (name, message) => list.push(`${name}: ${message}`) };
+}
+
+function int(env: Env, p: Problems, name: string, def: number, min: number, max: number): number {
+  const raw = value(env, name);
+  if (raw === undefined) return def;
+  const n = z.coerce.number().int().min(min).max(max).safeParse(raw);
+  if (!n.success) {
+    p.add(name, `must be a whole number from ${min} to ${max} (got "${raw}"). Fix: set for example ${name}=${def}.`);
+    return def;
+  }
+  return n.data;
+}
+
+function duration(env: Env, p: Problems, name: string, def: string, minMs: number): number {
+  const raw = value(env, name) ?? def;
+  const ms = parseDuration(raw);
+  if (ms === undefined || ms < minMs) {
+    p.add(name, `must be a duration with a unit such as 30s, 5m, 2h or 7d, at least ${minMs} ms (got "${raw}"). Fix: set for example ${name}=${def}.`);
+    return parseDuration(def) ?? 0;
+  }
+  return ms;
+}
+
+function url(env: Env, p: Problems, name: string, def: string): string {
+  const raw = value(env, name) ?? def;
+  const parsed = z.url({ protocol: /^https$/ }).safeParse(raw);
+  if (!parsed.success) {
+    p.add(name, `must be an https URL (got "${raw}"). Fix: set ${name}=${def}, or the https address of your cloud or the simulator.`);
+    return def;
+  }
+  return raw.replace(/\/+$/, '');
+}
+
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+
+function parseDefender(env: Env, p: Problems, needed: boolean): DefenderConfig | undefined {
+  const tenantId = value(env, 'MDE_TENANT_ID');
+  const clientId = value(env, 'MDE_CLIENT_ID');
+  const clientSecret = value(env, 'SECRET_MDE_CLIENT_SECRET');
+  const certPath = value(env, 'MDE_CLIENT_CERTIFICATE_PATH');
+  const thumbprint = value(env, 'MDE_CLIENT_CERTIFICATE_THUMBPRINT');
+  const anySet = tenantId ?? clientId ?? clientSecret ?? certPath;
+  if (!needed && anySet === undefined) return undefined;
+
+  if (tenantId === undefined) {
+    p.add('MDE_TENANT_ID', 'is required. Fix: set it to your Entra ID tenant id (a GUID) or primary domain.');
+  } else if (!GUID.test(tenantId) && !DOMAIN.test(tenantId)) {
+    p.add('MDE_TENANT_ID', `must be a tenant GUID or domain (got "${tenantId}"). Fix: copy the Directory (tenant) ID from the app registration.`);
+  }
+  if (clientId === undefined) {
+    p.add('MDE_CLIENT_ID', 'is required. Fix: set it to the Application (client) ID of the app registration that has Machine.Read.All.');
+  } else if (!GUID.test(clientId)) {
+    p.add('MDE_CLIENT_ID', `must be a GUID (got "${clientId}"). Fix: copy the Application (client) ID from the app registration.`);
+  }
+  if (clientSecret === undefined && certPath === undefined) {
+    p.add('SECRET_MDE_CLIENT_SECRET', 'is required (or MDE_CLIENT_CERTIFICATE_PATH with MDE_CLIENT_CERTIFICATE_THUMBPRINT). Fix: create a client secret for the app registration and put it in env/.env.<name>.user.');
+  }
+  if (certPath !== undefined && thumbprint === undefined) {
+    p.add('MDE_CLIENT_CERTIFICATE_THUMBPRINT', 'is required with MDE_CLIENT_CERTIFICATE_PATH. Fix: set it to the thumbprint shown for the certificate in the app registration.');
+  }
+  if (thumbprint !== undefined && !/^([0-9a-f]{40}|[0-9a-f]{64})$/i.test(thumbprint)) {
+    p.add('MDE_CLIENT_CERTIFICATE_THUMBPRINT', 'must be 64 (SHA-256) or 40 (SHA-1) hex characters. Fix: copy the thumbprint from the app registration.');
+  }
+  const pageSize = int(env, p, 'MDE_PAGE_SIZE', 1000, 1, 10_000);
+  return {
+    tenantId: tenantId ?? '',
+    clientId: clientId ?? '',
+    clientSecret,
+    certificate: certPath !== undefined ? { privateKeyPath: certPath, thumbprint: thumbprint ?? '' } : undefined,
+    apiBaseUrl: url(env, p, 'MDE_API_BASE_URL', 'https://api.security.microsoft.com'),
+    authorityHost: url(env, p, 'MDE_AUTHORITY_HOST', 'https://login.microsoftonline.com'),
+    caCertFile: value(env, 'MDE_CA_CERT_FILE'),
+    scope: value(env, 'MDE_SCOPE') ?? 'https://api.securitycenter.microsoft.com/.default',
+    pageSize,
+    overlapMs: duration(env, p, 'MDE_OVERLAP_WINDOW', '5m', 0),
+    backfillDays: int(env, p, 'MDE_BACKFILL_DAYS', 180, 0, 3650),
+    fallbackWindowMs: duration(env, p, 'MDE_FALLBACK_WINDOW', '7d', 60_000),
+    requestTimeoutMs: duration(env, p, 'MDE_REQUEST_TIMEOUT', '60s', 100),
+    maxRetries: int(env, p, 'MDE_MAX_RETRIES', 5, 0, 20),
+    budgetPerMinute: int(env, p, 'MDE_BUDGET_PER_MINUTE', 100, 1, 100),
+    budgetPerHour: int(env, p, 'MDE_BUDGET_PER_HOUR', 1500, 1, 1500),
+  };
+}
+
+/**
+ * Parses the environment. Throws `ConfigError` listing every problem (variable, what is wrong,
+ * the fix). `needs` names the sections the caller cannot run without.
+ */
+export function loadConfig(env: Env, needs: readonly ConfigNeed[] = []): Config {
+  const p = problems();
+  const defender = parseDefender(env, p, needs.includes('defender'));
+
+  const levelRaw = value(env, 'LOG_LEVEL') ?? 'info';
+  const level = (LOG_LEVELS as readonly string[]).includes(levelRaw) ? (levelRaw as Config['log']['level']) : undefined;
+  if (level === undefined) p.add('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')} (got "${levelRaw}").`);
+
+  const config: Config = {
+    defender,
+    ingest: { pollIntervalMs: duration(env, p, 'MDE_POLL_INTERVAL', '30s', 1000) },
+    store: { path: value(env, 'STORE_PATH') ?? './data/audit.db' },
+    bot: {
+      id: value(env, 'BOT_ID'),
+      password: value(env, 'SECRET_BOT_PASSWORD'),
+      tenantId: value(env, 'BOT_TENANT_ID'),
+      port: int(env, p, 'PORT', 3978, 0, 65_535),
+    },
+    log: { level: level ?? 'info' },
+  };
+  if (p.list.length > 0) throw new ConfigError(p.list);
+  return deepFreeze(config);
+}
+
+/** The Defender section, or a ConfigError saying how to configure it. */
+export function requireDefender(config: Config): DefenderConfig {
+  if (config.defender === undefined) {
+    throw new ConfigError(['MDE_TENANT_ID, MDE_CLIENT_ID, SECRET_MDE_CLIENT_SECRET: are required for this command. Fix: see env/.env.example.']);
+  }
+  return config.defender;
+}
+
+/** A summary safe to log: secrets appear only as "set" or "not set". */
+export function summarizeConfig(config: Config): Record<string, unknown> {
+  const d = config.defender;
+  return {
+    defender: d && {
+      tenantId: d.tenantId,
+      clientId: d.clientId,
+      clientSecret: d.clientSecret === undefined ? 'not set' : 'set',
+      certificate: d.certificate === undefined ? 'not set' : 'set',
+      apiBaseUrl: d.apiBaseUrl,
+      authorityHost: d.authorityHost,
+      caCertFile: d.caCertFile ?? 'not set',
+      pageSize: d.pageSize,
+      overlapMs: d.overlapMs,
+      backfillDays: d.backfillDays,
+      fallbackWindowMs: d.fallbackWindowMs,
+      budget: `${d.budgetPerMinute}/min, ${d.budgetPerHour}/h`,
+    },
+    ingest: config.ingest,
+    store: config.store,
+    bot: { id: config.bot.id ?? 'not set', password: config.bot.password === undefined ? 'not set' : 'set', tenantId: config.bot.tenantId ?? 'not set', port: config.bot.port },
+    log: config.log,
+  };
+}
+
+function deepFreeze<T>(obj: T): T {
+  if (obj !== null && typeof obj === 'object' && !Object.isFrozen(obj)) {
+    Object.freeze(obj);
+    for (const v of Object.values(obj)) deepFreeze(v);
+  }
+  return obj;
+}

@@ -1,0 +1,90 @@
+/**
+ * The few error classes of the application. Each carries a stable string `code` so that entry
+ * points (CLI, scheduler tick, HTTP turn) can map known failures to one actionable line.
+ */
+
+export type ErrorCode =
+  | 'CONFIG_INVALID'
+  | 'USAGE'
+  | 'MDE_AUTH_FAILED'
+  | 'MDE_FORBIDDEN'
+  | 'MDE_BAD_REQUEST'
+  | 'MDE_NOT_FOUND'
+  | 'MDE_THROTTLED'
+  | 'MDE_UNAVAILABLE'
+  | 'MDE_BAD_RESPONSE'
+  | 'MDE_TIMEOUT'
+  | 'MDE_NETWORK'
+  | 'STORE_FAILED'
+  | 'INTERNAL';
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  /** A sentence telling the operator what to do; shown after the message. */
+  readonly fix: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; fix?: string } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.fix = options.fix;
+  }
+}
+
+/** One or more configuration problems; the CLI exits with code 2. */
+export class ConfigError extends AppError {
+  readonly problems: readonly string[];
+
+  constructor(problems: readonly string[]) {
+    super('CONFIG_INVALID', `Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.problems = problems;
+  }
+}
+
+/** Bad command-line usage; the CLI exits with code 2. */
+export class UsageError extends AppError {
+  constructor(message: string) {
+    super('USAGE', message);
+  }
+}
+
+/** A failed call to the Defender API, after retries where they apply. */
+export class DefenderApiError extends AppError {
+  /** HTTP status, or undefined for network-level failures. */
+  readonly status: number | undefined;
+  /** `error.code` from the API error body, when there was one. */
+  readonly apiCode: string | undefined;
+  /** Whether another attempt later (next tick) may succeed. */
+  readonly retryable: boolean;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { status?: number; apiCode?: string; retryable?: boolean; cause?: unknown; fix?: string } = {},
+  ) {
+    super(code, message, options);
+    this.status = options.status;
+    this.apiCode = options.apiCode;
+    this.retryable = options.retryable ?? false;
+  }
+}
+
+/** A failed store operation (SQLite). */
+export class StoreError extends AppError {
+  constructor(message: string, options: { cause?: unknown; fix?: string } = {}) {
+    super('STORE_FAILED', message, options);
+  }
+}
+
+/** Wraps anything thrown into an AppError, keeping AppErrors as they are. */
+export function asAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  if (err instanceof Error) return new AppError('INTERNAL', err.message, { cause: err });
+  return new AppError('INTERNAL', String(err));
+}
+
+/** One line for an operator: message plus the fix when there is one. */
+export function describeError(err: unknown): string {
+  const e = asAppError(err);
+  return e.fix ? `${e.message} Fix: ${e.fix}` : e.message;
+}

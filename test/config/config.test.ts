@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { ConfigError } from '../../src/core/errors.js';
+import { loadConfig, requireDefender, summarizeConfig } from '../../src/config/config.js';
+
+const good = {
+  MDE_TENANT_ID: '00000000-0000-0000-0000-000000000001',
+  MDE_CLIENT_ID: '11111111-1111-1111-1111-111111111111',
+  SECRET_MDE_CLIENT_SECRET: 'not-a-real-secret-value',
+};
+
+function problemsOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`);
+    return [...err.problems];
+  }
+  assert.fail('expected a ConfigError');
+}
+
+describe('config/loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const c = loadConfig(good, ['defender']);
+    const d = requireDefender(c);
+    assert.equal(d.apiBaseUrl, 'https://api.security.microsoft.com');
+    assert.equal(d.authorityHost, 'https://login.microsoftonline.com');
+    assert.equal(d.scope, 'https://api.securitycenter.microsoft.com/.default');
+    assert.equal(d.backfillDays, 180);
+    assert.equal(d.budgetPerMinute, 100);
+    assert.equal(d.budgetPerHour, 1500);
+    assert.equal(c.ingest.pollIntervalMs, 30_000);
+    assert.equal(c.store.path, './data/audit.db');
+    assert.equal(c.bot.port, 3978);
+    assert.ok(Object.isFrozen(c) && Object.isFrozen(c.defender));
+  });
+
+  it('names each missing variable with a fix', () => {
+    const problems = problemsOf(() => loadConfig({}, ['defender']));
+    assert.equal(problems.length, 3);
+    assert.match(problems[0]!, /^MDE_TENANT_ID: is required\. Fix:/);
+    assert.match(problems[1]!, /^MDE_CLIENT_ID: is required\. Fix:/);
+    assert.match(problems[2]!, /^SECRET_MDE_CLIENT_SECRET: is required/);
+  });
+
+  it('reports bad values together, each with its variable', () => {
+    const problems = problemsOf(() =>
+      loadConfig({ ...good, MDE_CLIENT_ID: 'my-app', MDE_PAGE_SIZE: '20000', MDE_POLL_INTERVAL: '30', MDE_API_BASE_URL: 'http://insecure.example', LOG_LEVEL: 'loud' }),
+    );
+    assert.deepEqual(
+      new Set(problems.map((p) => p.split(':')[0])),
+      new Set(['MDE_CLIENT_ID', 'MDE_PAGE_SIZE', 'MDE_API_BASE_URL', 'LOG_LEVEL', 'MDE_POLL_INTERVAL']),
+    );
+    assert.ok(problems.every((p) => /Fix:|must be one of/.test(p)));
+  });
+
+  it('does not require Defender settings for commands that do not need them', () => {
+    const c = loadConfig({});
+    assert.equal(c.defender, undefined);
+    assert.throws(() => requireDefender(c), ConfigError);
+  });
+
+  it('never puts a secret in the summary', () => {
+    const c = loadConfig({ ...good, SECRET_BOT_PASSWORD: 'bot-password-value' });
+    const text = JSON.stringify(summarizeConfig(c));
+    assert.ok(!text.includes('not-a-real-secret-value'));
+    assert.ok(!text.includes('bot-password-value'));
+    assert.match(text, /"clientSecret":"set"/);
+  });
+
+  it('accepts a certificate instead of a secret, and checks the thumbprint', () => {
+    const env = { MDE_TENANT_ID: 'contoso.onmicrosoft.com', MDE_CLIENT_ID: good.MDE_CLIENT_ID, MDE_CLIENT_CERTIFICATE_PATH: '/secrets/mde.pem' };
+    assert.match(problemsOf(() => loadConfig(env))[0]!, /^MDE_CLIENT_CERTIFICATE_THUMBPRINT: is required/);
+    const c = loadConfig({ ...env, MDE_CLIENT_CERTIFICATE_THUMBPRINT: 'a'.repeat(64) });
+    assert.equal(requireDefender(c).certificate?.thumbprint, 'a'.repeat(64));
+  });
+});
