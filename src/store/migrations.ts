@@ -1,0 +1,141 @@
+import type { Database } from 'better-sqlite3';
+import { StoreError } from '../core/errors.js';
+
+/**
+ * Versioned, forward-only schema migrations. A migration is never edited once released: add a new
+ * one. Each runs in its own transaction together with its `schema_migrations` row, so a crash leaves
+ * the database at a whole version. Timestamps in tables are normalised MDE timestamps (7 fractional
+ * digits, `Z`) or ISO 8601 UTC strings, so text order is time order.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'actions, status history, ingest state, runs, quarantine',
+    sql: `
+      CREATE TABLE actions (
+        -- stable row number (an INTEGER PRIMARY KEY survives VACUUM, a bare rowid may not)
+        seq                    INTEGER PRIMARY KEY,
+        id                     TEXT NOT NULL UNIQUE,
+        type                   TEXT NOT NULL,
+        title                  TEXT,
+        requestor              TEXT NOT NULL,
+        requestor_comment      TEXT,
+        status                 TEXT NOT NULL,
+        machine_id             TEXT NOT NULL,
+        computer_dns_name      TEXT,
+        -- lower-case full name and lower-case short name (before the first dot), for device lookups
+        device_name_lc         TEXT,
+        device_short_lc        TEXT,
+        creation_time          TEXT NOT NULL,
+        last_update_time       TEXT NOT NULL,
+        cancellation_requestor TEXT,
+        cancellation_comment   TEXT,
+        cancellation_time      TEXT,
+        error_hresult          INTEGER NOT NULL,
+        scope                  TEXT,
+        external_id            TEXT,
+        request_source         TEXT,
+        -- the item exactly as the API sent it (JSON), including keys we do not know yet
+        raw                    TEXT NOT NULL,
+        first_seen_at          TEXT NOT NULL,
+        updated_at             TEXT NOT NULL,
+        first_run_id           INTEGER NOT NULL
+      );
+      -- Clustered by seq (not WITHOUT ROWID on the GUID): rows carry ~1 KB of raw JSON, and random GUID keys in a
+      -- clustered index would split pages on every insert.
+      -- Indexes for the chat queries. Every full index costs ~2 us per ingested row, so the status
+      -- and type lookups the commands need ("pending", "failed", "isolated") are partial indexes
+      -- over the few rows they concern; summaries by type or status scan the creation-time range.
+      CREATE INDEX actions_device    ON actions (device_short_lc, creation_time);
+      CREATE INDEX actions_machine   ON actions (machine_id, creation_time);
+      CREATE INDEX actions_requestor ON actions (requestor COLLATE NOCASE, creation_time);
+      CREATE INDEX actions_creation  ON actions (creation_time);
+      CREATE INDEX actions_open      ON actions (creation_time) WHERE status IN ('Pending', 'InProgress');
+      CREATE INDEX actions_failed    ON actions (creation_time) WHERE status IN ('Failed', 'TimeOut');
+      CREATE INDEX actions_isolation ON actions (machine_id, creation_time) WHERE type IN ('Isolate', 'Unisolate');
+
+      -- Keyed by the action's seq, not its GUID: new actions get increasing seqs, so a backfill
+      -- appends to this table instead of inserting at random places.
+      CREATE TABLE action_status_history (
+        action_seq   INTEGER NOT NULL REFERENCES actions (seq),
+        status       TEXT NOT NULL,
+        changed_at   TEXT NOT NULL,
+        observed_at  TEXT NOT NULL,
+        run_id       INTEGER NOT NULL,
+        PRIMARY KEY (action_seq, changed_at, status)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE ingest_state (
+        id                    INTEGER PRIMARY KEY CHECK (id = 1),
+        cursor                TEXT,
+        mode                  TEXT NOT NULL DEFAULT 'lastUpdate' CHECK (mode IN ('lastUpdate', 'creation')),
+        mode_reason           TEXT,
+        backfill_completed_at TEXT,
+        last_run_started_at   TEXT,
+        last_success_at       TEXT,
+        last_error_at         TEXT,
+        last_error            TEXT,
+        runs_total            INTEGER NOT NULL DEFAULT 0,
+        runs_failed           INTEGER NOT NULL DEFAULT 0
+      );
+      INSERT INTO ingest_state (id) VALUES (1);
+
+      CREATE TABLE ingest_runs (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        started_at  TEXT NOT NULL,
+        finished_at TEXT,
+        ok          INTEGER,
+        backfill    INTEGER NOT NULL,
+        error       TEXT,
+        stats       TEXT NOT NULL DEFAULT '{}'
+      );
+
+      CREATE TABLE quarantine (
+        raw_sha256    TEXT PRIMARY KEY,
+        action_id     TEXT,
+        raw           TEXT NOT NULL,
+        reason        TEXT NOT NULL,
+        first_seen_at TEXT NOT NULL,
+        last_seen_at  TEXT NOT NULL,
+        seen_count    INTEGER NOT NULL
+      );
+    `,
+  },
+];
+
+/** Applies every migration newer than the database's version; returns the versions applied. */
+export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS, now: () => string = () => new Date().toISOString()): number[] {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL,
+    applied_at TEXT NOT NULL
+  )`);
+  const current = (db.prepare('SELECT max(version) AS v FROM schema_migrations').get() as { v: number | null }).v ?? 0;
+  const latest = migrations.reduce((m, x) => Math.max(m, x.version), 0);
+  if (current > latest) {
+    throw new StoreError(`The database is at schema version ${current}, newer than this program knows (${latest}).`, {
+      fix: 'Run the newer version of defender-audit-bot that wrote it, or restore a backup taken before the upgrade.',
+    });
+  }
+  const applied: number[] = [];
+  const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+  for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+    if (m.version <= current) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      record.run(m.version, m.name, now());
+    })();
+    applied.push(m.version);
+  }
+  return applied;
+}
+
+export function schemaVersion(db: Database): number {
+  return (db.prepare('SELECT max(version) AS v FROM schema_migrations').get() as { v: number | null }).v ?? 0;
+}

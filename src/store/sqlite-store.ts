@@ -1,0 +1,294 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { createHash } from 'node:crypto';
+import DatabaseConstructor, { type Database } from 'better-sqlite3';
+import { StoreError } from '../core/errors.js';
+import type { MachineAction } from '../core/types.js';
+import { normalizeTimestamp } from '../core/timestamps.js';
+import { migrate } from './migrations.js';
+import type {
+  ActionChange,
+  AuditStore,
+  IngestMode,
+  IngestState,
+  PageOutcome,
+  PageWrite,
+  QuarantineRecord,
+  RunRecord,
+  RunStats,
+  StatusChange,
+} from './types.js';
+
+export interface SqliteStoreOptions {
+  /** File path, or ':memory:'. The parent folder is created when missing. */
+  path: string;
+}
+
+export interface SqliteAuditStore extends AuditStore {
+  /** The underlying handle, for the query layer (read-only use). */
+  readonly db: Database;
+}
+
+/** Lower-case full device name and lower-case short name (the part before the first dot). */
+export function deviceKeys(computerDnsName: string | null): { full: string | null; short: string | null } {
+  if (computerDnsName === null || computerDnsName === '') return { full: null, short: null };
+  const full = computerDnsName.toLowerCase();
+  const dot = full.indexOf('.');
+  return { full, short: dot === -1 ? full : full.slice(0, dot) };
+}
+
+function mustNormalize(text: string | null, field: string, id: string): string | null {
+  if (text === null) return null;
+  const n = normalizeTimestamp(text);
+  if (n === undefined) throw new StoreError(`Action ${id}: ${field} "${text}" is not a timestamp; validation should have quarantined it.`);
+  return n;
+}
+
+/**
+ * Opens (creating and migrating as needed) the SQLite audit store. WAL journal, synchronous=NORMAL:
+ * a committed page survives a process crash; after a power loss the last transactions may roll
+ * back, and the cursor rolls back with them (it is written in the same transaction).
+ */
+export function openSqliteStore(options: SqliteStoreOptions): SqliteAuditStore {
+  let db: Database;
+  try {
+    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+    db = new DatabaseConstructor(options.path);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('busy_timeout = 5000');
+    // 32 MiB page cache (default 2 MiB): the secondary indexes of a large store stay in memory, which
+    // halves the system time of a bulk backfill. Checkpoint the WAL every 16,384 pages (64 MiB)
+    // instead of 1,000, so a backfill does not rewrite the database every few pages.
+    db.pragma('cache_size = -32768');
+    db.pragma('wal_autocheckpoint = 16384');
+    db.pragma('foreign_keys = ON');
+    migrate(db);
+  } catch (err) {
+    if (err instanceof StoreError) throw err;
+    throw new StoreError(`Cannot open the store at ${options.path}: ${(err as Error).message}`, {
+      cause: err,
+      fix: 'Check STORE_PATH: its folder must be writable by the bot, and the file must be a defender-audit-bot SQLite database.',
+    });
+  }
+  return createSqliteStore(db);
+}
+
+function createSqliteStore(db: Database): SqliteAuditStore {
+  const selectExisting = db.prepare('SELECT status, last_update_time, seq FROM actions WHERE id = ?').raw(true);
+  const insertAction = db.prepare(`INSERT INTO actions (
+      id, type, title, requestor, requestor_comment, status, machine_id, computer_dns_name, device_name_lc, device_short_lc,
+      creation_time, last_update_time, cancellation_requestor, cancellation_comment, cancellation_time, error_hresult,
+      scope, external_id, request_source, raw, first_seen_at, updated_at, first_run_id)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  const updateAction = db.prepare(`UPDATE actions SET
+      type = ?, title = ?, requestor = ?, requestor_comment = ?, status = ?, machine_id = ?, computer_dns_name = ?,
+      device_name_lc = ?, device_short_lc = ?, creation_time = ?, last_update_time = ?, cancellation_requestor = ?,
+      cancellation_comment = ?, cancellation_time = ?, error_hresult = ?, scope = ?, external_id = ?, request_source = ?,
+      raw = ?, updated_at = ?
+    WHERE id = ?`);
+  const insertHistory = db.prepare(
+    'INSERT OR IGNORE INTO action_status_history (action_seq, status, changed_at, observed_at, run_id) VALUES (?, ?, ?, ?, ?)',
+  );
+  const upsertQuarantine = db.prepare(`INSERT INTO quarantine (raw_sha256, action_id, raw, reason, first_seen_at, last_seen_at, seen_count)
+      VALUES (?, ?, ?, ?, ?, ?, 1)
+      ON CONFLICT (raw_sha256) DO UPDATE SET last_seen_at = excluded.last_seen_at, seen_count = seen_count + 1`);
+  const advanceCursor = db.prepare(
+    'UPDATE ingest_state SET cursor = ? WHERE id = 1 AND (cursor IS NULL OR cursor < ?)',
+  );
+
+  const applyPage = db.transaction((page: PageWrite): PageOutcome => {
+    const changes: ActionChange[] = [];
+    let unchanged = 0;
+    for (const a of page.items) {
+      const creation = mustNormalize(a.creationDateTimeUtc, 'creationDateTimeUtc', a.id) as string;
+      const lastUpdate = mustNormalize(a.lastUpdateDateTimeUtc, 'lastUpdateDateTimeUtc', a.id) as string;
+      const cancellation = mustNormalize(a.cancellationDateTimeUtc, 'cancellationDateTimeUtc', a.id);
+      const existing = selectExisting.get(a.id) as [string, string, number] | undefined;
+      if (existing !== undefined && lastUpdate <= existing[1]) {
+        // Same or older version (overlap window, replay, keyset re-read): nothing to do.
+        unchanged++;
+        continue;
+      }
+      const dev = deviceKeys(a.computerDnsName);
+      const raw = JSON.stringify(a);
+      if (existing === undefined) {
+        const seq = insertAction.run(
+          a.id, a.type, a.title, a.requestor, a.requestorComment, a.status, a.machineId, a.computerDnsName, dev.full, dev.short,
+          creation, lastUpdate, a.cancellationRequestor, a.cancellationComment, cancellation, a.errorHResult,
+          a.scope, a.externalId, a.requestSource, raw, page.observedAt, page.observedAt, page.runId,
+        ).lastInsertRowid;
+        insertHistory.run(seq, a.status, lastUpdate, page.observedAt, page.runId);
+        changes.push({ kind: 'new', action: a, previousStatus: null, backfill: page.backfill, runId: page.runId });
+      } else {
+        updateAction.run(
+          a.type, a.title, a.requestor, a.requestorComment, a.status, a.machineId, a.computerDnsName, dev.full, dev.short,
+          creation, lastUpdate, a.cancellationRequestor, a.cancellationComment, cancellation, a.errorHResult,
+          a.scope, a.externalId, a.requestSource, raw, page.observedAt, a.id,
+        );
+        const previousStatus = existing[0];
+        if (previousStatus !== a.status) {
+          insertHistory.run(existing[2], a.status, lastUpdate, page.observedAt, page.runId);
+          changes.push({ kind: 'statusChanged', action: a, previousStatus, backfill: page.backfill, runId: page.runId });
+        } else {
+          changes.push({ kind: 'updated', action: a, previousStatus, backfill: page.backfill, runId: page.runId });
+        }
+      }
+    }
+    for (const q of page.quarantined) {
+      const sha = createHash('sha256').update(q.raw).digest('hex');
+      upsertQuarantine.run(sha, q.actionId, q.raw, q.reason, page.observedAt, page.observedAt);
+    }
+    if (page.cursor !== null) advanceCursor.run(page.cursor, page.cursor);
+    return { changes, unchanged, quarantined: page.quarantined.length };
+  });
+
+  const wrap = <T>(what: string, fn: () => T): T => {
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof StoreError) throw err;
+      throw new StoreError(`Store ${what} failed: ${(err as Error).message}`, { cause: err });
+    }
+  };
+
+  interface StateRow {
+    cursor: string | null;
+    mode: IngestMode;
+    mode_reason: string | null;
+    backfill_completed_at: string | null;
+    last_run_started_at: string | null;
+    last_success_at: string | null;
+    last_error_at: string | null;
+    last_error: string | null;
+    runs_total: number;
+    runs_failed: number;
+  }
+  interface RunRow {
+    id: number;
+    started_at: string;
+    finished_at: string | null;
+    ok: number | null;
+    backfill: number;
+    error: string | null;
+    stats: string;
+  }
+
+  return {
+    db,
+    beginRun(startedAt, backfill) {
+      return wrap('beginRun', () =>
+        db.transaction(() => {
+          // Runs that never finished were cut short (crash, kill, power loss): record them as failed.
+          const interrupted = db
+            .prepare("UPDATE ingest_runs SET finished_at = ?, ok = 0, error = 'interrupted: the process ended during the run' WHERE finished_at IS NULL")
+            .run(startedAt).changes;
+          if (interrupted > 0) {
+            db.prepare("UPDATE ingest_state SET runs_failed = runs_failed + ?, last_error_at = ?, last_error = 'interrupted: the process ended during the run' WHERE id = 1").run(interrupted, startedAt);
+          }
+          db.prepare('UPDATE ingest_state SET last_run_started_at = ?, runs_total = runs_total + 1 WHERE id = 1').run(startedAt);
+          return Number(db.prepare('INSERT INTO ingest_runs (started_at, backfill) VALUES (?, ?)').run(startedAt, backfill ? 1 : 0).lastInsertRowid);
+        })(),
+      );
+    },
+    applyPage(page) {
+      return wrap('applyPage', () => applyPage(page));
+    },
+    finishRun(runId, result) {
+      wrap('finishRun', () =>
+        db.transaction(() => {
+          db.prepare('UPDATE ingest_runs SET finished_at = ?, ok = ?, error = ?, stats = ? WHERE id = ?').run(
+            result.finishedAt, result.ok ? 1 : 0, result.error ?? null, JSON.stringify(result.stats), runId,
+          );
+          if (result.ok) {
+            db.prepare('UPDATE ingest_state SET last_success_at = ? WHERE id = 1').run(result.finishedAt);
+          } else {
+            db.prepare('UPDATE ingest_state SET last_error_at = ?, last_error = ?, runs_failed = runs_failed + 1 WHERE id = 1').run(
+              result.finishedAt, result.error ?? 'unknown error',
+            );
+          }
+        })(),
+      );
+    },
+    setMode(mode, reason) {
+      wrap('setMode', () => db.prepare('UPDATE ingest_state SET mode = ?, mode_reason = ? WHERE id = 1').run(mode, reason));
+    },
+    markBackfillComplete(at) {
+      wrap('markBackfillComplete', () =>
+        db.prepare('UPDATE ingest_state SET backfill_completed_at = ? WHERE id = 1 AND backfill_completed_at IS NULL').run(at),
+      );
+    },
+    ingestState(): IngestState {
+      const r = wrap('ingestState', () => db.prepare('SELECT * FROM ingest_state WHERE id = 1').get() as StateRow);
+      return {
+        cursor: r.cursor,
+        mode: r.mode,
+        modeReason: r.mode_reason,
+        backfillCompletedAt: r.backfill_completed_at,
+        lastRunStartedAt: r.last_run_started_at,
+        lastSuccessAt: r.last_success_at,
+        lastErrorAt: r.last_error_at,
+        lastError: r.last_error,
+        runsTotal: r.runs_total,
+        runsFailed: r.runs_failed,
+      };
+    },
+    lastRun(): RunRecord | undefined {
+      const r = wrap('lastRun', () => db.prepare('SELECT * FROM ingest_runs ORDER BY id DESC LIMIT 1').get() as RunRow | undefined);
+      if (r === undefined) return undefined;
+      return {
+        id: r.id,
+        startedAt: r.started_at,
+        finishedAt: r.finished_at,
+        ok: r.ok === null ? null : r.ok === 1,
+        backfill: r.backfill === 1,
+        error: r.error,
+        stats: JSON.parse(r.stats) as RunStats,
+      };
+    },
+    getAction(id) {
+      const r = wrap('getAction', () => db.prepare('SELECT raw FROM actions WHERE id = ?').pluck().get(id) as string | undefined);
+      return r === undefined ? undefined : (JSON.parse(r) as MachineAction);
+    },
+    statusHistory(id): StatusChange[] {
+      const rows = wrap('statusHistory', () =>
+        db
+          .prepare(
+            'SELECT h.status, h.changed_at, h.observed_at, h.run_id FROM action_status_history h JOIN actions a ON a.seq = h.action_seq WHERE a.id = ? ORDER BY h.changed_at, h.observed_at',
+          )
+          .all(id) as { status: string; changed_at: string; observed_at: string; run_id: number }[],
+      );
+      return rows.map((r) => ({ status: r.status, changedAt: r.changed_at, observedAt: r.observed_at, runId: r.run_id }));
+    },
+    countActions() {
+      return wrap('countActions', () => db.prepare('SELECT count(*) FROM actions').pluck().get() as number);
+    },
+    allActions() {
+      const raws = wrap('allActions', () => db.prepare('SELECT raw FROM actions ORDER BY id').pluck().all() as string[]);
+      return raws.map((r) => JSON.parse(r) as MachineAction);
+    },
+    quarantined(): QuarantineRecord[] {
+      const rows = wrap('quarantined', () =>
+        db.prepare('SELECT * FROM quarantine ORDER BY first_seen_at, raw_sha256').all() as {
+          action_id: string | null;
+          raw: string;
+          reason: string;
+          first_seen_at: string;
+          last_seen_at: string;
+          seen_count: number;
+        }[],
+      );
+      return rows.map((r) => ({
+        raw: r.raw,
+        reason: r.reason,
+        actionId: r.action_id,
+        firstSeenAt: r.first_seen_at,
+        lastSeenAt: r.last_seen_at,
+        seenCount: r.seen_count,
+      }));
+    },
+    close() {
+      if (db.open) db.close();
+    },
+  };
+}

@@ -1,0 +1,117 @@
+import type { InvalidItem, MachineAction } from '../core/types.js';
+
+/**
+ * The audit store: actions with their full status history, the ingest cursor and counters, and
+ * items that failed validation. Implemented on SQLite (`openSqliteStore`); a fake lives in
+ * test/fakes. Methods are synchronous because better-sqlite3 is; each write method is one
+ * transaction.
+ */
+
+/** How the ingest reads the API: by `lastUpdateDateTimeUtc` (normal) or by a creation-time window (fallback). */
+export type IngestMode = 'lastUpdate' | 'creation';
+
+/** An API item that failed validation, kept raw so that nothing is lost. */
+export type QuarantinedItem = InvalidItem;
+
+export type ChangeKind = 'new' | 'statusChanged' | 'updated';
+
+/** One stored change: a new action, a status transition, or another field change. */
+export interface ActionChange {
+  kind: ChangeKind;
+  action: MachineAction;
+  /** Status before this change; null for a new action. */
+  previousStatus: string | null;
+  /** True while the first run's history backfill is not complete: alerts skip these. */
+  backfill: boolean;
+  runId: number;
+}
+
+export interface PageWrite {
+  runId: number;
+  items: readonly MachineAction[];
+  quarantined: readonly QuarantinedItem[];
+  /** When we saw the page (ISO 8601 UTC, milliseconds). */
+  observedAt: string;
+  backfill: boolean;
+  /**
+   * The cursor to store with this page (normalised 7-digit timestamp); it only ever moves forward.
+   * Written in the same transaction as the page, so a crash never leaves it ahead of the data.
+   */
+  cursor: string | null;
+}
+
+export interface PageOutcome {
+  changes: ActionChange[];
+  /** Items whose `lastUpdateDateTimeUtc` was not newer than the stored one (replays, overlap). */
+  unchanged: number;
+  quarantined: number;
+}
+
+export interface StatusChange {
+  status: string;
+  /** The action's `lastUpdateDateTimeUtc` of the version that carried this status (normalised). */
+  changedAt: string;
+  /** When the ingest observed it (ISO 8601 UTC). */
+  observedAt: string;
+  runId: number;
+}
+
+export interface RunStats {
+  pages: number;
+  calls: number;
+  new: number;
+  statusChanged: number;
+  updated: number;
+  unchanged: number;
+  quarantined: number;
+}
+
+export interface IngestState {
+  /** Largest `lastUpdateDateTimeUtc` stored (normalised), or null before the first page. */
+  cursor: string | null;
+  mode: IngestMode;
+  /** Why the mode is what it is (set when falling back). */
+  modeReason: string | null;
+  backfillCompletedAt: string | null;
+  lastRunStartedAt: string | null;
+  lastSuccessAt: string | null;
+  lastErrorAt: string | null;
+  lastError: string | null;
+  runsTotal: number;
+  runsFailed: number;
+}
+
+export interface RunRecord {
+  id: number;
+  startedAt: string;
+  finishedAt: string | null;
+  ok: boolean | null;
+  backfill: boolean;
+  error: string | null;
+  stats: RunStats;
+}
+
+export interface QuarantineRecord extends QuarantinedItem {
+  firstSeenAt: string;
+  lastSeenAt: string;
+  seenCount: number;
+}
+
+export interface AuditStore {
+  /** Starts an ingest run; returns its id. */
+  beginRun(startedAt: string, backfill: boolean): number;
+  /** Upserts one page, records status transitions and quarantined items, and moves the cursor. */
+  applyPage(page: PageWrite): PageOutcome;
+  finishRun(runId: number, result: { finishedAt: string; ok: boolean; error?: string; stats: RunStats }): void;
+  setMode(mode: IngestMode, reason: string | null): void;
+  markBackfillComplete(at: string): void;
+  ingestState(): IngestState;
+  lastRun(): RunRecord | undefined;
+  getAction(id: string): MachineAction | undefined;
+  statusHistory(id: string): StatusChange[];
+  countActions(): number;
+  /** Every stored action, ordered by id (exports and tests; use queries for anything large). */
+  allActions(): MachineAction[];
+  quarantined(): QuarantineRecord[];
+  close(): void;
+}

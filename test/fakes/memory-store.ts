@@ -1,0 +1,111 @@
+import { StoreError } from '../../src/core/errors.js';
+import type { MachineAction } from '../../src/core/types.js';
+import { normalizeTimestamp } from '../../src/core/timestamps.js';
+import type { AuditStore, IngestState, PageOutcome, PageWrite, QuarantineRecord, RunRecord, StatusChange } from '../../src/store/types.js';
+
+/**
+ * An in-memory AuditStore with the SQLite store's semantics (newer lastUpdate wins, history on status
+ * change, forward-only cursor, page-atomic writes), plus failure injection: `failApplyPageAt` makes
+ * the n-th applyPage call (0-based) throw like a full disk, leaving nothing of that page behind.
+ */
+export class MemoryAuditStore implements AuditStore {
+  private actions = new Map<string, MachineAction>();
+  private history = new Map<string, StatusChange[]>();
+  private runs: RunRecord[] = [];
+  private quarantine = new Map<string, QuarantineRecord>();
+  private state: IngestState = {
+    cursor: null,
+    mode: 'lastUpdate',
+    modeReason: null,
+    backfillCompletedAt: null,
+    lastRunStartedAt: null,
+    lastSuccessAt: null,
+    lastErrorAt: null,
+    lastError: null,
+    runsTotal: 0,
+    runsFailed: 0,
+  };
+  private applyCalls = 0;
+  failApplyPageAt: number | undefined;
+
+  beginRun(startedAt: string, backfill: boolean): number {
+    this.state = { ...this.state, lastRunStartedAt: startedAt, runsTotal: this.state.runsTotal + 1 };
+    const id = this.runs.length + 1;
+    this.runs.push({ id, startedAt, finishedAt: null, ok: null, backfill, error: null, stats: { pages: 0, calls: 0, new: 0, statusChanged: 0, updated: 0, unchanged: 0, quarantined: 0 } });
+    return id;
+  }
+
+  applyPage(page: PageWrite): PageOutcome {
+    if (this.applyCalls++ === this.failApplyPageAt) throw new StoreError('Store applyPage failed: database or disk is full');
+    const out: PageOutcome = { changes: [], unchanged: 0, quarantined: page.quarantined.length };
+    for (const a of page.items) {
+      const lu = normalizeTimestamp(a.lastUpdateDateTimeUtc) as string;
+      const old = this.actions.get(a.id);
+      if (old && lu <= (normalizeTimestamp(old.lastUpdateDateTimeUtc) as string)) {
+        out.unchanged++;
+        continue;
+      }
+      this.actions.set(a.id, structuredClone(a));
+      const kind = !old ? 'new' : old.status !== a.status ? 'statusChanged' : 'updated';
+      if (kind !== 'updated') {
+        const h = this.history.get(a.id) ?? [];
+        h.push({ status: a.status, changedAt: lu, observedAt: page.observedAt, runId: page.runId });
+        this.history.set(a.id, h);
+      }
+      out.changes.push({ kind, action: a, previousStatus: old?.status ?? null, backfill: page.backfill, runId: page.runId });
+    }
+    for (const q of page.quarantined) {
+      const prev = this.quarantine.get(q.raw);
+      this.quarantine.set(q.raw, { ...q, firstSeenAt: prev?.firstSeenAt ?? page.observedAt, lastSeenAt: page.observedAt, seenCount: (prev?.seenCount ?? 0) + 1 });
+    }
+    if (page.cursor !== null && (this.state.cursor === null || page.cursor > this.state.cursor)) this.state = { ...this.state, cursor: page.cursor };
+    return out;
+  }
+
+  finishRun(runId: number, result: { finishedAt: string; ok: boolean; error?: string; stats: RunRecord['stats'] }): void {
+    const run = this.runs[runId - 1];
+    if (run) Object.assign(run, { finishedAt: result.finishedAt, ok: result.ok, error: result.error ?? null, stats: result.stats });
+    this.state = result.ok
+      ? { ...this.state, lastSuccessAt: result.finishedAt }
+      : { ...this.state, lastErrorAt: result.finishedAt, lastError: result.error ?? 'unknown error', runsFailed: this.state.runsFailed + 1 };
+  }
+
+  setMode(mode: IngestState['mode'], reason: string | null): void {
+    this.state = { ...this.state, mode, modeReason: reason };
+  }
+
+  markBackfillComplete(at: string): void {
+    if (this.state.backfillCompletedAt === null) this.state = { ...this.state, backfillCompletedAt: at };
+  }
+
+  ingestState(): IngestState {
+    return { ...this.state };
+  }
+
+  lastRun(): RunRecord | undefined {
+    return this.runs.at(-1);
+  }
+
+  getAction(id: string): MachineAction | undefined {
+    const a = this.actions.get(id);
+    return a && structuredClone(a);
+  }
+
+  statusHistory(id: string): StatusChange[] {
+    return [...(this.history.get(id) ?? [])];
+  }
+
+  countActions(): number {
+    return this.actions.size;
+  }
+
+  allActions(): MachineAction[] {
+    return [...this.actions.values()].sort((a, b) => (a.id < b.id ? -1 : 1)).map((a) => structuredClone(a));
+  }
+
+  quarantined(): QuarantineRecord[] {
+    return [...this.quarantine.values()];
+  }
+
+  close(): void {}
+}
