@@ -1,0 +1,289 @@
+#!/usr/bin/env node
+/**
+ * The command-line entry (`defender-audit-bot`). Subcommands are a table; each parses its own
+ * options. Exit codes: 0 success, 1 runtime failure, 2 usage or configuration error.
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { parseArgs, parseEnv, type ParseArgsConfig } from 'node:util';
+import { systemClock } from './core/clock.js';
+import { formatDuration } from './core/duration.js';
+import { AppError, ConfigError, UsageError, describeError } from './core/errors.js';
+import { loadConfig, requireDefender, type Env } from './config/config.js';
+import { buildDefenderClient, buildLogger, ingestSettings, main as startMain, startService } from './main.js';
+import { runOnce, type ChangeSet, type IngestProgress } from './ingest/run-once.js';
+import { openSqliteStore } from './store/sqlite-store.js';
+import { createSimulator, loadDataset, parseFaultSpec } from './simulator/index.js';
+import { createPinoLogger } from './core/pino-logger.js';
+
+interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  /** Whether stderr is an interactive terminal (progress lines). */
+  tty: boolean;
+}
+
+interface Subcommand {
+  name: string;
+  usage: string;
+  summary: string;
+  run(args: string[], env: Env, io: Io): Promise<number>;
+}
+
+/** Reads `--env-file` files (Node's .env syntax); the process environment wins over them. */
+function withEnvFiles(files: string[] | undefined, env: Env): Env {
+  let merged: Record<string, string | undefined> = {};
+  for (const f of files ?? []) {
+    let text: string;
+    try {
+      text = readFileSync(f, 'utf8');
+    } catch (err) {
+      throw new UsageError(`--env-file ${f}: ${(err as Error).message}`);
+    }
+    merged = { ...merged, ...parseEnv(text) };
+  }
+  return { ...merged, ...env };
+}
+
+function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T, usage: string) {
+  try {
+    return parseArgs({ args, options, strict: true as const, allowPositionals: false as const });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}\nUsage: ${usage}`);
+  }
+}
+
+function intOption(name: string, value: string | undefined, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be a whole number from ${min} to ${max} (got "${value}").`);
+  return n;
+}
+
+const fmt = (n: number): string => n.toLocaleString('en-US');
+
+function describeChangeSet(c: ChangeSet, calls: { retries: number; throttled: number; budget: { minute: number; hour: number } }): string {
+  const lines: string[] = [];
+  const secs = Math.max(c.durationMs, 1) / 1000;
+  const total = c.stats.new + c.stats.statusChanged + c.stats.updated + c.stats.unchanged + c.stats.quarantined;
+  lines.push(`Ingest run ${c.runId}${c.backfill ? ' (first run: history backfill, no alerts)' : ''} finished in ${formatDuration(c.durationMs)}.`);
+  lines.push(`  mode: ${c.mode === 'lastUpdate' ? 'incremental on lastUpdateDateTimeUtc' : 'fallback: creationDateTimeUtc window'}; read since ${c.since}; cursor ${c.cursorBefore ?? '(none)'} -> ${c.cursorAfter ?? '(none)'}`);
+  lines.push(`  API calls: ${c.stats.calls} for ${c.stats.pages} pages (retries ${calls.retries}, throttled ${calls.throttled}); budget left ${calls.budget.minute}/min, ${calls.budget.hour}/h`);
+  lines.push(`  actions read: ${fmt(total)} (${fmt(Math.round(total / secs))}/s): new ${fmt(c.stats.new)}, status changed ${fmt(c.stats.statusChanged)}, other updates ${fmt(c.stats.updated)}, unchanged ${fmt(c.stats.unchanged)}, quarantined ${fmt(c.stats.quarantined)}`);
+  if (c.backfill && Object.keys(c.backfillCounts).length > 0) {
+    const byType = Object.entries(c.backfillCounts).sort((a, b) => b[1] - a[1]).map(([t, n]) => `${t} ${fmt(n)}`).join(', ');
+    lines.push(`  backfilled by type: ${byType}`);
+  }
+  const shown = [...c.new, ...c.statusChanged, ...c.updated].slice(0, 25);
+  for (const ch of shown) {
+    const a = ch.action;
+    const what = ch.kind === 'new' ? 'new' : ch.kind === 'statusChanged' ? `${ch.previousStatus} ->` : 'updated';
+    lines.push(`  ${what.padEnd(12)} ${a.status.padEnd(10)} ${a.type.padEnd(24)} ${(a.computerDnsName ?? a.machineId).padEnd(28)} by ${a.requestor}  (${a.id})`);
+  }
+  const more = c.new.length + c.statusChanged.length + c.updated.length - shown.length;
+  if (more > 0) lines.push(`  ... and ${fmt(more)} more changes`);
+  return lines.join('\n');
+}
+
+function progressLine(p: IngestProgress): string {
+  const rate = p.elapsedMs > 0 ? Math.round((p.received * 1000) / p.elapsedMs) : 0;
+  return `  page ${p.pages} · ${fmt(p.received)} actions · ${fmt(rate)}/s · ${p.calls} calls · API budget left ${p.budget.minute}/min, ${p.budget.hour}/h`;
+}
+
+const commands: Subcommand[] = [
+  {
+    name: 'simulate',
+    usage: 'defender-audit-bot simulate [--port N] [--dataset FILE] [--seed N] [--faults SPEC] [--devices N] [--days N] [--no-live] [--ca-file PATH] [--roles R1,R2] [--reject-last-update-filter]',
+    summary: 'run the MDE API simulator on 127.0.0.1 and print the environment a client needs',
+    async run(args, _env, io) {
+      const { values } = parse(
+        args,
+        {
+          port: { type: 'string' },
+          dataset: { type: 'string' },
+          seed: { type: 'string' },
+          faults: { type: 'string' },
+          devices: { type: 'string' },
+          days: { type: 'string' },
+          'no-live': { type: 'boolean' },
+          'ca-file': { type: 'string' },
+          roles: { type: 'string' },
+          'reject-last-update-filter': { type: 'boolean' },
+        },
+        this.usage,
+      );
+      let faults;
+      try {
+        faults = values.faults === undefined ? undefined : parseFaultSpec(values.faults);
+      } catch (err) {
+        throw new UsageError(`--faults: ${(err as Error).message}`);
+      }
+      const dataset = values.dataset === undefined ? undefined : await loadDataset(values.dataset).catch((err: Error) => {
+        throw new UsageError(`--dataset: ${err.message}`);
+      });
+      const devices = intOption('devices', values.devices, 1, 100_000);
+      const days = intOption('days', values.days, 1, 3650);
+      const sim = createSimulator({
+        port: intOption('port', values.port, 0, 65_535) ?? 0,
+        seed: intOption('seed', values.seed, 0, 2 ** 31) ?? 1,
+        dataset,
+        ...(devices !== undefined || days !== undefined ? { generate: { ...(devices !== undefined ? { devices } : {}), ...(days !== undefined ? { days } : {}) } } : {}),
+        ...(faults ? { faults } : {}),
+        ...(values.roles !== undefined ? { roles: values.roles.split(',').map((r) => r.trim()).filter(Boolean) } : {}),
+        rejectLastUpdateFilter: values['reject-last-update-filter'] === true,
+        logger: createPinoLogger({ level: 'info', name: 'mde-simulator', destination: process.stderr as unknown as NonNullable<Parameters<typeof createPinoLogger>[0]>['destination'] }),
+      });
+      const caFile = values['ca-file'] ?? './data/simulator-ca.pem';
+      mkdirSync(dirname(caFile), { recursive: true });
+      try {
+        const endpoint = await sim.start({ caCertFile: caFile });
+        const live = dataset === undefined && values['no-live'] !== true;
+        if (live) sim.startLive();
+        io.err(`MDE API simulator on ${endpoint.baseUrl}: ${fmt(sim.tenant.size())} actions${dataset ? ` from ${values.dataset}` : ''}${live ? ', live activity on' : ''}. Point a client at it with:`);
+        for (const [k, v] of Object.entries(endpoint.env)) io.out(`${k}=${v}`);
+        io.err('Ctrl-C stops it.');
+        await waitForSignal();
+        return 0;
+      } finally {
+        await sim.stop();
+      }
+    },
+  },
+  {
+    name: 'ingest',
+    usage: 'defender-audit-bot ingest --once [--env-file FILE]',
+    summary: 'run one ingest cycle against the configured MDE API and print the change set',
+    async run(args, env, io) {
+      const { values } = parse(args, { once: { type: 'boolean' }, 'env-file': { type: 'string', multiple: true } }, this.usage);
+      if (values.once !== true) throw new UsageError(`ingest needs --once (the scheduler is "start").\nUsage: ${this.usage}`);
+      const config = loadConfig(withEnvFiles(values['env-file'], env), ['defender']);
+      const defender = requireDefender(config);
+      const logger = buildLogger(config);
+      const store = openSqliteStore({ path: config.store.path });
+      const client = buildDefenderClient(defender, { clock: systemClock, logger });
+      try {
+        io.err(`Ingesting from ${defender.apiBaseUrl} into ${config.store.path} ...`);
+        const changes = await runOnce({
+          client,
+          store,
+          clock: systemClock,
+          logger,
+          settings: ingestSettings(defender),
+          onProgress: (p) => {
+            if (io.tty) io.err(`\r${progressLine(p)}\u001b[K`);
+          },
+        });
+        if (io.tty) io.err('\n');
+        const s = client.stats();
+        io.out(describeChangeSet(changes, s));
+        return 0;
+      } finally {
+        client.close();
+        store.close();
+      }
+    },
+  },
+  {
+    name: 'start',
+    usage: 'defender-audit-bot start [--env-file FILE]',
+    summary: 'run the bot: scheduled ingest (SIGTERM or Ctrl-C stops it cleanly)',
+    async run(args, env) {
+      const { values } = parse(args, { 'env-file': { type: 'string', multiple: true } }, this.usage);
+      await startMain(withEnvFiles(values['env-file'], env));
+      return 0;
+    },
+  },
+  {
+    name: 'demo',
+    usage: 'defender-audit-bot demo [--store PATH] [--seed N]',
+    summary: 'run the simulator with live activity and the scheduled ingest on this machine',
+    async run(args, env, io) {
+      const { values } = parse(args, { store: { type: 'string' }, seed: { type: 'string' } }, this.usage);
+      const sim = createSimulator({ seed: intOption('seed', values.seed, 0, 2 ** 31) ?? 1 });
+      const storePath = values.store ?? './data/demo/audit.db';
+      mkdirSync(dirname(storePath), { recursive: true });
+      let service: ReturnType<typeof startService> | undefined;
+      try {
+        const endpoint = await sim.start({ caCertFile: join(dirname(storePath), 'simulator-ca.pem') });
+        sim.startLive();
+        const config = loadConfig({ ...endpoint.env, STORE_PATH: storePath, MDE_POLL_INTERVAL: '5s', LOG_LEVEL: env.LOG_LEVEL ?? 'warn' }, ['defender']);
+        const logger = buildLogger(config);
+        io.out(`Demo: MDE API simulator on ${endpoint.baseUrl} (${fmt(sim.tenant.size())} actions, live activity), store ${storePath}.`);
+        io.out('This release runs the simulator and the scheduled ingest; the Teams bot, alerts and chat commands join in later releases.');
+        io.out('Every 5 s the ingest reads what changed. Ctrl-C stops everything.\n');
+        const started = startService(config, {
+          logger,
+          onProgress: (p) => {
+            if (io.tty) io.err(`\r${progressLine(p)}\u001b[K`);
+          },
+          onChanges: (c) => {
+            if (io.tty) io.err('\r\u001b[K');
+            if (c.backfill || c.new.length + c.statusChanged.length + c.updated.length > 0) io.out(describeChangeSet(c, started.client.stats()));
+          },
+        });
+        service = started;
+        await waitForSignal();
+        io.out('\nStopping ...');
+        return 0;
+      } finally {
+        await service?.stop();
+        await sim.stop();
+      }
+    },
+  },
+];
+
+function waitForSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (sig: NodeJS.Signals): void => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      resolve(sig);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+}
+
+function usage(): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  return ['Usage: defender-audit-bot <command> [options]', '', 'Commands:', ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`), '', 'Run "defender-audit-bot <command> --help" for its options.'].join('\n');
+}
+
+/** Runs the CLI; returns the exit code. The single error funnel of the command line. */
+export async function runCli(argv: string[], env: Env, io: Io): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.out(usage());
+    return name === undefined ? 2 : 0;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (!command) {
+    io.err(`Unknown command "${name}".\n${usage()}`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.out(`Usage: ${command.usage}\n  ${command.summary}`);
+    return 0;
+  }
+  try {
+    return await command.run(rest, env, io);
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof UsageError) {
+      io.err(err.message);
+      return 2;
+    }
+    io.err(`Error: ${describeError(err)}${err instanceof AppError ? ` [${err.code}]` : ''}`);
+    return 1;
+  }
+}
+
+const isEntry = process.argv[1] !== undefined && /(^|[\\/])cli\.(ts|js)$/.test(process.argv[1]);
+if (isEntry) {
+  const code = await runCli(process.argv.slice(2), process.env, {
+    out: (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
+    err: (t) => process.stderr.write(t.startsWith('\r') || t === '\n' ? t : `${t}\n`),
+    tty: process.stderr.isTTY === true,
+  });
+  process.exitCode = code;
+}

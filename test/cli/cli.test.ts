@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateActions } from '../../src/simulator/generator.js';
+import { openSqliteStore } from '../../src/store/sqlite-store.js';
+import { runCli, spawnCli, waitFor } from '../support/child.js';
+
+describe('cli', function () {
+  this.timeout(120_000);
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'dab-cli-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('a missing or bad variable exits 2 with a message naming it', async () => {
+    const r = await runCli(['ingest', '--once'], { STORE_PATH: join(dir, 'x.db') });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /MDE_TENANT_ID: is required/);
+    assert.match(r.stderr, /SECRET_MDE_CLIENT_SECRET: is required/);
+    const r2 = await runCli(['ingest', '--once'], {
+      MDE_TENANT_ID: '00000000-0000-0000-0000-000000000001',
+      MDE_CLIENT_ID: '11111111-1111-1111-1111-111111111111',
+      SECRET_MDE_CLIENT_SECRET: 's',
+      MDE_POLL_INTERVAL: 'often',
+    });
+    assert.equal(r2.code, 2);
+    assert.match(r2.stderr, /MDE_POLL_INTERVAL: must be a duration/);
+    assert.ok(!r2.stderr.includes('    at '), 'no stack trace for a configuration error');
+  });
+
+  it('usage errors exit 2', async () => {
+    assert.equal((await runCli(['frobnicate'], {})).code, 2);
+    assert.equal((await runCli(['ingest'], {})).code, 2);
+    assert.equal((await runCli(['simulate', '--port', 'x'], {})).code, 2);
+  });
+
+  it('simulate --dataset FILE with ingest --once stores exactly the file\'s actions', async () => {
+    const actions = generateActions(2500, { devices: 40, days: 20, seed: 7 });
+    const file = join(dir, 'actions.json');
+    writeFileSync(file, JSON.stringify(actions));
+    const sim = spawnCli(['simulate', '--dataset', file, '--ca-file', join(dir, 'ca.pem')], {});
+    try {
+      await waitFor(() => /SECRET_MDE_CLIENT_SECRET=.+\n/.test(sim.output.stdout), 'the simulator environment lines', 6000);
+      const env = Object.fromEntries(
+        sim.output.stdout
+          .trim()
+          .split('\n')
+          .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+      );
+      assert.deepEqual(Object.keys(env).sort(), ['MDE_API_BASE_URL', 'MDE_AUTHORITY_HOST', 'MDE_CA_CERT_FILE', 'MDE_CLIENT_ID', 'MDE_TENANT_ID', 'SECRET_MDE_CLIENT_SECRET']);
+      const storePath = join(dir, 'audit.db');
+      const r = await runCli(['ingest', '--once'], { ...env, STORE_PATH: storePath, MDE_BACKFILL_DAYS: '3650', MDE_PAGE_SIZE: '1000' });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /new 2,500/);
+      assert.match(r.stdout, /API calls: 3 for 3 pages/);
+      const store = openSqliteStore({ path: storePath });
+      try {
+        const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : 1);
+        assert.deepEqual(store.allActions(), [...actions].sort(byId));
+      } finally {
+        store.close();
+      }
+      // A second run finds nothing new.
+      const again = await runCli(['ingest', '--once'], { ...env, STORE_PATH: storePath });
+      assert.equal(again.code, 0, again.stderr);
+      assert.match(again.stdout, /new 0, status changed 0/);
+    } finally {
+      sim.kill('SIGTERM');
+      await sim.finished;
+    }
+  });
+});
