@@ -1,0 +1,122 @@
+/**
+ * The query model shared by commands (which build specs), queries (which compile and run them on
+ * SQLite or Log Analytics), digest and cards (which render results). A QuerySpec says *what*; the
+ * compilers in src/queries say *how*. User text only ever reaches a query as a value in a spec, and
+ * compilers turn values into bound parameters (SQL) or escaped string literals (KQL), never into
+ * query text.
+ */
+
+/** A time range on the action's creation time. `from` inclusive, `to` exclusive; UTC. */
+export interface TimeRange {
+  /** ISO 8601 UTC (e.g. `2026-11-22T12:00:00.000Z`). */
+  from: string;
+  /** ISO 8601 UTC; absent means "until now". */
+  to?: string;
+  /**
+   * How the user said it, kept so that KQL can say `ago(7d)` (reusable in Log Analytics) instead of
+   * a fixed datetime: `{ kind: 'ago', days }` or `{ kind: 'since', date: 'YYYY-MM-DD' }`.
+   */
+  source: { kind: 'ago'; days: number } | { kind: 'since'; date: string } | { kind: 'absolute' };
+  /** Human label: "last 7 days", "since 2026-01-01". */
+  label: string;
+}
+
+export type QueryShape =
+  /** Action rows, newest first, paged by limit/offset. */
+  | 'list'
+  | 'countByType'
+  | 'countByStatus'
+  | 'countByRequestor'
+  | 'countByDevice'
+  /** Counts per UTC day of creation. */
+  | 'countByDay'
+  /**
+   * Devices isolated now: per machine, the latest Isolate/Unisolate action is an Isolate that
+   * succeeded or is still in flight (Pending, InProgress).
+   */
+  | 'isolation'
+  /** One action by id, with its status history when the backend has it. */
+  | 'one';
+
+export interface QuerySpec {
+  shape: QueryShape;
+  range?: TimeRange;
+  /**
+   * Device name as typed: a short name (`ws-042`) matches the short name of any FQDN
+   * (`WS-042.contoso.com`) or a bare name; an FQDN matches exactly. Case-insensitive; never a
+   * substring match.
+   */
+  device?: string;
+  machineId?: string;
+  /** A UPN (matched case-insensitively) or an app GUID. */
+  requestor?: string;
+  types?: readonly string[];
+  statuses?: readonly string[];
+  actionId?: string;
+  /** For 'list': rows to return (the caller asks for one more to know whether there are more). */
+  limit?: number;
+  offset?: number;
+  /** For count shapes: at most this many keys, largest counts first. */
+  top?: number;
+}
+
+/** One action as the chat results show it (MDE API field names). */
+export interface ActionRow {
+  id: string;
+  type: string;
+  title: string | null;
+  scope: string | null;
+  status: string;
+  machineId: string;
+  computerDnsName: string | null;
+  requestor: string;
+  requestorComment: string | null;
+  requestSource: string | null;
+  creationDateTimeUtc: string;
+  lastUpdateDateTimeUtc: string;
+  cancellationRequestor: string | null;
+  cancellationComment: string | null;
+  cancellationDateTimeUtc: string | null;
+  errorHResult: number;
+  externalId: string | null;
+}
+
+export interface CountRow {
+  key: string;
+  count: number;
+}
+
+/** A device isolated now. */
+export interface IsolationRow {
+  machineId: string;
+  computerDnsName: string | null;
+  /** The isolating action. */
+  actionId: string;
+  status: string;
+  scope: string | null;
+  requestor: string;
+  requestorComment: string | null;
+  /** When the isolation was requested (`creationDateTimeUtc` of the action). */
+  since: string;
+}
+
+export interface StatusHistoryRow {
+  status: string;
+  /** The action's `lastUpdateDateTimeUtc` of the version that carried this status. */
+  at: string;
+}
+
+export type QueryResult =
+  | { shape: 'list'; rows: ActionRow[]; total: number }
+  | { shape: 'countByType' | 'countByStatus' | 'countByRequestor' | 'countByDevice' | 'countByDay'; rows: CountRow[]; total: number }
+  | { shape: 'isolation'; rows: IsolationRow[] }
+  | { shape: 'one'; row: ActionRow | null; history: StatusHistoryRow[] };
+
+/** Runs specs against a store: SQLite (local) or Log Analytics (KQL). */
+export interface QueryBackend {
+  readonly name: 'sqlite' | 'log-analytics';
+  run(spec: QuerySpec): Promise<QueryResult>;
+}
+
+/** The Log Analytics table a KQL query reads. */
+export type KqlSchema = 'dcr' | 'legacy';
