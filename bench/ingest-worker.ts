@@ -49,6 +49,7 @@ if (mode === 'ingest') {
   for (;;) {
     const url = buildListUrl(defender.apiBaseUrl, { filter: `lastUpdateDateTimeUtc ge ${key}`, orderBy: 'lastUpdateDateTimeUtc asc', top: defender.pageSize });
     const res = await http.send(url, { method: 'GET', headers: { authorization: `Bearer ${await tokens.getToken()}` }, timeoutMs: 60_000 });
+    if (res.status !== 200) throw new Error(`baseline fetch: HTTP ${res.status} ${res.body.slice(0, 200)}`);
     bodies.push(res.body);
     const value = (JSON.parse(res.body) as { value: MachineAction[] }).value;
     if (value.length < defender.pageSize) break;

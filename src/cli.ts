@@ -93,7 +93,7 @@ function progressLine(p: IngestProgress): string {
 const commands: Subcommand[] = [
   {
     name: 'simulate',
-    usage: 'defender-audit-bot simulate [--port N] [--dataset FILE] [--seed N] [--faults SPEC] [--devices N] [--days N] [--no-live] [--ca-file PATH] [--roles R1,R2] [--reject-last-update-filter]',
+    usage: 'defender-audit-bot simulate [--port N] [--dataset FILE] [--seed N] [--faults SPEC] [--devices N] [--days N] [--no-live] [--ca-file PATH] [--roles R1,R2] [--reject-last-update-filter] [--no-throttle]',
     summary: 'run the MDE API simulator on 127.0.0.1 and print the environment a client needs',
     async run(args, _env, io) {
       const { values } = parse(
@@ -109,6 +109,7 @@ const commands: Subcommand[] = [
           'ca-file': { type: 'string' },
           roles: { type: 'string' },
           'reject-last-update-filter': { type: 'boolean' },
+          'no-throttle': { type: 'boolean' },
         },
         this.usage,
       );
@@ -131,6 +132,7 @@ const commands: Subcommand[] = [
         ...(faults ? { faults } : {}),
         ...(values.roles !== undefined ? { roles: values.roles.split(',').map((r) => r.trim()).filter(Boolean) } : {}),
         rejectLastUpdateFilter: values['reject-last-update-filter'] === true,
+        ...(values['no-throttle'] === true ? { throttle: false as const } : {}),
         logger: createPinoLogger({ level: 'info', name: 'mde-simulator', destination: process.stderr as unknown as NonNullable<Parameters<typeof createPinoLogger>[0]>['destination'] }),
       });
       const caFile = values['ca-file'] ?? './data/simulator-ca.pem';

@@ -28,6 +28,11 @@ export type QueryShape =
   | 'countByStatus'
   | 'countByRequestor'
   | 'countByDevice'
+  /**
+   * Counts per machine id (key = machineId). With a device filter it tells whether several
+   * machines carry the name (re-imaged or renamed devices).
+   */
+  | 'countByMachine'
   /** Counts per UTC day of creation. */
   | 'countByDay'
   /**
@@ -108,7 +113,7 @@ export interface StatusHistoryRow {
 
 export type QueryResult =
   | { shape: 'list'; rows: ActionRow[]; total: number }
-  | { shape: 'countByType' | 'countByStatus' | 'countByRequestor' | 'countByDevice' | 'countByDay'; rows: CountRow[]; total: number }
+  | { shape: 'countByType' | 'countByStatus' | 'countByRequestor' | 'countByDevice' | 'countByMachine' | 'countByDay'; rows: CountRow[]; total: number }
   | { shape: 'isolation'; rows: IsolationRow[] }
   | { shape: 'one'; row: ActionRow | null; history: StatusHistoryRow[] };
 

@@ -1,0 +1,141 @@
+import type { ActionRow, CountRow, IsolationRow } from '../core/query.js';
+import type { Reply, RequestorNames } from '../core/replies.js';
+
+/**
+ * Plain renderings of a Reply for the command line: readable text, JSON rows and CSV rows (for
+ * evidence export). List results use the MDE API field names; counts are `{ key, count }`.
+ */
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function displayRequestor(requestor: string, names: RequestorNames): string {
+  if (!GUID.test(requestor)) return requestor;
+  const name = names.get(requestor.toLowerCase());
+  return name ? `${name} (app ${requestor})` : `app ${requestor}`;
+}
+
+/** The rows behind a reply, as plain objects (JSON and CSV). */
+export function replyRows(reply: Reply): Record<string, unknown>[] {
+  switch (reply.kind) {
+    case 'actions':
+      return reply.rows.map((r) => ({ ...r }));
+    case 'counts':
+      return reply.rows.map((r) => ({ key: r.key, count: r.count }));
+    case 'timeline':
+      return reply.days.map((r) => ({ key: r.key, count: r.count }));
+    case 'summary':
+      return [...reply.byType.map((r) => ({ dimension: 'type', key: r.key, count: r.count })), ...reply.byStatus.map((r) => ({ dimension: 'status', key: r.key, count: r.count }))];
+    case 'isolated':
+      return reply.rows.map((r) => ({ ...r }));
+    case 'action':
+      return reply.action ? [{ ...reply.action }] : [];
+    case 'status':
+      return reply.facts.map((f) => ({ key: f.label, value: f.value }));
+    case 'help':
+      return reply.commands.map((c) => ({ command: c.usage, description: c.description, example: c.example }));
+    case 'error':
+      return [{ error: reply.message }];
+  }
+}
+
+export function toJson(reply: Reply): string {
+  if (reply.kind === 'error') return `${JSON.stringify({ error: reply.message }, null, 2)}\n`;
+  if (reply.kind === 'action') return `${JSON.stringify(reply.action ? { ...reply.action, history: reply.history } : null, null, 2)}\n`;
+  if (reply.kind === 'summary') return `${JSON.stringify({ byType: reply.byType, byStatus: reply.byStatus, total: reply.total }, null, 2)}\n`;
+  return `${JSON.stringify(replyRows(reply), null, 2)}\n`;
+}
+
+/** RFC 4180 CSV; cells that start with = + - @ get a leading quote mark against formula injection. */
+export function toCsv(reply: Reply): string {
+  const rows = replyRows(reply);
+  if (rows.length === 0) return '';
+  const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  const cell = (v: unknown): string => {
+    if (v === null || v === undefined) return '';
+    let s = typeof v === 'string' ? v : JSON.stringify(v);
+    if (/^[=+\-@\t\r]/.test(s) && typeof v === 'string') s = `'${s}`;
+    return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  return `${[columns.join(','), ...rows.map((r) => columns.map((c) => cell(r[c])).join(','))].join('\r\n')}\r\n`;
+}
+
+function pad(s: string, n: number): string {
+  return s.length >= n ? s : s + ' '.repeat(n - s.length);
+}
+
+function countLines(rows: readonly CountRow[]): string[] {
+  const w = Math.max(4, ...rows.map((r) => r.key.length));
+  return rows.map((r) => `  ${pad(r.key, w)}  ${r.count.toLocaleString('en-US')}`);
+}
+
+function actionLine(r: ActionRow, names: RequestorNames): string {
+  const when = r.creationDateTimeUtc.slice(0, 19).replace('T', ' ');
+  const what = r.scope ? `${r.type} (${r.scope})` : r.type;
+  const comment = r.requestorComment ? `  "${oneLine(r.requestorComment, 80)}"` : '';
+  return `  ${when}Z  ${pad(what, 30)} ${pad(r.status, 10)} ${pad(r.computerDnsName ?? r.machineId, 28)} ${displayRequestor(r.requestor, names)}${comment}`;
+}
+
+function isolationLine(r: IsolationRow, names: RequestorNames): string {
+  return `  ${pad(r.computerDnsName ?? r.machineId, 28)} since ${r.since.slice(0, 19).replace('T', ' ')}Z  ${pad(r.status, 10)} by ${displayRequestor(r.requestor, names)}${r.requestorComment ? `  "${oneLine(r.requestorComment, 80)}"` : ''}`;
+}
+
+function oneLine(s: string, max: number): string {
+  const t = s.replace(/\s+/g, ' ');
+  return t.length > max ? `${t.slice(0, max - 1)}…` : t;
+}
+
+export function toText(reply: Reply, names: RequestorNames): string {
+  const lines: string[] = [];
+  switch (reply.kind) {
+    case 'actions': {
+      lines.push(reply.title, reply.subtitle);
+      for (const s of reply.sharedNames ?? []) lines.push(`Note: ${s.name} is the name of ${s.machineIds.length} machines: ${s.machineIds.join(', ')}`);
+      if (reply.rows.length === 0) lines.push('  (no actions)');
+      const byMachine = reply.sharedNames !== undefined;
+      let machine: string | null = null;
+      for (const r of reply.rows) {
+        if (byMachine && r.machineId !== machine) {
+          machine = r.machineId;
+          lines.push(` machine ${r.machineId}:`);
+        }
+        lines.push(actionLine(r, names));
+      }
+      if (reply.moreCommand) lines.push(`More: "${reply.moreCommand}"`);
+      break;
+    }
+    case 'counts':
+      lines.push(reply.title, reply.subtitle, ...(reply.rows.length ? countLines(reply.dimension === 'requestor' ? reply.rows.map((r) => ({ ...r, key: displayRequestor(r.key, names) })) : reply.rows) : ['  (no actions)']));
+      break;
+    case 'summary':
+      lines.push(reply.title, reply.subtitle, 'By type:', ...countLines(reply.byType), 'By status:', ...countLines(reply.byStatus));
+      break;
+    case 'timeline':
+      lines.push(reply.title, reply.subtitle, ...countLines(reply.days));
+      break;
+    case 'isolated':
+      lines.push(reply.title, reply.subtitle, ...(reply.rows.length ? reply.rows.map((r) => isolationLine(r, names)) : ['  (no device is isolated)']));
+      break;
+    case 'action':
+      lines.push(reply.title);
+      if (reply.action) {
+        for (const [k, v] of Object.entries(reply.action)) lines.push(`  ${pad(k, 24)} ${v === null ? '' : k === 'requestor' ? displayRequestor(String(v), names) : String(v)}`);
+        lines.push('Status history:', ...reply.history.map((h) => `  ${h.at}  ${h.status}`));
+      }
+      break;
+    case 'status':
+      lines.push(reply.title, ...reply.facts.map((f) => `  ${pad(f.label, 22)} ${f.value}`));
+      if (reply.problem) lines.push(`Problem: ${reply.problem}`);
+      break;
+    case 'help':
+      if (reply.message) lines.push(reply.message);
+      if (reply.suggestion) lines.push(`Did you mean "${reply.suggestion}"?`);
+      lines.push('Commands:', ...reply.commands.map((c) => `  ${pad(c.usage, 38)} ${c.description}  e.g. "${c.example}"`));
+      lines.push('Periods: 24h, 7d, 30d (default), 90d, 360d, since YYYY-MM-DD.');
+      break;
+    case 'error':
+      lines.push(`${reply.title}: ${reply.message}`);
+      break;
+  }
+  if ('query' in reply && reply.kind !== 'action') lines.push('', 'Query (KQL):', reply.query.kql);
+  return `${lines.join('\n')}\n`;
+}

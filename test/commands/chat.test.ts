@@ -1,0 +1,186 @@
+import assert from 'node:assert/strict';
+import { createChat, MAX_TEXT_LENGTH, normalizeText } from '../../src/commands/chat.js';
+import { createRateLimiter } from '../../src/commands/rate-limit.js';
+import { parsePeriod } from '../../src/commands/period.js';
+import { closest } from '../../src/commands/closest.js';
+import { fillDays } from '../../src/commands/table.js';
+import { toCsv, toJson, toText } from '../../src/commands/format.js';
+import type { ActionRow, QuerySpec } from '../../src/core/query.js';
+import type { Reply } from '../../src/core/replies.js';
+import { FakeClock } from '../fakes/fake-clock.js';
+import { FakeQueryBackend } from '../fakes/fake-query-backend.js';
+import { createCaptureLogger } from '../fakes/capture-logger.js';
+
+const NOW = Date.parse('2026-11-29T12:00:00.000Z');
+
+function setup(options: { rateLimit?: boolean } = {}) {
+  const clock = new FakeClock(NOW);
+  const backend = new FakeQueryBackend();
+  const logger = createCaptureLogger();
+  const chat = createChat({
+    backend,
+    kqlOf: (spec: QuerySpec) => `KQL(${spec.shape})`,
+    clock,
+    logger,
+    status: () => ({ facts: [{ label: 'Last successful run', value: 'now' }], problem: null }),
+    requestorNames: new Map([['2f48b784-5da5-4e61-9957-012d2630f1e4', 'SOAR playbooks']]),
+    ...(options.rateLimit ? { rateLimiter: createRateLimiter({ limit: 3, windowMs: 60_000, clock }) } : {}),
+    pageSize: 2,
+  });
+  return { chat, backend, clock, logger };
+}
+
+const row = (n: number, machineId = 'm1'): ActionRow => ({
+  id: `id-${n}`,
+  type: 'Isolate',
+  title: null,
+  scope: 'Full',
+  status: 'Succeeded',
+  machineId,
+  computerDnsName: 'WS-042.contoso.com',
+  requestor: 'alex@contoso.com',
+  requestorComment: 'c',
+  requestSource: 'Portal',
+  creationDateTimeUtc: '2026-11-28T10:00:00.1234567Z',
+  lastUpdateDateTimeUtc: '2026-11-28T10:05:00Z',
+  cancellationRequestor: null,
+  cancellationComment: null,
+  cancellationDateTimeUtc: null,
+  errorHResult: 0,
+  externalId: null,
+});
+
+describe('commands/chat', () => {
+  it('strips mentions, ignores case and white space', () => {
+    assert.equal(normalizeText('<at>Defender Audit</at>  Actions   FOR device ws-042 '), 'Actions FOR device ws-042');
+    const { chat } = setup();
+    const p = chat.parse('<at>Defender Audit</at> ACTIONS FOR DEVICE WS-042 7d');
+    assert.equal(p.command?.name, 'actions for device');
+    assert.equal(p.queries[0]?.spec.device, 'WS-042');
+    assert.deepEqual(p.queries[0]?.spec.range?.source, { kind: 'ago', days: 7 });
+  });
+
+  it('plans every command with the right specs', () => {
+    const { chat } = setup();
+    const specs = (text: string) => chat.parse(text).queries.map((q) => q.spec);
+    assert.deepEqual(specs('device srv-sql-01.contoso.com').map((s) => [s.shape, s.device, s.range?.label]), [
+      ['list', 'srv-sql-01.contoso.com', 'last 30 days'],
+      ['countByMachine', 'srv-sql-01.contoso.com', 'last 30 days'],
+    ]);
+    assert.equal(specs('actions by Alex.Wilber@contoso.com 90d')[0]?.requestor, 'Alex.Wilber@contoso.com');
+    assert.equal(specs('actions by soar playbooks')[0]?.requestor, '2f48b784-5da5-4e61-9957-012d2630f1e4', 'a configured app name resolves to its GUID');
+    assert.deepEqual(specs('summary 24h').map((s) => s.shape), ['countByType', 'countByStatus']);
+    assert.equal(specs('summary 24h')[0]?.range?.label, 'last 24 hours');
+    assert.equal(specs('requestors 360d')[0]?.shape, 'countByRequestor');
+    assert.equal(specs('devices')[0]?.shape, 'countByDevice');
+    assert.equal(specs('timeline since 2026-01-01')[0]?.range?.from, '2026-01-01T00:00:00.000Z');
+    assert.deepEqual(specs('isolated')[0], { shape: 'isolation' });
+    assert.deepEqual(specs('failed 7d')[0]?.statuses, ['Failed', 'TimeOut']);
+    assert.deepEqual(specs('pending')[0]?.statuses, ['Pending', 'InProgress']);
+    assert.equal(specs('pending')[0]?.range, undefined, 'pending looks at any age');
+    assert.deepEqual(specs('action 2a800b14-1234-5678-abe4-abcdef42d881')[0], { shape: 'one', actionId: '2a800b14-1234-5678-abe4-abcdef42d881' });
+    assert.equal(specs('failed 7d page 3')[0]?.offset, 4);
+  });
+
+  it('answers unknown input with help and the closest command', async () => {
+    const { chat } = setup();
+    const r = await chat.handle('sumary 7d');
+    assert.equal(r.kind, 'help');
+    assert.ok(r.kind === 'help' && r.suggestion === 'summary' && /did not understand/.test(r.message ?? ''));
+    assert.equal(closest('isolate', ['isolated', 'status']), 'isolated');
+    assert.equal(closest('what is the weather', ['isolated', 'status', 'summary']), null);
+    const help = await chat.handle('help');
+    assert.ok(help.kind === 'help' && help.commands.length >= 11 && help.message === null);
+  });
+
+  it('refuses text over 500 characters without running anything', async () => {
+    const { chat, backend } = setup();
+    const r = await chat.handle(`device ${'a'.repeat(MAX_TEXT_LENGTH)}`);
+    assert.equal(r.kind, 'error');
+    assert.equal(backend.specs.length, 0);
+  });
+
+  it('rejects bad periods with a clear message', async () => {
+    const { chat } = setup();
+    const future = await chat.handle('timeline since 2027-01-01');
+    assert.ok(future.kind === 'error' && /future/.test(future.message));
+    const notADate = await chat.handle('summary since 2026-02-30');
+    assert.ok(notADate.kind === 'error' && /not a date/.test(notADate.message));
+    assert.ok(!parsePeriod('12w', NOW).ok);
+  });
+
+  it('hostile text is only ever a value in a spec', () => {
+    const { chat } = setup();
+    const evil = "ws-042'; drop table actions; --\"|take 1";
+    const p = chat.parse(`device ${evil}`);
+    assert.equal(p.queries[0]?.spec.device, evil);
+  });
+
+  it('pages lists with a "more" command and says when a name is shared by machines', async () => {
+    const { chat, backend } = setup();
+    backend.answer = (spec) =>
+      spec.shape === 'list' ? { shape: 'list', rows: [row(1, 'm1'), row(2, 'm2')], total: 5 } : { shape: 'countByMachine', rows: [{ key: 'm1', count: 3 }, { key: 'm2', count: 2 }], total: 5 };
+    const r = await chat.handle('actions for device ws-042');
+    assert.equal(r.kind, 'actions');
+    if (r.kind !== 'actions') return;
+    assert.equal(r.moreCommand, 'actions for device ws-042 page 2');
+    assert.deepEqual(r.sharedNames, [{ name: 'ws-042', machineIds: ['m1', 'm2'] }]);
+    assert.equal(r.query.kql, 'KQL(list)');
+    assert.match(r.subtitle, /5 actions · 1–2/);
+    const last = await chat.handle('actions for device ws-042 page 3');
+    assert.ok(last.kind === 'actions' && last.offset === 4);
+  });
+
+  it('status comes from the injected report; query failures become an error reply', async () => {
+    const { chat, backend, logger } = setup();
+    const s = await chat.handle('status');
+    assert.ok(s.kind === 'status' && s.facts[0]?.label === 'Last successful run');
+    backend.fail = new Error('database is locked');
+    const e = await chat.handle('summary');
+    assert.ok(e.kind === 'error' && /database is locked/.test(e.message));
+    assert.ok(logger.lines.some((l) => l.level === 'error' && l.msg === 'command failed'));
+  });
+
+  it('limits each user to a number of commands per minute', async () => {
+    const { chat, clock } = setup({ rateLimit: true });
+    const user = { id: 'aad-1' };
+    for (let i = 0; i < 3; i++) assert.notEqual((await chat.handle('help', user)).kind, 'error');
+    assert.equal((await chat.handle('help', user)).kind, 'error');
+    assert.notEqual((await chat.handle('help', { id: 'aad-2' })).kind, 'error', 'other users are not affected');
+    await clock.advance(61_000);
+    assert.notEqual((await chat.handle('help', user)).kind, 'error');
+  });
+
+  it('fills days without actions in a timeline', () => {
+    const days = fillDays([{ key: '2026-11-28', count: 4 }], '2026-11-26T12:00:00.000Z', NOW);
+    assert.deepEqual(days, [
+      { key: '2026-11-26', count: 0 },
+      { key: '2026-11-27', count: 0 },
+      { key: '2026-11-28', count: 4 },
+      { key: '2026-11-29', count: 0 },
+    ]);
+  });
+});
+
+describe('commands/format', () => {
+  const reply: Reply = { kind: 'actions', title: 'T', subtitle: 's', rows: [row(1)], total: 1, offset: 0, query: { kql: 'Q' } };
+
+  it('JSON rows use the MDE API field names', () => {
+    const parsed = JSON.parse(toJson(reply)) as Record<string, unknown>[];
+    assert.deepEqual(Object.keys(parsed[0]!).slice(0, 3), ['id', 'type', 'title']);
+    assert.equal(parsed[0]!.computerDnsName, 'WS-042.contoso.com');
+  });
+
+  it('CSV quotes, escapes and defuses formulas', () => {
+    const csv = toCsv({ ...reply, rows: [{ ...row(1), requestorComment: '=HYPERLINK("http://x")\nline "two"' }] });
+    const [header, line] = csv.split('\r\n');
+    assert.match(header!, /^id,type,title,scope,status/);
+    assert.ok(line!.includes(`"'=HYPERLINK(""http://x"")\nline ""two"""`));
+  });
+
+  it('text shows app requestors with their configured name', () => {
+    const text = toText({ ...reply, rows: [{ ...row(1), requestor: '2f48b784-5da5-4e61-9957-012d2630f1e4' }] }, new Map([['2f48b784-5da5-4e61-9957-012d2630f1e4', 'SOAR']]));
+    assert.match(text, /SOAR \(app 2f48b784/);
+    assert.match(text, /Query \(KQL\):\nQ/);
+  });
+});

@@ -1,0 +1,28 @@
+import type { QueryBackend, QueryResult, QuerySpec } from '../../src/core/query.js';
+
+/** A QueryBackend that records specs and answers from a function (default: empty results). */
+export class FakeQueryBackend implements QueryBackend {
+  readonly name = 'sqlite' as const;
+  readonly specs: QuerySpec[] = [];
+  answer: (spec: QuerySpec) => QueryResult = emptyResult;
+  fail: Error | undefined;
+
+  run(spec: QuerySpec): Promise<QueryResult> {
+    this.specs.push(spec);
+    if (this.fail) return Promise.reject(this.fail);
+    return Promise.resolve(this.answer(spec));
+  }
+}
+
+export function emptyResult(spec: QuerySpec): QueryResult {
+  switch (spec.shape) {
+    case 'list':
+      return { shape: 'list', rows: [], total: 0 };
+    case 'isolation':
+      return { shape: 'isolation', rows: [] };
+    case 'one':
+      return { shape: 'one', row: null, history: [] };
+    default:
+      return { shape: spec.shape, rows: [], total: 0 };
+  }
+}
