@@ -25,7 +25,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/main.ts', 'src/cli.ts', 'test/**/*.ts', 'bench/**/*.ts', '*.js', '*.cjs'],
+    files: ['src/main.ts', 'src/cli.ts', 'test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts', '*.js', '*.cjs'],
     rules: { 'no-restricted-syntax': 'off' },
   },
   {

@@ -1,26 +1,34 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --disable-warning=DEP0111
 /**
  * The command-line entry (`defender-audit-bot`). Subcommands are a table; each parses its own
  * options. Exit codes: 0 success, 1 runtime failure, 2 usage or configuration error.
+ * The shebang hides DEP0111, a deprecation warning restify 11 triggers on Node 20
+ * (process.binding) that users can do nothing about.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs, parseEnv, type ParseArgsConfig } from 'node:util';
-import { systemClock } from './core/clock.js';
+import { systemClock, type Clock } from './core/clock.js';
 import { formatDuration } from './core/duration.js';
 import { AppError, ConfigError, UsageError, describeError } from './core/errors.js';
 import { loadConfig, requireDefender, type Env } from './config/config.js';
-import { buildDefenderClient, buildLogger, ingestSettings, main as startMain, startService } from './main.js';
+import { buildChat, buildDefenderClient, buildLogger, createBot, ingestSettings, main as startMain, replyCard, startService, type Bot } from './main.js';
+import { createChat } from './commands/chat.js';
+import { toCsv, toJson, toText } from './commands/format.js';
+import { compileKql } from './queries/kql.js';
+import { loadCardTemplates } from './cards/index.js';
 import { runOnce, type ChangeSet, type IngestProgress } from './ingest/run-once.js';
 import { openSqliteStore } from './store/sqlite-store.js';
 import { createSimulator, loadDataset, parseFaultSpec } from './simulator/index.js';
 import { createPinoLogger } from './core/pino-logger.js';
 
-interface Io {
+export interface Io {
   out: (text: string) => void;
   err: (text: string) => void;
   /** Whether stderr is an interactive terminal (progress lines). */
   tty: boolean;
+  /** Time source; the system clock unless a test pins it. */
+  clock?: Clock;
 }
 
 interface Subcommand {
@@ -52,6 +60,16 @@ function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[]
     throw new UsageError(`${(err as Error).message}\nUsage: ${usage}`);
   }
 }
+
+function parseWithText<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T, usage: string) {
+  try {
+    return parseArgs({ args, options, strict: true as const, allowPositionals: true as const });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}\nUsage: ${usage}`);
+  }
+}
+
+const ASK_FORMATS = ['text', 'card', 'json', 'csv', 'kql'] as const;
 
 function intOption(name: string, value: string | undefined, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
@@ -186,9 +204,64 @@ const commands: Subcommand[] = [
     },
   },
   {
+    name: 'ask',
+    usage: 'defender-audit-bot ask "<chat text>" [--format text|card|json|csv|kql] [--env-file FILE]',
+    summary: 'answer a chat command from the store, exactly as the bot would',
+    async run(args, env, io) {
+      const { values, positionals } = parseWithText(args, { format: { type: 'string', default: 'text' }, 'env-file': { type: 'string', multiple: true } }, this.usage);
+      const format = values.format as (typeof ASK_FORMATS)[number];
+      if (!ASK_FORMATS.includes(format)) throw new UsageError(`--format must be one of ${ASK_FORMATS.join(', ')} (got "${values.format}").\nUsage: ${this.usage}`);
+      if (positionals.length !== 1) throw new UsageError(`ask takes the chat text as one quoted argument.\nUsage: ${this.usage}`);
+      const text = positionals[0] as string;
+      const config = loadConfig(withEnvFiles(values['env-file'], env));
+      const logger = createPinoLogger({ level: config.log.level === 'info' ? 'warn' : config.log.level, destination: process.stderr as unknown as NonNullable<Parameters<typeof createPinoLogger>[0]>['destination'] });
+      if (format === 'kql') {
+        // Compilation only: no store, no network.
+        const chat = createChat({
+          backend: { name: 'sqlite', run: () => Promise.reject(new Error('not used')) },
+          kqlOf: (spec) => compileKql(spec, config.commands.kqlSchema),
+          clock: io.clock ?? systemClock,
+          logger,
+          status: () => ({ facts: [], problem: null }),
+          requestorNames: config.commands.requestorNames,
+        });
+        const parsed = chat.parse(text);
+        if (parsed.planned.kind === 'reply' && (parsed.planned.reply.kind === 'error' || (parsed.planned.reply.kind === 'help' && parsed.planned.reply.message !== null))) {
+          io.err(toText(parsed.planned.reply, config.commands.requestorNames).trimEnd());
+          return 2;
+        }
+        if (parsed.queries.length === 0) {
+          io.err(`"${text}" runs no query.`);
+          return 0;
+        }
+        io.out(parsed.queries.map((q) => q.kql).join('\n\n'));
+        return 0;
+      }
+      if (!existsSync(config.store.path)) {
+        throw new AppError('STORE_FAILED', `No store at ${config.store.path}.`, { fix: 'Run "defender-audit-bot ingest --once" (or npm run demo) first, or set STORE_PATH.' });
+      }
+      const store = openSqliteStore({ path: config.store.path });
+      try {
+        const clock = io.clock ?? systemClock;
+        const chat = buildChat(config, { store, clock, logger, rateLimit: false });
+        const reply = await chat.handle(text);
+        const names = config.commands.requestorNames;
+        if (format === 'text') io.out(toText(reply, names).trimEnd());
+        else if (format === 'json') io.out(toJson(reply).trimEnd());
+        else if (format === 'csv') io.out(toCsv(reply).trimEnd());
+        else io.out(JSON.stringify(replyCard(reply, config, await loadCardTemplates(), clock.now()), null, 2));
+        if (reply.kind === 'error') return reply.reason === 'failed' ? 1 : 2;
+        if (reply.kind === 'help' && reply.message !== null) return 2;
+        return 0;
+      } finally {
+        store.close();
+      }
+    },
+  },
+  {
     name: 'start',
     usage: 'defender-audit-bot start [--env-file FILE]',
-    summary: 'run the bot: scheduled ingest (SIGTERM or Ctrl-C stops it cleanly)',
+    summary: 'run the bot: /api/messages, /healthz and the scheduled ingest (SIGTERM or Ctrl-C stops it cleanly)',
     async run(args, env) {
       const { values } = parse(args, { 'env-file': { type: 'string', multiple: true } }, this.usage);
       await startMain(withEnvFiles(values['env-file'], env));
@@ -198,22 +271,34 @@ const commands: Subcommand[] = [
   {
     name: 'demo',
     usage: 'defender-audit-bot demo [--store PATH] [--seed N]',
-    summary: 'run the simulator with live activity and the scheduled ingest on this machine',
+    summary: 'run the simulator with live activity, the scheduled ingest and the bot on this machine',
     async run(args, env, io) {
       const { values } = parse(args, { store: { type: 'string' }, seed: { type: 'string' } }, this.usage);
       const sim = createSimulator({ seed: intOption('seed', values.seed, 0, 2 ** 31) ?? 1 });
       const storePath = values.store ?? './data/demo/audit.db';
       mkdirSync(dirname(storePath), { recursive: true });
       let service: ReturnType<typeof startService> | undefined;
+      let bot: Bot | undefined;
+      let store: ReturnType<typeof openSqliteStore> | undefined;
       try {
         const endpoint = await sim.start({ caCertFile: join(dirname(storePath), 'simulator-ca.pem') });
         sim.startLive();
-        const config = loadConfig({ ...endpoint.env, STORE_PATH: storePath, MDE_POLL_INTERVAL: '5s', LOG_LEVEL: env.LOG_LEVEL ?? 'warn' }, ['defender']);
+        const config = loadConfig({ ...endpoint.env, STORE_PATH: storePath, MDE_POLL_INTERVAL: '5s', LOG_LEVEL: env.LOG_LEVEL ?? 'warn', PORT: env.PORT ?? '3978', HOST: '127.0.0.1' }, ['defender']);
         const logger = buildLogger(config);
-        io.out(`Demo: MDE API simulator on ${endpoint.baseUrl} (${fmt(sim.tenant.size())} actions, live activity), store ${storePath}.`);
-        io.out('This release runs the simulator and the scheduled ingest; the Teams bot, alerts and chat commands join in later releases.');
-        io.out('Every 5 s the ingest reads what changed. Ctrl-C stops everything.\n');
+        store = openSqliteStore({ path: storePath });
+        bot = await createBot(config, { store, clock: systemClock, logger, ingestEnabled: true });
+        const { url } = await bot.start().catch((err: Error & { code?: string }) => {
+          if (err.code === 'EADDRINUSE') throw new UsageError(`Port ${config.bot.port} is in use. Fix: stop the other program, or run with PORT=<free port> npm run demo.`);
+          throw err;
+        });
+        const sample = sim.tenant.machines()[0]?.computerDnsName ?? 'ws-001';
+        io.out(`Demo: MDE API simulator on ${endpoint.baseUrl} (${fmt(sim.tenant.size())} actions, live activity); store ${storePath}; bot on ${url}/api/messages (local, unauthenticated).`);
+        io.out('Every 5 s the ingest reads what changed. In another terminal, ask what the bot would answer in Teams:');
+        io.out(`  STORE_PATH=${storePath} npx defender-audit-bot ask "actions for device ${sample.split('.')[0] ?? sample}"`);
+        io.out(`  STORE_PATH=${storePath} npx defender-audit-bot ask "summary 7d" --format card`);
+        io.out('The Teams client (Microsoft 365 Agents Playground), channel alerts and the digest join in later releases. Ctrl-C stops everything.\n');
         const started = startService(config, {
+          store,
           logger,
           onProgress: (p) => {
             if (io.tty) io.err(`\r${progressLine(p)}\u001b[K`);
@@ -229,6 +314,8 @@ const commands: Subcommand[] = [
         return 0;
       } finally {
         await service?.stop();
+        await bot?.stop();
+        store?.close();
         await sim.stop();
       }
     },

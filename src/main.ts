@@ -15,6 +15,17 @@ import { createMsalTokenProvider } from './defender/token.js';
 import { runOnce, type ChangeSet, type IngestProgress, type IngestSettings } from './ingest/run-once.js';
 import { createIntervalRunner, type IntervalRunner } from './schedule/interval.js';
 import { openSqliteStore, type SqliteAuditStore } from './store/sqlite-store.js';
+import { ingestHealth } from './ingest/health.js';
+import { createSqliteQueryBackend } from './queries/sqlite-backend.js';
+import { compileKql } from './queries/kql.js';
+import { createChat, type Chat } from './commands/chat.js';
+import { createRateLimiter } from './commands/rate-limit.js';
+import { loadCardTemplates, renderReplyCard, type CardTemplates } from './cards/index.js';
+import type { Reply } from './core/replies.js';
+import { authPolicy, createBotAdapter } from './teams/adapter.js';
+import { createActivityHandler } from './teams/handler.js';
+import type { InboundHandlers } from './teams/types.js';
+import { createHttpServer, type HealthReport, type HttpServer } from './server/server.js';
 
 // ── Defender API client ───────────────────────────────────────────────────────────────────────
 
@@ -60,7 +71,97 @@ export function buildLogger(config: Config): Logger {
   return createPinoLogger({ level: config.log.level });
 }
 
-// ── The service: scheduled ingest (the Teams bot joins in a later part) ───────────────────────
+// ── Chat: commands answered from the store ─────────────────────────────────────────────────────
+
+/** The chat command handler over a store, exactly as the bot and `ask` use it. */
+export function buildChat(config: Config, deps: { store: SqliteAuditStore; clock: Clock; logger: Logger; rateLimit: boolean }): Chat {
+  return createChat({
+    backend: createSqliteQueryBackend(deps.store.db),
+    kqlOf: (spec) => compileKql(spec, config.commands.kqlSchema),
+    clock: deps.clock,
+    logger: deps.logger.child({ component: 'commands' }),
+    status: () => ingestHealth(deps.store, { nowMs: deps.clock.now(), pollIntervalMs: config.ingest.pollIntervalMs }),
+    requestorNames: config.commands.requestorNames,
+    ...(deps.rateLimit ? { rateLimiter: createRateLimiter({ limit: config.commands.rateLimitPerMinute, windowMs: 60_000, clock: deps.clock }) } : {}),
+  });
+}
+
+/** Renders a reply as the card the bot posts. */
+export function replyCard(reply: Reply, config: Config, templates: CardTemplates, nowMs: number): object {
+  return renderReplyCard(reply, { templates, now: new Date(nowMs).toISOString(), requestorNames: config.commands.requestorNames, timeZone: config.commands.displayTimeZone });
+}
+
+// ── The bot: HTTP endpoint, Teams adapter, chat ─────────────────────────────────────────────────
+
+export interface Bot {
+  server: HttpServer;
+  chat: Chat;
+  /** Base URL and port once started. */
+  start(): Promise<{ url: string; port: number }>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The Teams bot over an open store. Refuses (ConfigError) to run unauthenticated anywhere but on
+ * loopback. `/healthz` reports liveness and ingest freshness; it is unhealthy when no ingest run
+ * succeeded for 10 poll intervals (at least 5 minutes), a sign that needs a person, not only a retry.
+ */
+export async function createBot(config: Config, deps: { store: SqliteAuditStore; clock: Clock; logger: Logger; ingestEnabled: boolean }): Promise<Bot> {
+  const { bot } = config;
+  const refusal = authPolicy({ botId: bot.id, host: bot.host });
+  if (refusal !== undefined) throw new ConfigError([`HOST: ${refusal}`]);
+  const logger = deps.logger;
+  if (bot.id === undefined) logger.warn('BOT_ID is not set: Bot Framework authentication is off (allowed on loopback only, for local use)');
+  if (bot.allowedTenants.length === 0) logger.warn('No BOT_TENANT_ID or BOT_ALLOWED_TENANTS: activities from any tenant are answered');
+
+  const templates = await loadCardTemplates();
+  const chat = buildChat(config, { ...deps, rateLimit: true });
+  const adapter = createBotAdapter({
+    ...(bot.tenantId !== undefined ? { botTenantId: bot.tenantId } : {}),
+    ...(bot.id === undefined ? {} : bot.authType === 'UserAssignedMSI' ? { managedIdentityClientId: bot.id } : { botId: bot.id, ...(bot.password !== undefined ? { botPassword: bot.password } : {}) }),
+    logger,
+  });
+  const handlers: InboundHandlers = {
+    onInstall: (ref, info) => {
+      logger.info('installed', { conversationId: ref.conversationId, conversationType: ref.conversationType, teamId: ref.teamId ?? null, source: info.source });
+      return Promise.resolve();
+    },
+    onUninstall: (ref) => {
+      logger.info('uninstalled', { conversationId: ref.conversationId });
+      return Promise.resolve();
+    },
+    onCommand: async (_ref, text, user) => {
+      const reply = await chat.handle(text, { id: user.aadObjectId ?? user.id, ...(user.name !== undefined ? { name: user.name } : {}) });
+      return replyCard(reply, config, templates, deps.clock.now());
+    },
+  };
+  const handler = createActivityHandler({ handlers, allowedTenantIds: bot.allowedTenants.length > 0 ? new Set(bot.allowedTenants) : 'any', logger });
+  const health = (): HealthReport => {
+    const checks: HealthReport['checks'] = {};
+    try {
+      deps.store.countActions();
+      checks.store = { ok: true, detail: 'readable' };
+    } catch (err) {
+      checks.store = { ok: false, detail: describeError(err) };
+    }
+    if (deps.ingestEnabled) {
+      const h = ingestHealth(deps.store, { nowMs: deps.clock.now(), pollIntervalMs: config.ingest.pollIntervalMs });
+      const limit = Math.max(10 * config.ingest.pollIntervalMs, 5 * 60_000);
+      const fresh = h.lastSuccessAgeMs !== null && h.lastSuccessAgeMs <= limit;
+      checks.ingest = { ok: fresh || h.lastSuccessAgeMs === null, detail: h.lastSuccessAgeMs === null ? 'no run has succeeded yet' : `last success ${Math.round(h.lastSuccessAgeMs / 1000)} s ago` };
+    }
+    return { ok: Object.values(checks).every((c) => c.ok), checks };
+  };
+  const server = createHttpServer({ host: bot.host, port: bot.port, logger, onMessages: (req, res) => adapter.process(req, res, handler), health });
+  return {
+    server,
+    chat,
+    start: () => server.start(),
+    stop: () => server.stop(),
+  };
+}
+
+// ── The service: scheduled ingest ──────────────────────────────────────────────────────────────
 
 export interface Service {
   store: SqliteAuditStore;
@@ -70,17 +171,16 @@ export interface Service {
 }
 
 /**
- * Starts the scheduled ingest from configuration. `onChanges` receives each run's change set (the
- * alerting pipeline hooks in here).
+ * Starts the scheduled ingest from configuration on an open store. `onChanges` receives each run's
+ * change set (the alerting pipeline hooks in here).
  */
 export function startService(
   config: Config,
-  deps: { clock?: Clock; logger: Logger; onChanges?: (c: ChangeSet) => void; onProgress?: (p: IngestProgress) => void },
+  deps: { store: SqliteAuditStore; clock?: Clock; logger: Logger; onChanges?: (c: ChangeSet) => void; onProgress?: (p: IngestProgress) => void },
 ): Service {
   const clock = deps.clock ?? systemClock;
+  const { store } = deps;
   const defender = requireDefender(config);
-  deps.logger.info('starting', { config: summarizeConfig(config) });
-  const store = openSqliteStore({ path: config.store.path });
   const client = buildDefenderClient(defender, { clock, logger: deps.logger });
   const runner = createIntervalRunner({
     name: 'ingest',
@@ -103,30 +203,46 @@ export function startService(
     async stop() {
       await runner.stop();
       client.close();
-      store.close();
     },
   };
 }
 
-/** `defender-audit-bot start`: runs until SIGTERM or SIGINT, then stops cleanly. */
+/** `defender-audit-bot start`: the bot and the scheduled ingest until SIGTERM or SIGINT, then a clean stop. */
 export async function main(env: Env = process.env): Promise<void> {
   const config = loadConfig(env, ['defender']);
   const logger = buildLogger(config);
-  const service = startService(config, { logger });
-  await new Promise<void>((resolve) => {
+  logger.info('starting', { config: summarizeConfig(config) });
+  const store = openSqliteStore({ path: config.store.path });
+  let service: Service | undefined;
+  let bot: Bot | undefined;
+  try {
+    bot = await createBot(config, { store, clock: systemClock, logger, ingestEnabled: true });
+    const { url } = await bot.start();
+    logger.info('listening', { url, messages: `${url}/api/messages`, health: `${url}/healthz` });
+    service = startService(config, { store, logger });
+    await waitForStopSignal(logger);
+  } finally {
+    try {
+      await service?.stop();
+      await bot?.stop();
+    } catch (err) {
+      logger.error('error while stopping', { error: describeError(err) });
+      process.exitCode = 1;
+    }
+    store.close();
+  }
+}
+
+/** Resolves on the first SIGTERM or SIGINT. */
+export function waitForStopSignal(logger?: Logger): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
     const onSignal = (sig: NodeJS.Signals): void => {
-      logger.info('stopping', { signal: sig });
+      logger?.info('stopping', { signal: sig });
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
-      resolve();
+      resolve(sig);
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
   });
-  try {
-    await service.stop();
-  } catch (err) {
-    logger.error('error while stopping', { error: describeError(err) });
-    process.exitCode = 1;
-  }
 }

@@ -78,7 +78,7 @@ export function createChat(deps: ChatDeps): Chat {
     if (raw.length > MAX_TEXT_LENGTH) {
       return {
         command: null,
-        planned: { kind: 'reply', reply: { kind: 'error', title: 'Too long', message: `That message has ${raw.length} characters; commands are shorter than ${MAX_TEXT_LENGTH}. Try "help".` } },
+        planned: { kind: 'reply', reply: { kind: 'error', title: 'Too long', message: `That message has ${raw.length} characters; commands are shorter than ${MAX_TEXT_LENGTH}. Try "help".`, reason: 'usage' } },
         queries: [],
       };
     }
@@ -126,7 +126,7 @@ export function createChat(deps: ChatDeps): Chat {
       const log = deps.logger.child({ user: user?.id ?? 'cli' });
       if (user && deps.rateLimiter && !deps.rateLimiter.allow(user.id)) {
         log.warn('command rate limit hit');
-        return { kind: 'error', title: 'Slow down', message: 'You sent many commands in a short time. Wait a minute and try again.' };
+        return { kind: 'error', title: 'Slow down', message: 'You sent many commands in a short time. Wait a minute and try again.', reason: 'limited' };
       }
       try {
         const parsed = parse(text);
@@ -136,7 +136,7 @@ export function createChat(deps: ChatDeps): Chat {
         return reply;
       } catch (err) {
         log.error('command failed', { error: describeError(err) });
-        return { kind: 'error', title: 'Query failed', message: `I could not answer that: ${describeError(err)}` };
+        return { kind: 'error', title: 'Query failed', message: `I could not answer that: ${describeError(err)}`, reason: 'failed' };
       }
     },
   };

@@ -35,7 +35,7 @@ const PAGE = '(?:\\s+page\\s+(?<page>\\d{1,6}))?';
 const PERIOD = `(?:\\s+(?<period>${P}))?`;
 
 function err(message: string): Planned {
-  return { kind: 'reply', reply: { kind: 'error', title: 'Cannot run that', message } };
+  return { kind: 'reply', reply: { kind: 'error', title: 'Cannot run that', message, reason: 'usage' } };
 }
 
 function range(groups: Record<string, string | undefined>, ctx: PlanContext): TimeRange | string {
@@ -111,7 +111,7 @@ function countsPlan(title: string, dimension: 'type' | 'status' | 'requestor' | 
       finish(results, kql) {
         const res = results[0];
         if (!res || !('rows' in res) || res.shape === 'list' || res.shape === 'isolation') throw new Error('count query returned another shape');
-        const rows = res.rows as CountRow[];
+        const rows: CountRow[] = res.rows;
         return {
           kind: 'counts',
           title,

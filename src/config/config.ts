@@ -48,7 +48,23 @@ export interface Config {
     readonly id: string | undefined;
     readonly password: string | undefined;
     readonly tenantId: string | undefined;
+    /** 'SingleTenant' (app id + secret) or 'UserAssignedMSI' (BOT_ID is the managed identity's client id). */
+    readonly authType: 'SingleTenant' | 'UserAssignedMSI';
+    /** Tenants whose activities are answered: BOT_TENANT_ID plus BOT_ALLOWED_TENANTS; empty = any (local only). */
+    readonly allowedTenants: readonly string[];
+    /** Address the HTTP server binds to. */
+    readonly host: string;
     readonly port: number;
+  };
+  readonly commands: {
+    /** Commands per user per minute. */
+    readonly rateLimitPerMinute: number;
+    /** App GUID (lower case) → friendly name. */
+    readonly requestorNames: ReadonlyMap<string, string>;
+    /** Table schema of the KQL shown on cards and run in workspace mode. */
+    readonly kqlSchema: 'dcr' | 'legacy';
+    /** IANA time zone for times on cards. */
+    readonly displayTimeZone: string;
   };
   readonly log: { readonly level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent' };
 }
@@ -106,6 +122,75 @@ function url(env: Env, p: Problems, name: string, def: string): string {
     return def;
   }
   return raw.replace(/\/+$/, '');
+}
+
+function oneOf<T extends string>(env: Env, p: Problems, name: string, allowed: readonly T[], def: T): T {
+  const raw = value(env, name) ?? def;
+  if ((allowed as readonly string[]).includes(raw)) return raw as T;
+  p.add(name, `must be one of ${allowed.join(', ')} (got "${raw}"). Fix: set ${name}=${def} or remove it.`);
+  return def;
+}
+
+function timeZone(env: Env, p: Problems, name: string, def: string): string {
+  const raw = value(env, name) ?? def;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: raw });
+    return raw;
+  } catch {
+    p.add(name, `must be an IANA time zone such as Europe/Amsterdam or UTC (got "${raw}").`);
+    return def;
+  }
+}
+
+function guidList(env: Env, p: Problems, name: string): string[] {
+  const raw = value(env, name);
+  if (raw === undefined) return [];
+  const items = raw.split(',').map((x) => x.trim().toLowerCase()).filter(Boolean);
+  const bad = items.filter((x) => !GUID.test(x));
+  if (bad.length > 0) p.add(name, `must be a comma-separated list of tenant GUIDs (not: ${bad.join(', ')}).`);
+  return items.filter((x) => GUID.test(x));
+}
+
+function parseBot(env: Env, p: Problems): Config['bot'] {
+  const id = value(env, 'BOT_ID');
+  const password = value(env, 'SECRET_BOT_PASSWORD');
+  const tenantId = value(env, 'BOT_TENANT_ID');
+  const authType = oneOf(env, p, 'BOT_AUTH_TYPE', ['SingleTenant', 'UserAssignedMSI'] as const, 'SingleTenant');
+  if (id !== undefined) {
+    if (!GUID.test(id)) p.add('BOT_ID', `must be the bot's Microsoft App ID, a GUID (got "${id}").`);
+    if (tenantId === undefined) p.add('BOT_TENANT_ID', 'is required with BOT_ID (single-tenant bot). Fix: set it to the tenant of the Azure Bot registration.');
+    if (authType === 'SingleTenant' && password === undefined) {
+      p.add('SECRET_BOT_PASSWORD', 'is required with BOT_ID. Fix: put the bot\'s client secret in env/.env.<name>.user, or set BOT_AUTH_TYPE=UserAssignedMSI.');
+    }
+  }
+  if (tenantId !== undefined && !GUID.test(tenantId)) p.add('BOT_TENANT_ID', `must be a tenant GUID (got "${tenantId}").`);
+  const allowed = [...new Set([...(tenantId !== undefined && GUID.test(tenantId) ? [tenantId.toLowerCase()] : []), ...guidList(env, p, 'BOT_ALLOWED_TENANTS')])];
+  return {
+    id,
+    password,
+    tenantId,
+    authType,
+    allowedTenants: allowed,
+    host: value(env, 'HOST') ?? '127.0.0.1',
+    port: int(env, p, 'PORT', 3978, 0, 65_535),
+  };
+}
+
+function parseRequestorNames(env: Env, p: Problems): ReadonlyMap<string, string> {
+  const raw = value(env, 'REQUESTOR_NAMES');
+  const names = new Map<string, string>();
+  if (raw === undefined) return names;
+  for (const part of raw.split(';').map((x) => x.trim()).filter(Boolean)) {
+    const eq = part.indexOf('=');
+    const guid = part.slice(0, eq).trim().toLowerCase();
+    const name = part.slice(eq + 1).trim();
+    if (eq < 0 || !GUID.test(guid) || name === '') {
+      p.add('REQUESTOR_NAMES', `entries are <app GUID>=<name>, separated by ";" (bad entry: "${part}").`);
+      continue;
+    }
+    names.set(guid, name);
+  }
+  return names;
 }
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -175,11 +260,12 @@ export function loadConfig(env: Env, needs: readonly ConfigNeed[] = []): Config 
     defender,
     ingest: { pollIntervalMs: duration(env, p, 'MDE_POLL_INTERVAL', '30s', 1000) },
     store: { path: value(env, 'STORE_PATH') ?? './data/audit.db' },
-    bot: {
-      id: value(env, 'BOT_ID'),
-      password: value(env, 'SECRET_BOT_PASSWORD'),
-      tenantId: value(env, 'BOT_TENANT_ID'),
-      port: int(env, p, 'PORT', 3978, 0, 65_535),
+    bot: parseBot(env, p),
+    commands: {
+      rateLimitPerMinute: int(env, p, 'COMMAND_RATE_LIMIT', 20, 1, 10_000),
+      requestorNames: parseRequestorNames(env, p),
+      kqlSchema: oneOf(env, p, 'LOG_ANALYTICS_SCHEMA', ['dcr', 'legacy'] as const, 'dcr'),
+      displayTimeZone: timeZone(env, p, 'DISPLAY_TIME_ZONE', 'UTC'),
     },
     log: { level: level ?? 'info' },
   };
@@ -215,7 +301,16 @@ export function summarizeConfig(config: Config): Record<string, unknown> {
     },
     ingest: config.ingest,
     store: config.store,
-    bot: { id: config.bot.id ?? 'not set', password: config.bot.password === undefined ? 'not set' : 'set', tenantId: config.bot.tenantId ?? 'not set', port: config.bot.port },
+    bot: {
+      id: config.bot.id ?? 'not set (unauthenticated, loopback only)',
+      password: config.bot.password === undefined ? 'not set' : 'set',
+      tenantId: config.bot.tenantId ?? 'not set',
+      authType: config.bot.authType,
+      allowedTenants: config.bot.allowedTenants.length > 0 ? config.bot.allowedTenants : 'any',
+      host: config.bot.host,
+      port: config.bot.port,
+    },
+    commands: { ...config.commands, requestorNames: config.commands.requestorNames.size },
     log: config.log,
   };
 }

@@ -99,6 +99,8 @@ export type Reply =
       kind: 'error';
       title: string;
       message: string;
+      /** usage: the command was wrong (CLI exit 2); failed: the query or backend failed (exit 1); limited: rate limit. */
+      reason?: 'usage' | 'failed' | 'limited';
     };
 
 export type ReplyKind = Reply['kind'];

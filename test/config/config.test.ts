@@ -73,4 +73,31 @@ describe('config/loadConfig', () => {
     const c = loadConfig({ ...env, MDE_CLIENT_CERTIFICATE_THUMBPRINT: 'a'.repeat(64) });
     assert.equal(requireDefender(c).certificate?.thumbprint, 'a'.repeat(64));
   });
+
+  it('parses the bot and command settings', () => {
+    const c = loadConfig({
+      BOT_ID: '22222222-2222-2222-2222-222222222222',
+      SECRET_BOT_PASSWORD: 'pw',
+      BOT_TENANT_ID: 'AAAAAAAA-0000-0000-0000-000000000001',
+      BOT_ALLOWED_TENANTS: 'bbbbbbbb-0000-0000-0000-000000000002, aaaaaaaa-0000-0000-0000-000000000001',
+      REQUESTOR_NAMES: '2F48B784-5DA5-4E61-9957-012D2630F1E4=SOAR playbooks; e062d1f9-2398-1234-a024-12345673a25a = Automation',
+      LOG_ANALYTICS_SCHEMA: 'legacy',
+      DISPLAY_TIME_ZONE: 'Europe/Amsterdam',
+      HOST: '0.0.0.0',
+    });
+    assert.deepEqual(c.bot.allowedTenants, ['aaaaaaaa-0000-0000-0000-000000000001', 'bbbbbbbb-0000-0000-0000-000000000002']);
+    assert.equal(c.commands.requestorNames.get('2f48b784-5da5-4e61-9957-012d2630f1e4'), 'SOAR playbooks');
+    assert.equal(c.commands.requestorNames.get('e062d1f9-2398-1234-a024-12345673a25a'), 'Automation');
+    assert.equal(c.commands.kqlSchema, 'legacy');
+    assert.equal(c.commands.displayTimeZone, 'Europe/Amsterdam');
+    assert.equal(c.commands.rateLimitPerMinute, 20);
+    assert.equal(c.bot.host, '0.0.0.0');
+  });
+
+  it('a bot id needs its tenant and secret; bad values are named', () => {
+    const problems = problemsOf(() => loadConfig({ BOT_ID: '22222222-2222-2222-2222-222222222222', DISPLAY_TIME_ZONE: 'Mars/Olympus', REQUESTOR_NAMES: 'not-a-guid=x', LOG_ANALYTICS_SCHEMA: 'v2' }));
+    assert.deepEqual(new Set(problems.map((p) => p.split(':')[0])), new Set(['BOT_TENANT_ID', 'SECRET_BOT_PASSWORD', 'DISPLAY_TIME_ZONE', 'REQUESTOR_NAMES', 'LOG_ANALYTICS_SCHEMA']));
+    const msi = loadConfig({ BOT_ID: '22222222-2222-2222-2222-222222222222', BOT_TENANT_ID: 'aaaaaaaa-0000-0000-0000-000000000001', BOT_AUTH_TYPE: 'UserAssignedMSI' });
+    assert.equal(msi.bot.authType, 'UserAssignedMSI');
+  });
 });

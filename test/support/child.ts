@@ -14,7 +14,7 @@ export interface Finished {
 
 /** Starts the CLI (through tsx) as a child process with exactly the given environment. */
 export function spawnCli(args: string[], env: Record<string, string>): ChildProcess & { output: { stdout: string; stderr: string }; finished: Promise<Finished> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+  const child = spawn(process.execPath, ['--disable-warning=DEP0111', '--import', 'tsx', CLI, ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

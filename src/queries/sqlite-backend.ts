@@ -1,0 +1,74 @@
+import type { Database, Statement } from 'better-sqlite3';
+import { AppError, StoreError } from '../core/errors.js';
+import type { QueryBackend, QueryResult, QuerySpec } from '../core/query.js';
+import { compileSql, type SqlStatement } from './sql.js';
+import { toActionRow, toCountRow, toHistoryRow, toIsolationRow, type ResultRow } from './rows.js';
+
+export { mapKqlRows, type KqlRowExtras, type ResultRow } from './rows.js';
+
+/**
+ * Prepared statements kept per backend. The SQL text depends only on the shape and on which
+ * filters are present (and how many types/statuses), so the set is small; the bound guards against
+ * callers that vary list lengths without end.
+ */
+const MAX_CACHED_STATEMENTS = 256;
+
+/**
+ * The QueryBackend over the SQLite store (read-only use of the store's handle). Runs compileSql and
+ * maps rows to QueryResult; timestamps leave in the API's wire form.
+ */
+export function createSqliteQueryBackend(db: Database): QueryBackend {
+  const statements = new Map<string, Statement>();
+
+  const all = (statement: SqlStatement): ResultRow[] => {
+    let prepared = statements.get(statement.sql);
+    if (prepared === undefined) {
+      if (statements.size >= MAX_CACHED_STATEMENTS) statements.clear();
+      prepared = db.prepare(statement.sql);
+      statements.set(statement.sql, prepared);
+    }
+    return prepared.all(...statement.params) as ResultRow[];
+  };
+
+  const run = (spec: QuerySpec): QueryResult => {
+    const compiled = compileSql(spec);
+    const rows = all(compiled.main);
+    switch (spec.shape) {
+      case 'list': {
+        const offset = spec.offset ?? 0;
+        // A page shorter than asked ends the list, so its total needs no count, unless it is empty
+        // past the first page (the offset may lie beyond the end).
+        const known = rows.length < (spec.limit ?? Infinity) && (rows.length > 0 || offset === 0);
+        const total = known || compiled.total === undefined ? offset + rows.length : Number(all(compiled.total)[0]?.total ?? 0);
+        return { shape: 'list', rows: rows.map((r) => toActionRow(r, false)), total };
+      }
+      case 'countByType':
+      case 'countByStatus':
+      case 'countByRequestor':
+      case 'countByDevice':
+      case 'countByMachine':
+      case 'countByDay':
+        return { shape: spec.shape, rows: rows.map(toCountRow), total: Number(rows[0]?.total ?? 0) };
+      case 'isolation':
+        return { shape: 'isolation', rows: rows.map((r) => toIsolationRow(r, false)) };
+      case 'one': {
+        const first = rows[0];
+        if (first === undefined) return { shape: 'one', row: null, history: [] };
+        const history = compiled.history === undefined ? [] : all(compiled.history).map(toHistoryRow);
+        return { shape: 'one', row: toActionRow(first, false), history };
+      }
+    }
+  };
+
+  return {
+    name: 'sqlite',
+    run(spec) {
+      try {
+        return Promise.resolve(run(spec));
+      } catch (err) {
+        if (err instanceof AppError) return Promise.reject(err);
+        return Promise.reject(new StoreError(`Query ${spec.shape} failed: ${(err as Error).message}`, { cause: err }));
+      }
+    },
+  };
+}
