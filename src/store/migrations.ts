@@ -55,10 +55,12 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX actions_device    ON actions (device_short_lc, creation_time);
       CREATE INDEX actions_machine   ON actions (machine_id, creation_time);
       CREATE INDEX actions_requestor ON actions (requestor COLLATE NOCASE, creation_time);
-      CREATE INDEX actions_creation  ON actions (creation_time);
+      -- Covers the counts by type, status and day over a time range without reading the rows.
+      CREATE INDEX actions_creation  ON actions (creation_time, type, status);
       CREATE INDEX actions_open      ON actions (creation_time) WHERE status IN ('Pending', 'InProgress');
       CREATE INDEX actions_failed    ON actions (creation_time) WHERE status IN ('Failed', 'TimeOut');
-      CREATE INDEX actions_isolation ON actions (machine_id, creation_time) WHERE type IN ('Isolate', 'Unisolate');
+      -- Covers "isolated now" (latest effective Isolate/Unisolate per machine) without reading the rows.
+      CREATE INDEX actions_isolation ON actions (machine_id, creation_time, type, status) WHERE type IN ('Isolate', 'Unisolate');
 
       -- Keyed by the action's seq, not its GUID: new actions get increasing seqs, so a backfill
       -- appends to this table instead of inserting at random places.

@@ -62,6 +62,8 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteAuditStore {
     // instead of 1,000, so a backfill does not rewrite the database every few pages.
     db.pragma('cache_size = -32768');
     db.pragma('wal_autocheckpoint = 16384');
+    // Memory-map up to 256 MiB of the file: index lookups of the chat queries skip a copy per page.
+    db.pragma('mmap_size = 268435456');
     db.pragma('foreign_keys = ON');
     migrate(db);
   } catch (err) {
