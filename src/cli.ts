@@ -294,8 +294,8 @@ const commands: Subcommand[] = [
         const sample = sim.tenant.machines()[0]?.computerDnsName ?? 'ws-001';
         io.out(`Demo: MDE API simulator on ${endpoint.baseUrl} (${fmt(sim.tenant.size())} actions, live activity); store ${storePath}; bot on ${url}/api/messages (local, unauthenticated).`);
         io.out('Every 5 s the ingest reads what changed. In another terminal, ask what the bot would answer in Teams:');
-        io.out(`  STORE_PATH=${storePath} npx defender-audit-bot ask "actions for device ${sample.split('.')[0] ?? sample}"`);
-        io.out(`  STORE_PATH=${storePath} npx defender-audit-bot ask "summary 7d" --format card`);
+        io.out(`  STORE_PATH=${storePath} npm run -s cli -- ask "actions for device ${sample.split('.')[0] ?? sample}"`);
+        io.out(`  STORE_PATH=${storePath} npm run -s cli -- ask "summary 7d" --format card`);
         io.out('The Teams client (Microsoft 365 Agents Playground), channel alerts and the digest join in later releases. Ctrl-C stops everything.\n');
         const started = startService(config, {
           store,

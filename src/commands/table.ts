@@ -126,6 +126,21 @@ function countsPlan(title: string, dimension: 'type' | 'status' | 'requestor' | 
   };
 }
 
+/** `<name> [period]`: the top keys of one dimension. */
+function countsCommand(name: string, shape: QuerySpec['shape'], dimension: 'requestor' | 'device', title: string, description: string, example: string): CommandDef {
+  return {
+    name,
+    pattern: new RegExp(`^${name}${PERIOD}$`, 'i'),
+    usage: `${name} [period]`,
+    description,
+    example,
+    plan(g, ctx) {
+      const r = range(g, ctx);
+      return typeof r === 'string' ? err(r) : countsPlan(title, dimension, shape, r);
+    },
+  };
+}
+
 /** Every UTC day from the range start to now, with zero for days without actions. */
 export function fillDays(rows: readonly CountRow[], fromIso: string, nowMs: number): CountRow[] {
   const counts = new Map(rows.map((r) => [r.key, r.count]));
@@ -212,28 +227,8 @@ export const COMMANDS: readonly CommandDef[] = [
       };
     },
   },
-  {
-    name: 'requestors',
-    pattern: new RegExp(`^requestors${PERIOD}$`, 'i'),
-    usage: 'requestors [period]',
-    description: 'Who requested how many actions (top 25).',
-    example: 'requestors 90d',
-    plan(g, ctx) {
-      const r = range(g, ctx);
-      return typeof r === 'string' ? err(r) : countsPlan('Actions by requestor', 'requestor', 'countByRequestor', r);
-    },
-  },
-  {
-    name: 'devices',
-    pattern: new RegExp(`^devices${PERIOD}$`, 'i'),
-    usage: 'devices [period]',
-    description: 'Devices with the most actions (top 25).',
-    example: 'devices 30d',
-    plan(g, ctx) {
-      const r = range(g, ctx);
-      return typeof r === 'string' ? err(r) : countsPlan('Actions by device', 'device', 'countByDevice', r);
-    },
-  },
+  countsCommand('requestors', 'countByRequestor', 'requestor', 'Actions by requestor', 'Who requested how many actions (top 25).', 'requestors 90d'),
+  countsCommand('devices', 'countByDevice', 'device', 'Actions by device', 'Devices with the most actions (top 25).', 'devices 30d'),
   {
     name: 'timeline',
     pattern: new RegExp(`^timeline${PERIOD}$`, 'i'),
