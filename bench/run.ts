@@ -82,3 +82,4 @@ async function benchIngest(): Promise<void> {
 }
 
 await benchIngest();
+await (await import('./commands.js')).benchCommands();

@@ -18,13 +18,13 @@ import { openSqliteStore, type SqliteAuditStore } from './store/sqlite-store.js'
 import { ingestHealth } from './ingest/health.js';
 import { createSqliteQueryBackend } from './queries/sqlite-backend.js';
 import { compileKql } from './queries/kql.js';
-import { createChat, type Chat } from './commands/chat.js';
+import { createChat, type Chat, type ChatConversation, type SubscriptionOps } from './commands/chat.js';
 import { createRateLimiter } from './commands/rate-limit.js';
 import { loadCardTemplates, renderReplyCard, type CardTemplates } from './cards/index.js';
 import type { Reply } from './core/replies.js';
 import { authPolicy, createBotAdapter } from './teams/adapter.js';
 import { createActivityHandler } from './teams/handler.js';
-import type { InboundHandlers } from './teams/types.js';
+import type { ConvRef, InboundHandlers } from './teams/types.js';
 import { createHttpServer, type HealthReport, type HttpServer } from './server/server.js';
 
 // ── Defender API client ───────────────────────────────────────────────────────────────────────
@@ -73,9 +73,45 @@ export function buildLogger(config: Config): Logger {
 
 // ── Chat: commands answered from the store ─────────────────────────────────────────────────────
 
+/** Subscriptions kept in the store; admins from ADMIN_AAD_OBJECT_IDS (everyone when unset). */
+export function storeSubscriptions(config: Config, store: SqliteAuditStore, clock: Clock): SubscriptionOps {
+  const admins = new Set(config.commands.adminIds);
+  const find = (id: string) => store.conversations().find((c) => c.conversationId === id);
+  return {
+    isAdmin: (userId) => admins.size === 0 || admins.has(userId.toLowerCase()),
+    set(conversation, flags, by) {
+      const at = new Date(clock.now()).toISOString();
+      if (!find(conversation.conversationId)) store.saveConversation({ ...conversation, at });
+      store.setSubscription(conversation.conversationId, flags, by, at);
+    },
+    get(id) {
+      const c = find(id);
+      return { alerts: c?.alerts ?? false, digest: c?.digest ?? false };
+    },
+    list: () =>
+      store
+        .conversations()
+        .filter((c) => c.alerts || c.digest)
+        .map((c) => ({ conversationId: c.conversationId, name: c.name ?? c.kind, alerts: c.alerts, digest: c.digest, active: c.active, inactiveReason: c.inactiveReason, since: c.subscribedAt ?? c.installedAt })),
+  };
+}
+
+/** Our conversation record for a Teams reference: a channel thread counts as its channel. */
+export function chatConversation(ref: ConvRef): ChatConversation {
+  const conversationId = ref.teamsChannelId ?? ref.conversationId.split(';messageid=')[0] ?? ref.conversationId;
+  const name =
+    ref.conversationType === 'channel'
+      ? [ref.teamName, ref.channelName].filter((x): x is string => typeof x === 'string' && x !== '').join(' › ') || 'Team channel'
+      : ref.conversationType === 'personal'
+        ? 'Personal chat'
+        : 'Group chat';
+  return { conversationId, kind: ref.conversationType, name, ref: { ...ref, conversationId } };
+}
+
 /** The chat command handler over a store, exactly as the bot and `ask` use it. */
-export function buildChat(config: Config, deps: { store: SqliteAuditStore; clock: Clock; logger: Logger; rateLimit: boolean }): Chat {
+export function buildChat(config: Config, deps: { store: SqliteAuditStore; clock: Clock; logger: Logger; rateLimit: boolean; subscriptions?: SubscriptionOps }): Chat {
   return createChat({
+    ...(deps.subscriptions ? { subscriptions: deps.subscriptions } : {}),
     backend: createSqliteQueryBackend(deps.store.db),
     kqlOf: (spec) => compileKql(spec, config.commands.kqlSchema),
     clock: deps.clock,
@@ -114,8 +150,9 @@ export async function createBot(config: Config, deps: { store: SqliteAuditStore;
   if (bot.id === undefined) logger.warn('BOT_ID is not set: Bot Framework authentication is off (allowed on loopback only, for local use)');
   if (bot.allowedTenants.length === 0) logger.warn('No BOT_TENANT_ID or BOT_ALLOWED_TENANTS: activities from any tenant are answered');
 
+  if (config.commands.adminIds.length === 0) logger.warn('ADMIN_AAD_OBJECT_IDS is not set: everyone may change subscriptions');
   const templates = await loadCardTemplates();
-  const chat = buildChat(config, { ...deps, rateLimit: true });
+  const chat = buildChat(config, { ...deps, rateLimit: true, subscriptions: storeSubscriptions(config, deps.store, deps.clock) });
   const adapter = createBotAdapter({
     ...(bot.tenantId !== undefined ? { botTenantId: bot.tenantId } : {}),
     ...(bot.id === undefined ? {} : bot.authType === 'UserAssignedMSI' ? { managedIdentityClientId: bot.id } : { botId: bot.id, ...(bot.password !== undefined ? { botPassword: bot.password } : {}) }),
@@ -123,15 +160,23 @@ export async function createBot(config: Config, deps: { store: SqliteAuditStore;
   });
   const handlers: InboundHandlers = {
     onInstall: (ref, info) => {
-      logger.info('installed', { conversationId: ref.conversationId, conversationType: ref.conversationType, teamId: ref.teamId ?? null, source: info.source });
+      // Teams sends installationUpdate and conversationUpdate for one install: saving is idempotent.
+      const c = chatConversation(ref);
+      deps.store.saveConversation({ ...c, at: new Date(deps.clock.now()).toISOString() });
+      logger.info('installed', { conversationId: c.conversationId, conversationType: ref.conversationType, teamId: ref.teamId ?? null, source: info.source });
       return Promise.resolve();
     },
     onUninstall: (ref) => {
-      logger.info('uninstalled', { conversationId: ref.conversationId });
+      // A team uninstall removes every channel of that team; a chat uninstall removes the chat.
+      const gone = deps.store
+        .conversations()
+        .filter((c) => c.conversationId === chatConversation(ref).conversationId || (ref.teamId !== undefined && c.ref.teamId === ref.teamId));
+      for (const c of gone) deps.store.removeConversation(c.conversationId);
+      logger.info('uninstalled', { conversationId: ref.conversationId, removed: gone.length });
       return Promise.resolve();
     },
-    onCommand: async (_ref, text, user) => {
-      const reply = await chat.handle(text, { id: user.aadObjectId ?? user.id, ...(user.name !== undefined ? { name: user.name } : {}) });
+    onCommand: async (ref, text, user) => {
+      const reply = await chat.handle(text, { id: user.aadObjectId ?? user.id, ...(user.name !== undefined ? { name: user.name } : {}) }, chatConversation(ref));
       return replyCard(reply, config, templates, deps.clock.now());
     },
   };

@@ -172,3 +172,20 @@ export function shortDay(day: string): string {
   const month = m ? MONTHS[Number(m[1]) - 1] : undefined;
   return m && month ? `${Number(m[2])} ${month}` : day;
 }
+
+/**
+ * A duration in milliseconds as people say it, to the second: `less than 1 s`, `42 s`,
+ * `4 min 12 s`, `2 h 5 min` (under 48 h), `3 d 4 h`. Zero parts at the end are left out; a
+ * negative duration (clock skew) counts as zero.
+ */
+export function formatElapsed(ms: number): string {
+  const seconds = Math.floor(Math.max(0, ms) / 1000);
+  if (seconds < 1) return 'less than 1 s';
+  const pair = (big: number, bigUnit: string, small: number, smallUnit: string): string => (small === 0 ? `${big} ${bigUnit}` : `${big} ${bigUnit} ${small} ${smallUnit}`);
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return pair(minutes, 'min', seconds % 60, 's');
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return pair(hours, 'h', minutes % 60, 'min');
+  return pair(Math.floor(hours / 24), 'd', hours % 24, 'h');
+}

@@ -43,7 +43,8 @@ function planFor(reply: Reply): Plan {
   }
 }
 
-function expandCard(template: CardTemplate, view: object): AdaptiveCard {
+/** Expands a template with a view model and checks that the result is a card. */
+export function expandCard(template: CardTemplate, view: object): AdaptiveCard {
   const card = template.expand(view);
   if (typeof card !== 'object' || card === null || (card as { type?: unknown }).type !== 'AdaptiveCard') {
     throw new TypeError(`card template "${template.kind}" did not expand to an AdaptiveCard`);
@@ -51,11 +52,20 @@ function expandCard(template: CardTemplate, view: object): AdaptiveCard {
   return card as AdaptiveCard;
 }
 
+/**
+ * The render environment for each text-limit level: times in `timeZone` (default `ctx.timeZone`),
+ * ages measured to `now` (default `ctx.now`).
+ */
+export function envMaker(ctx: CardContext, options: { timeZone?: string; now?: string } = {}): (limits: TextLimits) => RenderEnv {
+  const time = createTimeFormatter(options.timeZone ?? ctx.timeZone);
+  const now = options.now ?? ctx.now;
+  return (limits) => ({ time, now, names: ctx.requestorNames, limits });
+}
+
 /** Renders the reply as an Adaptive Card of at most `ctx.maxBytes` (default 27 KB) of JSON. */
 export function renderReplyCard(reply: Reply, ctx: CardContext): AdaptiveCard {
   const maxBytes = ctx.maxBytes ?? CARD_TARGET_BYTES;
-  const time = createTimeFormatter(ctx.timeZone);
-  const envFor = (limits: TextLimits): RenderEnv => ({ time, now: ctx.now, names: ctx.requestorNames, limits });
+  const envFor = envMaker(ctx);
   const template = ctx.templates[reply.kind];
   const plan = planFor(reply);
   const card = fitCard(plan.items, (shown, limits) => expandCard(template, plan.view(shown, envFor(limits))), maxBytes);

@@ -6,14 +6,24 @@ import { AppError } from '../core/errors.js';
 import type { ReplyKind } from '../core/replies.js';
 
 /**
- * The Adaptive Card templates in the top-level `cards/` folder, one per reply kind, loaded and
- * compiled once at startup. Templates use `adaptivecards-templating` syntax (`${path}` bindings,
+ * The Adaptive Card templates in the top-level `cards/` folder, one per reply kind and one per
+ * alert or digest card, loaded and compiled once at startup. Templates use `adaptivecards-templating` syntax (`${path}` bindings,
  * `$data` repetition, `$when` conditions) against a view model prepared by the renderers, so they
  * can be edited in the Adaptive Cards Designer with sample data.
  */
 
-/** Template file per reply kind, relative to the cards folder. */
-export const CARD_TEMPLATE_FILES: { readonly [K in ReplyKind]: string } = {
+/**
+ * Cards of the alert and digest features (models in src/core/alerts.ts): the alert that follows one
+ * action, its compact form (sent after a 413), the storm and backfill summaries, the daily digest
+ * and the list of subscriptions.
+ */
+export type AlertCardKind = 'alert' | 'alertCompact' | 'storm' | 'backfill' | 'digest' | 'subscriptions';
+
+/** Every template: one per chat reply kind plus the alert and digest cards. */
+export type CardKind = ReplyKind | AlertCardKind;
+
+/** Template file per card kind, relative to the cards folder. */
+export const CARD_TEMPLATE_FILES: { readonly [K in CardKind]: string } = {
   actions: 'actions.json',
   counts: 'counts.json',
   summary: 'summary.json',
@@ -23,20 +33,28 @@ export const CARD_TEMPLATE_FILES: { readonly [K in ReplyKind]: string } = {
   status: 'status.json',
   help: 'help.json',
   error: 'error.json',
+  alert: 'alert.json',
+  alertCompact: 'alert-compact.json',
+  storm: 'storm.json',
+  backfill: 'backfill.json',
+  digest: 'digest.json',
+  subscriptions: 'subscriptions.json',
 };
 
-const REPLY_KINDS = Object.keys(CARD_TEMPLATE_FILES) as ReplyKind[];
+const CARD_KINDS = Object.keys(CARD_TEMPLATE_FILES) as CardKind[];
+
+const ALERT_CARD_KINDS: ReadonlySet<CardKind> = new Set<AlertCardKind>(['alert', 'alertCompact', 'storm', 'backfill', 'digest', 'subscriptions']);
 
 /** One compiled template. */
 export interface CardTemplate {
-  readonly kind: ReplyKind;
+  readonly kind: CardKind;
   /** The template JSON as loaded, deep-frozen. */
   readonly source: unknown;
   /** Expands the template with `$root` = `data`; returns plain JSON. */
   expand(data: object): unknown;
 }
 
-export type CardTemplates = { readonly [K in ReplyKind]: CardTemplate };
+export type CardTemplates = { readonly [K in CardKind]: CardTemplate };
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
@@ -54,20 +72,21 @@ function templateProblem(source: unknown): string | undefined {
   return Array.isArray(card.body) ? undefined : '"body" is not an array';
 }
 
-function brokenTemplate(kind: ReplyKind, origin: string, reason: string, cause?: unknown): AppError {
-  return new AppError('INTERNAL', `Card template ${origin} for "${kind}" replies is unusable: ${reason}.`, {
+function brokenTemplate(kind: CardKind, origin: string, reason: string, cause?: unknown): AppError {
+  const usedFor = ALERT_CARD_KINDS.has(kind) ? 'cards' : 'replies';
+  return new AppError('INTERNAL', `Card template ${origin} for "${kind}" ${usedFor} is unusable: ${reason}.`, {
     cause,
     fix: `Restore ${CARD_TEMPLATE_FILES[kind]} in the cards folder from the release (or git).`,
   });
 }
 
 /**
- * Checks and compiles template JSON (one object per reply kind). Throws an `AppError` naming the
+ * Checks and compiles template JSON (one object per card kind). Throws an `AppError` naming the
  * template when one is missing or not an Adaptive Card 1.5.
  */
-export function compileCardTemplates(sources: { readonly [K in ReplyKind]: unknown }, origin = 'cards/'): CardTemplates {
-  const compiled: Partial<Record<ReplyKind, CardTemplate>> = {};
-  for (const kind of REPLY_KINDS) {
+export function compileCardTemplates(sources: { readonly [K in CardKind]: unknown }, origin = 'cards/'): CardTemplates {
+  const compiled: Partial<Record<CardKind, CardTemplate>> = {};
+  for (const kind of CARD_KINDS) {
     const source = deepFreeze(structuredClone(sources[kind]));
     const where = `${origin}${CARD_TEMPLATE_FILES[kind]}`;
     const problem = templateProblem(source);
@@ -93,12 +112,12 @@ export function defaultCardsDir(): string {
 }
 
 /**
- * Reads and compiles `<dir>/<kind>.json` for every reply kind. Call once at startup and pass the
- * result to the renderers in `CardContext.templates`.
+ * Reads and compiles the template of every card kind (`CARD_TEMPLATE_FILES`) from `dir`. Call once
+ * at startup and pass the result to the renderers in `CardContext.templates`.
  */
 export async function loadCardTemplates(dir: string = defaultCardsDir()): Promise<CardTemplates> {
   const entries = await Promise.all(
-    REPLY_KINDS.map(async (kind): Promise<[ReplyKind, unknown]> => {
+    CARD_KINDS.map(async (kind): Promise<[CardKind, unknown]> => {
       const path = join(dir, CARD_TEMPLATE_FILES[kind]);
       let text: string;
       try {
@@ -113,5 +132,5 @@ export async function loadCardTemplates(dir: string = defaultCardsDir()): Promis
       }
     }),
   );
-  return compileCardTemplates(Object.fromEntries(entries) as { [K in ReplyKind]: unknown }, `${dir.replace(/[\\/]+$/, '')}/`);
+  return compileCardTemplates(Object.fromEntries(entries) as { [K in CardKind]: unknown }, `${dir.replace(/[\\/]+$/, '')}/`);
 }

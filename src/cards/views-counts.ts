@@ -8,7 +8,9 @@ import { formatCount, plural, requestorLabel, shortDay, statusColor, type TextCo
 type CountsReply = Extract<Reply, { kind: 'counts' }>;
 type SummaryReply = Extract<Reply, { kind: 'summary' }>;
 type TimelineReply = Extract<Reply, { kind: 'timeline' }>;
-type Dimension = CountsReply['dimension'];
+/** What count keys are: they decide how keys are shown (requestor names, status colours). */
+export type CountDimension = CountsReply['dimension'];
+type Dimension = CountDimension;
 
 export interface CountRowView {
   key: string;
@@ -32,7 +34,7 @@ const KEY_LABELS: Readonly<Record<Dimension, string>> = {
   day: 'Day (UTC)',
 };
 
-function sum(rows: readonly CountRow[]): number {
+export function sum(rows: readonly CountRow[]): number {
   return rows.reduce((acc, r) => acc + r.count, 0);
 }
 
@@ -44,7 +46,7 @@ function denominator(total: number, rows: readonly CountRow[]): number {
   return Math.max(total, sum(rows));
 }
 
-function shareText(count: number, of: number): string {
+export function shareText(count: number, of: number): string {
   if (of <= 0) return '–';
   const pct = (count / of) * 100;
   return pct > 0 && pct < 1 ? '<1%' : `${Math.round(pct)}%`;
@@ -56,7 +58,7 @@ function keyText(key: string, dimension: Dimension, env: RenderEnv): string {
   return key;
 }
 
-function countRowViews(rows: readonly CountRow[], of: number, dimension: Dimension, env: RenderEnv): CountRowView[] {
+export function countRowViews(rows: readonly CountRow[], of: number, dimension: Dimension, env: RenderEnv): CountRowView[] {
   return rows.map((r) => ({
     key: line(keyText(r.key, dimension, env), env),
     color: dimension === 'status' ? statusColor(r.key) : 'Default',
@@ -108,19 +110,23 @@ function statusCount(rows: readonly CountRow[], ...statuses: string[]): number {
   return sum(rows.filter((r) => statuses.includes(r.key)));
 }
 
+/** Tiles by status: succeeded, failed or timed out, cancelled, pending or in progress. */
+export function statusTiles(byStatus: readonly CountRow[]): TileView[] {
+  return [
+    { value: formatCount(statusCount(byStatus, 'Succeeded')), label: 'Succeeded', color: 'Good' },
+    { value: formatCount(statusCount(byStatus, 'Failed', 'TimeOut')), label: 'Failed or timed out', color: 'Attention' },
+    { value: formatCount(statusCount(byStatus, 'Cancelled')), label: 'Cancelled', color: 'Warning' },
+    { value: formatCount(statusCount(byStatus, 'Pending', 'InProgress')), label: 'Pending or in progress', color: 'Accent' },
+  ];
+}
+
 export function summaryView(reply: SummaryReply, shown: number, env: RenderEnv): SummaryView {
   const of = Math.max(reply.total, sum(reply.byType), sum(reply.byStatus));
   const byType = reply.byType.slice(0, shown);
   const byStatus = reply.byStatus.slice(0, shown);
   const cutTypes = reply.byType.length - byType.length;
   const cutStatuses = reply.byStatus.length - byStatus.length;
-  const tiles: TileView[] = [
-    { value: formatCount(of), label: 'Actions', color: 'Default' },
-    { value: formatCount(statusCount(reply.byStatus, 'Succeeded')), label: 'Succeeded', color: 'Good' },
-    { value: formatCount(statusCount(reply.byStatus, 'Failed', 'TimeOut')), label: 'Failed or timed out', color: 'Attention' },
-    { value: formatCount(statusCount(reply.byStatus, 'Cancelled')), label: 'Cancelled', color: 'Warning' },
-    { value: formatCount(statusCount(reply.byStatus, 'Pending', 'InProgress')), label: 'Pending or in progress', color: 'Accent' },
-  ];
+  const tiles: TileView[] = [{ value: formatCount(of), label: 'Actions', color: 'Default' }, ...statusTiles(reply.byStatus)];
   const cuts = [
     cutTypes > 0 ? `${formatCount(byType.length)} of ${plural(reply.byType.length, 'type')}` : '',
     cutStatuses > 0 ? `${formatCount(byStatus.length)} of ${plural(reply.byStatus.length, 'status', 'statuses')}` : '',

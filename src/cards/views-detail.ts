@@ -17,7 +17,7 @@ export interface FactView {
   value: string;
 }
 
-function fact(label: string, value: string, env: RenderEnv, maxChars = env.limits.line): FactView {
+export function fact(label: string, value: string, env: RenderEnv, maxChars = env.limits.line): FactView {
   return { label: line(label, env), value: value.trim() === '' ? '—' : paragraphs(value, maxChars) };
 }
 

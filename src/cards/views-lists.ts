@@ -63,7 +63,7 @@ export function deviceLink(machineId: string, computerDnsName: string | null): s
   return markdownLink(name, portalMachineUrl(machineId), DEVICE_CHARS);
 }
 
-function actionRowView(row: ActionRow, env: RenderEnv): ActionRowView {
+export function actionRowView(row: ActionRow, env: RenderEnv): ActionRowView {
   const who = requestorLabel(row.requestor, env.names).short;
   const comment = row.requestorComment ?? '';
   return {
@@ -96,7 +96,7 @@ function groupByMachine(rows: readonly ActionRow[], env: RenderEnv): ActionGroup
   });
 }
 
-function showingText(shown: number, total: number, offset: number, noun: string): string {
+export function showingText(shown: number, total: number, offset: number, noun: string): string {
   const range = offset > 0 && shown > 0 ? ` (${formatCount(offset + 1)}–${formatCount(offset + shown)})` : '';
   return `Showing ${formatCount(shown)} of ${plural(total, noun)}${range}`;
 }

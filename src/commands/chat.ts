@@ -3,9 +3,10 @@ import { describeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { QueryBackend, QueryResult, QuerySpec } from '../core/query.js';
 import type { Reply, RequestorNames } from '../core/replies.js';
+import type { SubscriptionRow } from '../core/alerts.js';
 import { closest } from './closest.js';
 import type { RateLimiter } from './rate-limit.js';
-import { COMMANDS, type CommandDef, type PlanContext, type Planned } from './table.js';
+import { COMMANDS, type CommandDef, type PlanContext, type Planned, type SubscriptionRequest } from './table.js';
 
 /** Longest chat text we read; longer text gets a short refusal. */
 export const MAX_TEXT_LENGTH = 500;
@@ -13,6 +14,27 @@ export const MAX_TEXT_LENGTH = 500;
 export interface StatusReport {
   facts: { label: string; value: string }[];
   problem: string | null;
+}
+
+/** The conversation a command came from. */
+export interface ChatConversation {
+  /** The channel or chat id (for a channel thread: the channel, not the thread). */
+  conversationId: string;
+  kind: string;
+  name: string | null;
+  /** The gateway's conversation-reference record, stored to post there later. */
+  ref: Record<string, unknown>;
+}
+
+/** Subscription storage and the admin rule, injected so that commands stay free of I/O. */
+export interface SubscriptionOps {
+  /** Whether the user (Entra ID object id) may change subscriptions. */
+  isAdmin(userId: string): boolean;
+  /** Sets what the conversation receives, recording the conversation if needed. */
+  set(conversation: ChatConversation, flags: { alerts: boolean; digest: boolean }, by: string): void;
+  /** The current flags of a conversation (both false when unknown). */
+  get(conversationId: string): { alerts: boolean; digest: boolean };
+  list(): SubscriptionRow[];
 }
 
 export interface ChatDeps {
@@ -30,9 +52,12 @@ export interface ChatDeps {
   pageSize?: number;
   /** Deep link to run a query in the Azure portal (workspace mode only). */
   portalUrl?: (kql: string) => string | undefined;
+  /** Subscriptions (the bot); absent in the CLI, where subscription commands say so. */
+  subscriptions?: SubscriptionOps;
 }
 
 export interface ChatUser {
+  /** Entra ID object id when known (admin checks use it), else the channel user id. */
   id: string;
   name?: string;
 }
@@ -49,7 +74,7 @@ export interface Chat {
   /** Parses without running anything (`ask --format kql` uses this offline). */
   parse(text: string): ParsedChat;
   /** Parses, runs and answers. Never throws: every failure becomes an error reply. */
-  handle(text: string, user?: ChatUser): Promise<Reply>;
+  handle(text: string, user?: ChatUser, conversation?: ChatConversation): Promise<Reply>;
 }
 
 /** Removes `<at>…</at>` mentions and collapses white space. */
@@ -102,9 +127,37 @@ export function createChat(deps: ChatDeps): Chat {
     };
   }
 
-  async function run(parsed: ParsedChat): Promise<Reply> {
+  function subscription(request: SubscriptionRequest, user: ChatUser | undefined, conversation: ChatConversation | undefined): Reply {
+    const ops = deps.subscriptions;
+    if (!ops || !conversation) {
+      return { kind: 'error', title: 'Not here', message: 'Subscriptions are managed in Teams: @mention the bot with "subscribe" in the channel that should receive alerts.', reason: 'usage' };
+    }
+    const listReply = (message: string): Extract<Reply, { kind: 'status' }> => ({
+      kind: 'status',
+      title: 'Subscriptions',
+      facts: ops.list().map((r) => ({
+        label: r.name,
+        value: `${[r.alerts ? 'alerts' : '', r.digest ? 'digest' : ''].filter(Boolean).join(' + ') || 'nothing'}${r.active ? '' : ` · inactive (${r.inactiveReason ?? 'unknown'})`}`,
+      })),
+      problem: message === '' ? null : message,
+    });
+    if (request.op === 'list') return listReply('');
+    if (!user || !ops.isAdmin(user.id)) {
+      return { kind: 'error', title: 'Admins only', message: 'Only the administrators listed in ADMIN_AAD_OBJECT_IDS can change subscriptions.', reason: 'usage' };
+    }
+    const now = ops.get(conversation.conversationId);
+    const on = request.op === 'subscribe';
+    const flags = { alerts: request.alerts ? on : now.alerts, digest: request.digest ? on : now.digest };
+    ops.set(conversation, flags, user.id);
+    const what = [flags.alerts ? 'alerts' : '', flags.digest ? 'the daily digest' : ''].filter(Boolean).join(' and ') || 'nothing';
+    const reply = listReply('');
+    return { ...reply, title: `This conversation now receives ${what}`, problem: null };
+  }
+
+  async function run(parsed: ParsedChat, user?: ChatUser, conversation?: ChatConversation): Promise<Reply> {
     const { planned } = parsed;
     if (planned.kind === 'reply') return planned.reply;
+    if (planned.kind === 'subscription') return subscription(planned.request, user, conversation);
     if (planned.kind === 'status') {
       const s = deps.status();
       return { kind: 'status', title: 'Ingest status', facts: s.facts, problem: s.problem };
@@ -122,7 +175,7 @@ export function createChat(deps: ChatDeps): Chat {
 
   return {
     parse,
-    async handle(text, user) {
+    async handle(text, user, conversation) {
       const log = deps.logger.child({ user: user?.id ?? 'cli' });
       if (user && deps.rateLimiter && !deps.rateLimiter.allow(user.id)) {
         log.warn('command rate limit hit');
@@ -131,7 +184,7 @@ export function createChat(deps: ChatDeps): Chat {
       try {
         const parsed = parse(text);
         const started = deps.clock.now();
-        const reply = await run(parsed);
+        const reply = await run(parsed, user, conversation);
         log.info('command answered', { command: parsed.command?.name ?? null, reply: reply.kind, ms: deps.clock.now() - started });
         return reply;
       } catch (err) {

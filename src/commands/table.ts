@@ -18,7 +18,10 @@ export interface QueryPlan {
   finish(results: QueryResult[], kql: string[]): Reply;
 }
 
-export type Planned = { kind: 'reply'; reply: Reply } | { kind: 'queries'; plan: QueryPlan } | { kind: 'status' };
+/** A change of what a conversation receives (alerts, digest), or the list of subscriptions. */
+export type SubscriptionRequest = { op: 'subscribe' | 'unsubscribe'; alerts: boolean; digest: boolean } | { op: 'list' };
+
+export type Planned = { kind: 'reply'; reply: Reply } | { kind: 'queries'; plan: QueryPlan } | { kind: 'status' } | { kind: 'subscription'; request: SubscriptionRequest };
 
 export interface CommandDef {
   name: string;
@@ -124,6 +127,12 @@ function countsPlan(title: string, dimension: 'type' | 'status' | 'requestor' | 
       },
     },
   };
+}
+
+/** Which feeds a (un)subscribe names: both when none is named. */
+function which(what: string | undefined): { alerts: boolean; digest: boolean } {
+  const w = what?.toLowerCase();
+  return { alerts: w !== 'digest', digest: w !== 'alerts' };
 }
 
 /** `<name> [period]`: the top keys of one dimension. */
@@ -322,6 +331,30 @@ export const COMMANDS: readonly CommandDef[] = [
         },
       };
     },
+  },
+  {
+    name: 'subscribe',
+    pattern: /^subscribe(?:\s+(?<what>alerts|digest))?$/i,
+    usage: 'subscribe [alerts|digest]',
+    description: 'Send alerts and the daily digest (or only one of them) to this conversation. Admins only.',
+    example: 'subscribe',
+    plan: (g) => ({ kind: 'subscription', request: { op: 'subscribe', ...which(g.what) } }),
+  },
+  {
+    name: 'unsubscribe',
+    pattern: /^unsubscribe(?:\s+(?<what>alerts|digest))?$/i,
+    usage: 'unsubscribe [alerts|digest]',
+    description: 'Stop alerts and the digest (or one of them) here. Admins only.',
+    example: 'unsubscribe digest',
+    plan: (g) => ({ kind: 'subscription', request: { op: 'unsubscribe', ...which(g.what) } }),
+  },
+  {
+    name: 'subscriptions',
+    pattern: /^subscriptions$/i,
+    usage: 'subscriptions',
+    description: 'Where alerts and digests go.',
+    example: 'subscriptions',
+    plan: () => ({ kind: 'subscription', request: { op: 'list' } }),
   },
   {
     name: 'status',

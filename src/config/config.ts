@@ -65,6 +65,8 @@ export interface Config {
     readonly kqlSchema: 'dcr' | 'legacy';
     /** IANA time zone for times on cards. */
     readonly displayTimeZone: string;
+    /** Entra ID object ids allowed to change subscriptions; empty = everyone (warned at start). */
+    readonly adminIds: readonly string[];
   };
   readonly log: { readonly level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent' };
 }
@@ -147,7 +149,7 @@ function guidList(env: Env, p: Problems, name: string): string[] {
   if (raw === undefined) return [];
   const items = raw.split(',').map((x) => x.trim().toLowerCase()).filter(Boolean);
   const bad = items.filter((x) => !GUID.test(x));
-  if (bad.length > 0) p.add(name, `must be a comma-separated list of tenant GUIDs (not: ${bad.join(', ')}).`);
+  if (bad.length > 0) p.add(name, `must be a comma-separated list of GUIDs (not: ${bad.join(', ')}).`);
   return items.filter((x) => GUID.test(x));
 }
 
@@ -266,6 +268,7 @@ export function loadConfig(env: Env, needs: readonly ConfigNeed[] = []): Config 
       requestorNames: parseRequestorNames(env, p),
       kqlSchema: oneOf(env, p, 'LOG_ANALYTICS_SCHEMA', ['dcr', 'legacy'] as const, 'dcr'),
       displayTimeZone: timeZone(env, p, 'DISPLAY_TIME_ZONE', 'UTC'),
+      adminIds: guidList(env, p, 'ADMIN_AAD_OBJECT_IDS'),
     },
     log: { level: level ?? 'info' },
   };

@@ -55,8 +55,9 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX actions_device    ON actions (device_short_lc, creation_time);
       CREATE INDEX actions_machine   ON actions (machine_id, creation_time);
       CREATE INDEX actions_requestor ON actions (requestor COLLATE NOCASE, creation_time);
-      -- Covers the counts by type, status and day over a time range without reading the rows.
-      CREATE INDEX actions_creation  ON actions (creation_time, type, status);
+      -- Covers the counts by type, status, requestor, device and day over a time range without
+      -- reading the ~1 KB rows (measured on 1M actions: requestors/devices 30d 45-52 ms -> ~15-20 ms).
+      CREATE INDEX actions_creation  ON actions (creation_time, type, status, requestor, device_name_lc);
       CREATE INDEX actions_open      ON actions (creation_time) WHERE status IN ('Pending', 'InProgress');
       CREATE INDEX actions_failed    ON actions (creation_time) WHERE status IN ('Failed', 'TimeOut');
       -- Covers "isolated now" (latest effective Isolate/Unisolate per machine) without reading the rows.
@@ -106,6 +107,47 @@ export const MIGRATIONS: readonly Migration[] = [
         first_seen_at TEXT NOT NULL,
         last_seen_at  TEXT NOT NULL,
         seen_count    INTEGER NOT NULL
+      );
+    `,
+  },
+  {
+    version: 2,
+    name: 'change log (transactional outbox), conversations and subscriptions, consumer offsets',
+    sql: `
+      -- One row per stored change that may need telling (a new action or a status change), written
+      -- in the same transaction as the page that made it: whatever consumes it (alerts) reads it
+      -- after its own durable offset, so a crash between ingest and send loses nothing.
+      CREATE TABLE action_changes (
+        seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+        action_seq      INTEGER NOT NULL REFERENCES actions (seq),
+        kind            TEXT NOT NULL CHECK (kind IN ('new', 'statusChanged')),
+        status          TEXT NOT NULL,
+        previous_status TEXT,
+        backfill        INTEGER NOT NULL,
+        run_id          INTEGER NOT NULL,
+        recorded_at     TEXT NOT NULL
+      );
+
+      -- How far each consumer of action_changes has got (its last processed seq).
+      CREATE TABLE consumer_offsets (
+        name TEXT PRIMARY KEY,
+        seq  INTEGER NOT NULL
+      );
+
+      -- Where the bot is installed (team channel, group chat, personal chat), with our own
+      -- conversation-reference record as JSON, and what each conversation is subscribed to.
+      CREATE TABLE conversations (
+        conversation_id TEXT PRIMARY KEY,
+        kind            TEXT NOT NULL,
+        name            TEXT,
+        ref             TEXT NOT NULL,
+        installed_at    TEXT NOT NULL,
+        alerts          INTEGER NOT NULL DEFAULT 0,
+        digest          INTEGER NOT NULL DEFAULT 0,
+        subscribed_at   TEXT,
+        subscribed_by   TEXT,
+        active          INTEGER NOT NULL DEFAULT 1,
+        inactive_reason TEXT
       );
     `,
   },

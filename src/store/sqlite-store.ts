@@ -95,6 +95,9 @@ function createSqliteStore(db: Database): SqliteAuditStore {
   const upsertQuarantine = db.prepare(`INSERT INTO quarantine (raw_sha256, action_id, raw, reason, first_seen_at, last_seen_at, seen_count)
       VALUES (?, ?, ?, ?, ?, ?, 1)
       ON CONFLICT (raw_sha256) DO UPDATE SET last_seen_at = excluded.last_seen_at, seen_count = seen_count + 1`);
+  const logChange = db.prepare(
+    'INSERT INTO action_changes (action_seq, kind, status, previous_status, backfill, run_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  );
   const advanceCursor = db.prepare(
     'UPDATE ingest_state SET cursor = ? WHERE id = 1 AND (cursor IS NULL OR cursor < ?)',
   );
@@ -121,6 +124,7 @@ function createSqliteStore(db: Database): SqliteAuditStore {
           a.scope, a.externalId, a.requestSource, raw, page.observedAt, page.observedAt, page.runId,
         ).lastInsertRowid;
         insertHistory.run(seq, a.status, lastUpdate, page.observedAt, page.runId);
+        if (!page.backfill) logChange.run(seq, 'new', a.status, null, 0, page.runId, page.observedAt);
         changes.push({ kind: 'new', action: a, previousStatus: null, backfill: page.backfill, runId: page.runId });
       } else {
         updateAction.run(
@@ -131,6 +135,7 @@ function createSqliteStore(db: Database): SqliteAuditStore {
         const previousStatus = existing[0];
         if (previousStatus !== a.status) {
           insertHistory.run(existing[2], a.status, lastUpdate, page.observedAt, page.runId);
+          if (!page.backfill) logChange.run(existing[2], 'statusChanged', a.status, previousStatus, 0, page.runId, page.observedAt);
           changes.push({ kind: 'statusChanged', action: a, previousStatus, backfill: page.backfill, runId: page.runId });
         } else {
           changes.push({ kind: 'updated', action: a, previousStatus, backfill: page.backfill, runId: page.runId });
@@ -204,6 +209,8 @@ function createSqliteStore(db: Database): SqliteAuditStore {
           );
           if (result.ok) {
             db.prepare('UPDATE ingest_state SET last_success_at = ? WHERE id = 1').run(result.finishedAt);
+            // Refresh the query planner's statistics when SQLite thinks they are stale (cheap otherwise).
+            db.pragma('optimize');
           } else {
             db.prepare('UPDATE ingest_state SET last_error_at = ?, last_error = ?, runs_failed = runs_failed + 1 WHERE id = 1').run(
               result.finishedAt, result.error ?? 'unknown error',
@@ -287,6 +294,93 @@ function createSqliteStore(db: Database): SqliteAuditStore {
         firstSeenAt: r.first_seen_at,
         lastSeenAt: r.last_seen_at,
         seenCount: r.seen_count,
+      }));
+    },
+    changesAfter(consumer, limit) {
+      return wrap('changesAfter', () => {
+        const offset = (db.prepare('SELECT seq FROM consumer_offsets WHERE name = ?').pluck().get(consumer) as number | undefined) ?? 0;
+        const rows = db
+          .prepare(
+            `SELECT c.seq, c.kind, c.status, c.previous_status, c.run_id, c.recorded_at, a.raw
+               FROM action_changes c JOIN actions a ON a.seq = c.action_seq
+              WHERE c.seq > ? ORDER BY c.seq LIMIT ?`,
+          )
+          .all(offset, limit) as { seq: number; kind: 'new' | 'statusChanged'; status: string; previous_status: string | null; run_id: number; recorded_at: string; raw: string }[];
+        return rows.map((r) => ({
+          seq: r.seq,
+          kind: r.kind,
+          action: JSON.parse(r.raw) as MachineAction,
+          status: r.status,
+          previousStatus: r.previous_status,
+          runId: r.run_id,
+          recordedAt: r.recorded_at,
+        }));
+      });
+    },
+    commitOffset(consumer, seq) {
+      wrap('commitOffset', () =>
+        db.prepare('INSERT INTO consumer_offsets (name, seq) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET seq = max(seq, excluded.seq)').run(consumer, seq),
+      );
+    },
+    consumerOffset(consumer) {
+      return wrap('consumerOffset', () => (db.prepare('SELECT seq FROM consumer_offsets WHERE name = ?').pluck().get(consumer) as number | undefined) ?? 0);
+    },
+    saveConversation(c) {
+      wrap('saveConversation', () =>
+        db
+          .prepare(
+            `INSERT INTO conversations (conversation_id, kind, name, ref, installed_at) VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT (conversation_id) DO UPDATE SET kind = excluded.kind, name = coalesce(excluded.name, name), ref = excluded.ref,
+               active = 1, inactive_reason = NULL`,
+          )
+          .run(c.conversationId, c.kind, c.name, JSON.stringify(c.ref), c.at),
+      );
+    },
+    removeConversation(conversationId) {
+      wrap('removeConversation', () => db.prepare('DELETE FROM conversations WHERE conversation_id = ?').run(conversationId));
+    },
+    setSubscription(conversationId, flags, by, at) {
+      return wrap(
+        'setSubscription',
+        () =>
+          db
+            .prepare('UPDATE conversations SET alerts = ?, digest = ?, subscribed_by = ?, subscribed_at = ? WHERE conversation_id = ?')
+            .run(flags.alerts ? 1 : 0, flags.digest ? 1 : 0, by, at, conversationId).changes > 0,
+      );
+    },
+    setConversationActive(conversationId, active, reason) {
+      wrap('setConversationActive', () =>
+        db.prepare('UPDATE conversations SET active = ?, inactive_reason = ? WHERE conversation_id = ?').run(active ? 1 : 0, active ? null : reason, conversationId),
+      );
+    },
+    conversations() {
+      const rows = wrap('conversations', () =>
+        db.prepare('SELECT * FROM conversations ORDER BY installed_at, conversation_id').all() as {
+          conversation_id: string;
+          kind: string;
+          name: string | null;
+          ref: string;
+          installed_at: string;
+          alerts: number;
+          digest: number;
+          subscribed_at: string | null;
+          subscribed_by: string | null;
+          active: number;
+          inactive_reason: string | null;
+        }[],
+      );
+      return rows.map((r) => ({
+        conversationId: r.conversation_id,
+        kind: r.kind,
+        name: r.name,
+        ref: JSON.parse(r.ref) as Record<string, unknown>,
+        installedAt: r.installed_at,
+        alerts: r.alerts === 1,
+        digest: r.digest === 1,
+        subscribedAt: r.subscribed_at,
+        subscribedBy: r.subscribed_by,
+        active: r.active === 1,
+        inactiveReason: r.inactive_reason,
       }));
     },
     close() {

@@ -97,6 +97,36 @@ export interface QuarantineRecord extends QuarantinedItem {
   seenCount: number;
 }
 
+/** A logged change, read by a consumer (the alert pipeline) after its durable offset. */
+export interface ChangeRecord {
+  seq: number;
+  kind: 'new' | 'statusChanged';
+  /** The action as stored now (it may have moved on since this change). */
+  action: MachineAction;
+  /** The status this change brought. */
+  status: string;
+  previousStatus: string | null;
+  runId: number;
+  recordedAt: string;
+}
+
+export interface ConversationRecord {
+  conversationId: string;
+  /** 'channel', 'groupChat' or 'personal'. */
+  kind: string;
+  name: string | null;
+  /** The Teams gateway's own conversation-reference record (JSON). */
+  ref: Record<string, unknown>;
+  installedAt: string;
+  alerts: boolean;
+  digest: boolean;
+  subscribedAt: string | null;
+  subscribedBy: string | null;
+  /** False once Teams refused writes (e.g. 403 MessageWritesBlocked); posting stops. */
+  active: boolean;
+  inactiveReason: string | null;
+}
+
 export interface AuditStore {
   /** Starts an ingest run; returns its id. */
   beginRun(startedAt: string, backfill: boolean): number;
@@ -113,5 +143,20 @@ export interface AuditStore {
   /** Every stored action, ordered by id (exports and tests; use queries for anything large). */
   allActions(): MachineAction[];
   quarantined(): QuarantineRecord[];
+  /**
+   * Changes logged after the consumer's offset, oldest first (at most `limit`). Only changes of
+   * normal runs are logged: the first run's backfill is history, not news.
+   */
+  changesAfter(consumer: string, limit: number): ChangeRecord[];
+  /** Moves the consumer's offset forward to `seq` (never back). */
+  commitOffset(consumer: string, seq: number): void;
+  consumerOffset(consumer: string): number;
+  /** Records an installation (idempotent: a second install keeps the subscription and reactivates). */
+  saveConversation(input: { conversationId: string; kind: string; name: string | null; ref: Record<string, unknown>; at: string }): void;
+  removeConversation(conversationId: string): void;
+  /** Sets what a conversation receives; false when the bot is not installed there. */
+  setSubscription(conversationId: string, flags: { alerts: boolean; digest: boolean }, by: string, at: string): boolean;
+  setConversationActive(conversationId: string, active: boolean, reason: string | null): void;
+  conversations(): ConversationRecord[];
   close(): void;
 }

@@ -3,6 +3,7 @@ import {
   createTimeFormatter,
   formatAge,
   formatAgo,
+  formatElapsed,
   formatHResult,
   parseInstant,
   portalMachineUrl,
@@ -18,6 +19,13 @@ describe('cards/format', () => {
     assert.deepEqual(
       ['Succeeded', 'Failed', 'TimeOut', 'Cancelled', 'Pending', 'InProgress', 'SomethingNew'].map(statusColor),
       ['Good', 'Attention', 'Attention', 'Warning', 'Accent', 'Accent', 'Default'],
+    );
+  });
+
+  it('formats durations to the second, dropping zero parts at the end', () => {
+    assert.deepEqual(
+      [0, 999, 1000, 42_000, 60_000, 252_000, 3_599_999, 3_600_000, 7_500_000, 47 * 3_600_000 + 59 * 60_000, 48 * 3_600_000, 3 * 86_400_000 + 4 * 3_600_000 + 59_000, -5000].map(formatElapsed),
+      ['less than 1 s', 'less than 1 s', '1 s', '42 s', '1 min', '4 min 12 s', '59 min 59 s', '1 h', '2 h 5 min', '47 h 59 min', '2 d', '3 d 4 h', 'less than 1 s'],
     );
   });
 

@@ -1,7 +1,28 @@
 import assert from 'node:assert/strict';
-import { loadCardTemplates, renderReplyCard, type AdaptiveCard, type CardTemplates } from '../../src/cards/index.js';
+import {
+  loadCardTemplates,
+  renderAlertCard,
+  renderDigestCard,
+  renderReplyCard,
+  renderStormCard,
+  renderSubscriptionsCard,
+  type AdaptiveCard,
+  type CardContext,
+  type CardTemplates,
+} from '../../src/cards/index.js';
 import type { Reply } from '../../src/core/replies.js';
-import { HOSTILE_COMMENT, LONG_COMMENT, makeActionRow, SAMPLE_NOW, SAMPLE_REPLIES, SAMPLE_REQUESTOR_NAMES } from './samples.js';
+import {
+  ALERT_SAMPLES,
+  DIGEST_SAMPLES,
+  HOSTILE_COMMENT,
+  LONG_COMMENT,
+  makeActionRow,
+  SAMPLE_NOW,
+  SAMPLE_REPLIES,
+  SAMPLE_REQUESTOR_NAMES,
+  STORM_SAMPLES,
+  SUBSCRIPTION_SAMPLES,
+} from './samples.js';
 import { assertValidCard, ofType, texts } from './validate.js';
 
 /** Markdown links whose `]` is not escaped, with their URLs. */
@@ -121,5 +142,68 @@ describe('cards/hostile text', () => {
 
   it('the hostile comment sample contains what it claims to', () => {
     for (const part of ['[click here](http://', '${title}', '{{DATE(', '\n', '\u202E', '\u0007', '🚨', '"']) assert.ok(HOSTILE_COMMENT.includes(part), part);
+  });
+
+  describe('alert, storm, digest and subscriptions cards', () => {
+    function ctx(): CardContext {
+      return { templates, now: SAMPLE_NOW, requestorNames: SAMPLE_REQUESTOR_NAMES, timeZone: 'Europe/Amsterdam' };
+    }
+    const hostileCards: [string, () => AdaptiveCard][] = [
+      ['alert', () => renderAlertCard(ALERT_SAMPLES.hostile, ctx())],
+      ['compact alert', () => renderAlertCard({ ...ALERT_SAMPLES.hostile, compact: true }, ctx())],
+      ['storm', () => renderStormCard(STORM_SAMPLES.hostile, ctx())],
+      ['digest', () => renderDigestCard(DIGEST_SAMPLES.hostile, ctx())],
+      ['subscriptions', () => renderSubscriptionsCard(SUBSCRIPTION_SAMPLES.hostile, ctx())],
+    ];
+
+    for (const [name, render] of hostileCards) {
+      it(`${name}: valid, every live link points to the Defender portal, no bidi or control characters, no live host function`, () => {
+        const card = render();
+        assertValidCard(card);
+        for (const text of texts(card)) {
+          for (const url of liveLinks(text)) assert.match(url, /^https:\/\/security\.microsoft\.com\/machines\/v2\/[0-9a-f]+$/, `${name}: ${text}`);
+          assert.ok(!/[\u202A-\u202E\u2066-\u2069]/.test(text), 'no bidi override');
+          assert.ok([...text].every((c) => c === '\n' || c.charCodeAt(0) >= 0x20), 'no control character');
+          assert.ok(!text.includes('{{'), `no {{ in ${text}`);
+        }
+        for (const chart of ofType(card, 'Chart.Donut')) {
+          for (const d of chart.data as { legend: string }[]) assert.ok(!d.legend.includes('{{') && !/(?<!\\)\*\*/.test(d.legend), d.legend);
+        }
+      });
+    }
+
+    it('alert: comment, cancellation comment, requestor and flag text are escaped; template syntax stays text', () => {
+      const card = renderAlertCard(ALERT_SAMPLES.hostile, ctx());
+      const facts = Object.fromEntries(ofType(card, 'FactSet').flatMap((s) => (s.facts as { title: string; value: string }[]).map((f) => [f.title, f.value])));
+      for (const key of ['Comment', 'Cancellation comment']) {
+        assert.ok(facts[key]!.includes('\\[click here\\](http://evil.example/phish)'), key);
+        assert.ok(facts[key]!.includes('${title} ${$root.title}'), key);
+        assert.ok(facts[key]!.includes('\n\n\\- not a list\n\n\\# not a heading\n\n'), key);
+      }
+      assert.equal(facts['Requested by'], '"Mallory" <mallory@contoso.com> \\[x\\](http://evil.example)');
+      assert.equal(facts['Cancelled by'], '\\[boss\\](http://evil.example)');
+      assert.equal(facts['Request source'], '${subtitle}');
+      assert.equal(facts['External id'], '{\\{DATE(2026-11-29T10:00:00Z, SHORT)}}');
+      assert.equal(card.body[0]?.text, 'Isolate (Full) on ws-\\[evil\\](http://evil.example)-${title}');
+      assert.ok(texts(card).includes('⚠️ Requested outside business hours (22:14 \\[x\\](http://evil.example) ${timeZone})'));
+    });
+
+    it('alert and storm buttons submit their commands exactly as given', () => {
+      const alert = renderAlertCard(ALERT_SAMPLES.hostile, ctx());
+      assert.deepEqual(alert.actions?.find((a) => a.type === 'Action.Submit')?.data, { command: 'actions for device "ws-[evil](http://evil.example)-${title}"' });
+      assert.equal(alert.actions?.find((a) => a.type === 'Action.Submit')?.title, 'All actions for this device');
+      const storm = renderStormCard(STORM_SAMPLES.hostile, ctx());
+      assert.deepEqual(storm.actions?.find((a) => a.type === 'Action.Submit')?.data, { command: 'actions "${x}" [y](http://evil.example)' });
+    });
+
+    it('digest and subscriptions: names and reasons are escaped', () => {
+      const digest = texts(renderDigestCard(DIGEST_SAMPLES.hostile, ctx()));
+      assert.ok(digest.includes('\\[x\\](http://evil.example) ${title}'), 'type');
+      assert.ok(digest.includes('"Mallory" <mallory@contoso.com> \\[x\\](http://evil.example)'), 'requestor');
+      assert.ok(digest.includes('ws-\\[evil\\](http://evil.example)-${title}'), 'device');
+      const subs = texts(renderSubscriptionsCard(SUBSCRIPTION_SAMPLES.hostile, ctx()));
+      assert.ok(subs.includes('**\\[x\\](http://evil.example) ${title} \\*\\*bold\\*\\***'), 'name');
+      assert.ok(subs.includes('Posting stopped: {\\{DATE(2026-11-29T10:00:00Z, SHORT)}} \\[y\\](http://evil.example)'), 'reason');
+    });
   });
 });

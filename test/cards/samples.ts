@@ -1,9 +1,11 @@
 /**
- * Realistic sample replies for every reply kind, with edge cases. Shared: card tests render and
+ * Realistic sample replies for every reply kind, and sample models for the alert, storm, backfill,
+ * digest and subscriptions cards, with edge cases. Shared: card tests render and
  * validate all of them; screenshot tooling can render the same set.
  *
  * Everything is deterministic: times are fixed (UTC), ids are derived from counters.
  */
+import type { AlertCardModel, BackfillCardModel, DigestModel, StormCardModel, SubscriptionRow } from '../../src/core/alerts.js';
 import type { ActionRow, CountRow, IsolationRow, StatusHistoryRow } from '../../src/core/query.js';
 import type { Reply, ShownQuery } from '../../src/core/replies.js';
 
@@ -308,3 +310,234 @@ export type SampleName = keyof typeof SAMPLE_REPLIES;
 
 /** Samples with hostile text on purpose (they may contain `${` in data). */
 export const HOSTILE_SAMPLES: ReadonlySet<SampleName> = new Set(['actionsHostile', 'actionHostile', 'actionLongComment']);
+
+// ── Alert, storm, backfill, digest and subscriptions cards (src/core/alerts.ts) ────────────────
+
+/** The zone the alert samples' business hours and the digest are in. */
+export const ALERT_TIME_ZONE = 'Europe/Amsterdam';
+
+/** An Isolate requested at 22:14 Amsterdam time (21:14 UTC), outside business hours. */
+export const ALERT_ACTION: ActionRow = makeActionRow({
+  id: actionId(0xa1e7),
+  status: 'Pending',
+  requestor: 'Lee.Gu@contoso.com',
+  requestorComment: 'Beaconing to a known C2 domain, isolating until triage',
+  creationDateTimeUtc: '2026-11-29T21:14:05.1234567Z',
+  lastUpdateDateTimeUtc: '2026-11-29T21:14:05.1234567Z',
+});
+
+export const ALERT_KQL = [
+  'MDEMachineActions_CL',
+  `| where ActionId == "${ALERT_ACTION.id}"`,
+  '| project TimeGenerated, Status, LastUpdateDateTimeUtc, CancellationRequestor, CancellationComment',
+  '| order by TimeGenerated asc',
+].join('\n');
+
+export const DEVICE_COMMAND = 'actions for device ws-042.contoso.com';
+
+/** One flag of each kind, in the order the policy reports them. */
+export const ALL_FLAGS: AlertCardModel['flags'] = [
+  { kind: 'massAction', count: 5, windowMinutes: 10 },
+  { kind: 'unknownRequestor' },
+  { kind: 'outsideBusinessHours', localTime: '22:14', timeZone: ALERT_TIME_ZONE },
+  { kind: 'offboard' },
+];
+
+/** An alert on `ALERT_ACTION` with the given changes (a later version of the same action). */
+export function alertModel(action: Partial<ActionRow> = {}, extra: Partial<AlertCardModel> = {}): AlertCardModel {
+  return {
+    action: { ...ALERT_ACTION, ...action },
+    flags: [{ kind: 'outsideBusinessHours', localTime: '22:14', timeZone: ALERT_TIME_ZONE }],
+    timeToCompleteMs: null,
+    deviceCommand: DEVICE_COMMAND,
+    kql: ALERT_KQL,
+    ...extra,
+  };
+}
+
+/** The same action through its life: Pending, InProgress, then each final status. */
+export const ALERT_SAMPLES = {
+  pending: alertModel(),
+  inProgress: alertModel({ status: 'InProgress', lastUpdateDateTimeUtc: '2026-11-29T21:15:00.5Z' }),
+  /** 4 min 12 s after creation. */
+  succeeded: alertModel({ status: 'Succeeded', lastUpdateDateTimeUtc: '2026-11-29T21:18:17.1234567Z' }, { timeToCompleteMs: 252_000 }),
+  /** 2 min 11 s, E_FAIL. */
+  failed: alertModel({ status: 'Failed', lastUpdateDateTimeUtc: '2026-11-29T21:16:16.1234567Z', errorHResult: -2147467259 }, { timeToCompleteMs: 131_000 }),
+  /** 3 days, HTTP_E_STATUS_REQUEST_TIMEOUT. */
+  timedOut: alertModel({ status: 'TimeOut', lastUpdateDateTimeUtc: '2026-12-02T21:14:05.1234567Z', errorHResult: -2145844840 }, { timeToCompleteMs: 3 * 86_400_000 }),
+  /** Cancelled after 9 min 55 s by another analyst, with a comment. */
+  cancelled: alertModel(
+    {
+      status: 'Cancelled',
+      lastUpdateDateTimeUtc: '2026-11-29T21:24:00.1234567Z',
+      cancellationRequestor: 'Megan.Bowen@contoso.com',
+      cancellationComment: 'Wrong device: isolating ws-043 instead',
+      cancellationDateTimeUtc: '2026-11-29T21:24:00.1234567Z',
+    },
+    { timeToCompleteMs: 595_000 },
+  ),
+  /** Final, but the builder gave no duration: the renderer computes it from the timestamps. */
+  succeededNoDuration: alertModel({ status: 'Succeeded', lastUpdateDateTimeUtc: '2026-11-29T21:15:07.1234567Z' }),
+  noFlags: alertModel({ creationDateTimeUtc: '2026-11-29T09:14:05Z', lastUpdateDateTimeUtc: '2026-11-29T09:14:05Z' }, { flags: [] }),
+  allFlags: alertModel({ type: 'Offboard', scope: null, requestor: UNKNOWN_APP_GUID, requestSource: 'PublicApi' }, { flags: ALL_FLAGS }),
+  appRequestor: alertModel({ requestor: KNOWN_APP_GUID, requestSource: 'PublicApi' }, { flags: [{ kind: 'massAction', count: 12, windowMinutes: 5 }] }),
+  noDeviceName: alertModel({ computerDnsName: null, machineId: 'de693d7fbdabcdefabcdefcfc9cf40b5bf2da1d8' }),
+  compact: alertModel({ status: 'Failed', errorHResult: -2147467259 }, { flags: ALL_FLAGS, timeToCompleteMs: 131_000, compact: true }),
+  hostile: alertModel(
+    {
+      computerDnsName: 'ws-[evil](http://evil.example)-${title}',
+      requestor: '"Mallory" <mallory@contoso.com> [x](http://evil.example)',
+      requestorComment: HOSTILE_COMMENT,
+      requestSource: '${subtitle}',
+      status: 'Cancelled',
+      cancellationRequestor: '[boss](http://evil.example)',
+      cancellationComment: HOSTILE_COMMENT,
+      cancellationDateTimeUtc: '2026-11-29T21:24:00Z',
+      externalId: '{{DATE(2026-11-29T10:00:00Z, SHORT)}}',
+    },
+    {
+      flags: [{ kind: 'outsideBusinessHours', localTime: '22:14 [x](http://evil.example)', timeZone: '${timeZone}' }],
+      deviceCommand: 'actions for device "ws-[evil](http://evil.example)-${title}"',
+      kql: `${ALERT_KQL}\n| where Comment has "[x](http://evil.example) \${title}"`,
+    },
+  ),
+  hostileCompact: alertModel(
+    { computerDnsName: '🚨'.repeat(300), requestor: '[x](http://evil.example)'.repeat(40), requestorComment: LONG_COMMENT, machineId: 'f'.repeat(400) },
+    { flags: [...ALL_FLAGS, { kind: 'outsideBusinessHours', localTime: '*'.repeat(500), timeZone: '_'.repeat(500) }], compact: true },
+  ),
+  longComment: alertModel({ requestorComment: LONG_COMMENT }, { kql: LONG_KQL }),
+} satisfies Record<string, AlertCardModel>;
+
+export type AlertSampleName = keyof typeof ALERT_SAMPLES;
+
+/** Counts of `rows` by a key, largest first (ties by key). */
+export function countBy(rows: readonly ActionRow[], key: (row: ActionRow) => string): CountRow[] {
+  const counts = new Map<string, number>();
+  for (const row of rows) counts.set(key(row), (counts.get(key(row)) ?? 0) + 1);
+  return [...counts.entries()].map(([k, count]) => ({ key: k, count })).sort((a, b) => b.count - a.count || a.key.localeCompare(b.key));
+}
+
+/** A storm model over `actions` (newest first). */
+export function stormModel(actions: ActionRow[], showAllCommand = 'actions last 1 days'): StormCardModel {
+  return {
+    actions,
+    byType: countBy(actions, (r) => r.type),
+    byRequestor: countBy(actions, (r) => r.requestor),
+    byStatus: countBy(actions, (r) => r.status),
+    from: actions.at(-1)?.creationDateTimeUtc ?? SAMPLE_NOW,
+    to: actions[0]?.creationDateTimeUtc ?? SAMPLE_NOW,
+    showAllCommand,
+  };
+}
+
+/** 60 actions by 60 different requestors, with long names. */
+function manyRequestorRows(): ActionRow[] {
+  return manyActionRows(60).map((r, i) => ({ ...r, requestor: `analyst.number.${i}.with.a.rather.long.name@soc.branch-office-${i % 7}.contoso.com` }));
+}
+
+export const STORM_SAMPLES = {
+  storm12: stormModel(manyActionRows(12)),
+  storm500: stormModel(manyActionRows(500), 'actions last 14 days'),
+  manyRequestors: stormModel(manyRequestorRows()),
+  hostile: stormModel(HOSTILE_ROWS, 'actions "${x}" [y](http://evil.example)'),
+  /** Every action has completed since the card was posted: the status tiles moved. */
+  completed: stormModel(manyActionRows(12).map((r, i) => ({ ...r, status: i % 5 === 0 ? 'Failed' : 'Succeeded' }))),
+  noShowAll: stormModel(manyActionRows(12), ''),
+} satisfies Record<string, StormCardModel>;
+
+export const BACKFILL_SAMPLES = {
+  firstRun: { total: 552, byType: COUNT_TYPE_ROWS, from: '2026-06-02T08:12:44.1234567Z', to: '2026-11-29T12:58:02.1234567Z', days: 180 },
+  empty: { total: 0, byType: [], from: null, to: null, days: 180 },
+  manyTypes: {
+    total: 200_000,
+    byType: Array.from({ length: 400 }, (_, i) => ({ key: `CustomActionType${i}_with_a_long_name_${'x'.repeat(i % 50)}`, count: 500 - i })),
+    from: '2025-11-29T00:00:00Z',
+    to: '2026-11-29T12:58:02Z',
+    days: 365,
+  },
+} satisfies Record<string, BackfillCardModel>;
+
+const DIGEST_BY_TYPE: CountRow[] = [
+  { key: 'RunAntiVirusScan', count: 21 },
+  { key: 'Isolate', count: 9 },
+  { key: 'Unisolate', count: 5 },
+  { key: 'CollectInvestigationPackage', count: 2 },
+];
+
+function digestModel(overrides: Partial<DigestModel> = {}): DigestModel {
+  return {
+    date: '2026-11-29',
+    timeZone: ALERT_TIME_ZONE,
+    window: { from: '2026-11-28T13:00:00.000Z', to: '2026-11-29T13:00:00.000Z' },
+    tiles: { total: 37, byType: DIGEST_BY_TYPE, failed: 2, timedOut: 1 },
+    perDay: dayRows('2026-11-16', 14),
+    shareByType: COUNT_TYPE_ROWS,
+    topRequestors: [
+      { key: 'Alex.Wilber@contoso.com', count: 41 },
+      { key: KNOWN_APP_GUID, count: 30 },
+      { key: UNKNOWN_APP_GUID, count: 12 },
+      { key: 'Megan.Bowen@contoso.com', count: 7 },
+    ],
+    topDevices: [
+      { key: 'ws-042.contoso.com', count: 11 },
+      { key: 'srv-sql-07.contoso.com', count: 6 },
+      { key: 'ws-117.contoso.com', count: 4 },
+    ],
+    isolated: ISOLATION_ROWS,
+    oldestPending: DEVICE_ROWS.filter((r) => r.status === 'Pending' || r.status === 'InProgress').reverse(),
+    trend: { current: 37, previous: 29 },
+    now: SAMPLE_NOW,
+    ...overrides,
+  };
+}
+
+function manyDigestCounts(n: number, prefix: string): CountRow[] {
+  return Array.from({ length: n }, (_, i) => ({ key: `${prefix}-${String(i).padStart(4, '0')}.branch-office-${i % 17}.contoso.com`, count: 1000 - i }));
+}
+
+export const DIGEST_SAMPLES = {
+  daily: digestModel(),
+  quiet: digestModel({
+    tiles: { total: 0, byType: [], failed: 0, timedOut: 0 },
+    perDay: dayRows('2026-11-16', 14).map((d) => ({ ...d, count: 0 })),
+    shareByType: [],
+    topRequestors: [],
+    topDevices: [],
+    isolated: [],
+    oldestPending: [],
+    trend: { current: 0, previous: 0 },
+  }),
+  /** Nothing the day before: the trend is "new". */
+  firstDay: digestModel({ trend: { current: 37, previous: 0 } }),
+  fewer: digestModel({ trend: { current: 20, previous: 40 } }),
+  long: digestModel({
+    tiles: { total: 20_000, byType: manyDigestCounts(40, 'Type'), failed: 1200, timedOut: 300 },
+    shareByType: manyDigestCounts(40, 'Type'),
+    topRequestors: manyDigestCounts(300, 'requestor'),
+    topDevices: manyDigestCounts(300, 'ws'),
+    isolated: manyIsolationRows(300),
+    oldestPending: manyActionRows(300).map((r) => ({ ...r, status: 'Pending', requestorComment: LONG_COMMENT })),
+  }),
+  hostile: digestModel({
+    tiles: { total: 3, byType: [{ key: '[x](http://evil.example) ${title}', count: 3 }], failed: 0, timedOut: 0 },
+    shareByType: [{ key: '**bold** {{DATE(2026-11-29T10:00:00Z, SHORT)}}', count: 3 }],
+    topRequestors: [{ key: '"Mallory" <mallory@contoso.com> [x](http://evil.example)', count: 3 }],
+    topDevices: [{ key: 'ws-[evil](http://evil.example)-${title}', count: 3 }],
+    isolated: [{ ...ISOLATION_ROWS[0]!, computerDnsName: 'ws-[evil](http://evil.example)', requestor: '[x](http://evil.example)' }],
+    oldestPending: HOSTILE_ROWS.map((r) => ({ ...r, status: 'Pending' })),
+  }),
+} satisfies Record<string, DigestModel>;
+
+export const SUBSCRIPTION_ROWS: SubscriptionRow[] = [
+  { conversationId: '19:8f3e2b7c5a1d4e6f9b0a2c4d6e8f0a1b@thread.tacv2', name: 'SecOps › Alerts', alerts: true, digest: false, active: true, inactiveReason: null, since: '2026-11-01T09:30:00Z' },
+  { conversationId: '19:1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d@thread.tacv2', name: 'Management › Weekly', alerts: false, digest: true, active: true, inactiveReason: null, since: '2026-11-02T10:00:00Z' },
+  { conversationId: '19:meeting_ZTZmNjQ0@thread.v2', name: 'Group chat', alerts: true, digest: true, active: false, inactiveReason: 'MessageWritesBlocked', since: '2026-11-10T16:45:00Z' },
+  { conversationId: 'a:1Xq9-personal-chat-id', name: 'Personal chat', alerts: false, digest: false, active: false, inactiveReason: null, since: '2026-11-20T08:00:00Z' },
+];
+
+export const SUBSCRIPTION_SAMPLES = {
+  some: SUBSCRIPTION_ROWS,
+  none: [],
+  many: Array.from({ length: 500 }, (_, i) => ({ ...SUBSCRIPTION_ROWS[i % SUBSCRIPTION_ROWS.length]!, conversationId: `19:${i.toString(16).padStart(32, '0')}@thread.tacv2`, name: `Team ${i} › Channel with a long name ${i}` })),
+  hostile: [{ ...SUBSCRIPTION_ROWS[2]!, name: '[x](http://evil.example) ${title} **bold**', inactiveReason: '{{DATE(2026-11-29T10:00:00Z, SHORT)}} [y](http://evil.example)', conversationId: '19:[z](http://evil.example)@thread' }],
+} satisfies Record<string, SubscriptionRow[]>;

@@ -3,13 +3,12 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppError } from '../../src/core/errors.js';
-import { CARD_TEMPLATE_FILES, compileCardTemplates, defaultCardsDir, loadCardTemplates } from '../../src/cards/index.js';
-import type { ReplyKind } from '../../src/core/replies.js';
+import { CARD_TEMPLATE_FILES, compileCardTemplates, defaultCardsDir, loadCardTemplates, type CardKind } from '../../src/cards/index.js';
 
-function readSources(dir: string): Record<ReplyKind, unknown> {
+function readSources(dir: string): Record<CardKind, unknown> {
   return Object.fromEntries(
     Object.entries(CARD_TEMPLATE_FILES).map(([kind, file]) => [kind, JSON.parse(readFileSync(join(dir, file), 'utf8')) as unknown]),
-  ) as Record<ReplyKind, unknown>;
+  ) as Record<CardKind, unknown>;
 }
 
 describe('cards/templates', () => {
@@ -20,7 +19,7 @@ describe('cards/templates', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('the cards folder holds exactly one template per reply kind', () => {
+  it('the cards folder holds exactly one template per card kind', () => {
     const files = readdirSync(defaultCardsDir()).filter((f) => f.endsWith('.json')).sort();
     assert.deepEqual(files, Object.values(CARD_TEMPLATE_FILES).sort());
   });
@@ -62,6 +61,13 @@ describe('cards/templates', () => {
       assert.match(e.fix ?? '', /Restore timeline\.json/);
       return true;
     });
+  });
+
+  it('loads the alert and digest templates in the same call, and names them in errors', async () => {
+    const templates = await loadCardTemplates(dir);
+    for (const kind of ['alert', 'alertCompact', 'storm', 'backfill', 'digest', 'subscriptions'] as const) assert.equal(templates[kind].kind, kind);
+    rmSync(join(dir, 'alert-compact.json'));
+    await assert.rejects(loadCardTemplates(dir), /alert-compact\.json for "alertCompact" cards is unusable: cannot read the file/);
   });
 
   it('rejects invalid JSON', async () => {

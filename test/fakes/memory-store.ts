@@ -1,7 +1,17 @@
 import { StoreError } from '../../src/core/errors.js';
 import type { MachineAction } from '../../src/core/types.js';
 import { normalizeTimestamp } from '../../src/core/timestamps.js';
-import type { AuditStore, IngestState, PageOutcome, PageWrite, QuarantineRecord, RunRecord, StatusChange } from '../../src/store/types.js';
+import type {
+  AuditStore,
+  ChangeRecord,
+  ConversationRecord,
+  IngestState,
+  PageOutcome,
+  PageWrite,
+  QuarantineRecord,
+  RunRecord,
+  StatusChange,
+} from '../../src/store/types.js';
 
 /**
  * An in-memory AuditStore with the SQLite store's semantics (newer lastUpdate wins, history on status
@@ -26,6 +36,10 @@ export class MemoryAuditStore implements AuditStore {
     runsFailed: 0,
   };
   private applyCalls = 0;
+  private changeLog: Omit<ChangeRecord, 'action'>[] = [];
+  private changeActions: string[] = [];
+  private offsets = new Map<string, number>();
+  private convs = new Map<string, ConversationRecord>();
   failApplyPageAt: number | undefined;
 
   beginRun(startedAt: string, backfill: boolean): number {
@@ -51,6 +65,10 @@ export class MemoryAuditStore implements AuditStore {
         const h = this.history.get(a.id) ?? [];
         h.push({ status: a.status, changedAt: lu, observedAt: page.observedAt, runId: page.runId });
         this.history.set(a.id, h);
+        if (!page.backfill) {
+          this.changeLog.push({ seq: this.changeLog.length + 1, kind, status: a.status, previousStatus: old?.status ?? null, runId: page.runId, recordedAt: page.observedAt });
+          this.changeActions.push(a.id);
+        }
       }
       out.changes.push({ kind, action: a, previousStatus: old?.status ?? null, backfill: page.backfill, runId: page.runId });
     }
@@ -105,6 +123,59 @@ export class MemoryAuditStore implements AuditStore {
 
   quarantined(): QuarantineRecord[] {
     return [...this.quarantine.values()];
+  }
+
+  changesAfter(consumer: string, limit: number): ChangeRecord[] {
+    const offset = this.consumerOffset(consumer);
+    return this.changeLog
+      .filter((c) => c.seq > offset)
+      .slice(0, limit)
+      .map((c) => ({ ...c, action: structuredClone(this.actions.get(this.changeActions[c.seq - 1] as string) as MachineAction) }));
+  }
+
+  commitOffset(consumer: string, seq: number): void {
+    this.offsets.set(consumer, Math.max(seq, this.consumerOffset(consumer)));
+  }
+
+  consumerOffset(consumer: string): number {
+    return this.offsets.get(consumer) ?? 0;
+  }
+
+  saveConversation(input: { conversationId: string; kind: string; name: string | null; ref: Record<string, unknown>; at: string }): void {
+    const old = this.convs.get(input.conversationId);
+    this.convs.set(input.conversationId, {
+      conversationId: input.conversationId,
+      kind: input.kind,
+      name: input.name ?? old?.name ?? null,
+      ref: input.ref,
+      installedAt: old?.installedAt ?? input.at,
+      alerts: old?.alerts ?? false,
+      digest: old?.digest ?? false,
+      subscribedAt: old?.subscribedAt ?? null,
+      subscribedBy: old?.subscribedBy ?? null,
+      active: true,
+      inactiveReason: null,
+    });
+  }
+
+  removeConversation(conversationId: string): void {
+    this.convs.delete(conversationId);
+  }
+
+  setSubscription(conversationId: string, flags: { alerts: boolean; digest: boolean }, by: string, at: string): boolean {
+    const c = this.convs.get(conversationId);
+    if (!c) return false;
+    this.convs.set(conversationId, { ...c, ...flags, subscribedBy: by, subscribedAt: at });
+    return true;
+  }
+
+  setConversationActive(conversationId: string, active: boolean, reason: string | null): void {
+    const c = this.convs.get(conversationId);
+    if (c) this.convs.set(conversationId, { ...c, active, inactiveReason: active ? null : reason });
+  }
+
+  conversations(): ConversationRecord[] {
+    return [...this.convs.values()];
   }
 
   close(): void {}

@@ -172,6 +172,65 @@ describe('store/sqlite', () => {
     s.close();
   });
 
+  describe('change log (transactional outbox)', () => {
+    it('logs new actions and status changes of normal runs in the page transaction, not backfill or other updates', () => {
+      const s = openSqliteStore({ path: ':memory:' });
+      s.applyPage(page([makeAction({ id: guid(1) })], { backfill: true }));
+      assert.deepEqual(s.changesAfter('alerts', 100), [], 'history is not news');
+      const v1 = makeAction({ id: guid(2), status: 'Pending', lastUpdateDateTimeUtc: '2026-11-29T10:00:00Z' });
+      s.applyPage(page([v1]));
+      s.applyPage(page([{ ...v1, computerDnsName: 'x.contoso.com', lastUpdateDateTimeUtc: '2026-11-29T10:00:01Z' }]));
+      s.applyPage(page([{ ...v1, status: 'Succeeded', lastUpdateDateTimeUtc: '2026-11-29T10:00:02Z' }]));
+      const changes = s.changesAfter('alerts', 100);
+      assert.deepEqual(changes.map((c) => [c.kind, c.status, c.previousStatus]), [
+        ['new', 'Pending', null],
+        ['statusChanged', 'Succeeded', 'Pending'],
+      ]);
+      assert.equal(changes[0]?.action.status, 'Succeeded', 'the action as stored now');
+      // A page that fails logs nothing.
+      assert.throws(() => s.applyPage(page([makeAction({ id: guid(3) }), makeAction({ id: guid(4), lastUpdateDateTimeUtc: 'bad' })])));
+      assert.equal(s.changesAfter('alerts', 100).length, 2);
+      s.close();
+    });
+
+    it('consumers read after their durable offset, which only moves forward', () => {
+      const path = join(dir, 'outbox.db');
+      const s = openSqliteStore({ path });
+      s.applyPage(page([makeAction({ id: guid(1) }), makeAction({ id: guid(2) }), makeAction({ id: guid(3) })]));
+      const first = s.changesAfter('alerts', 2);
+      assert.equal(first.length, 2);
+      s.commitOffset('alerts', first.at(-1)!.seq);
+      s.commitOffset('alerts', 1);
+      s.close();
+      const again = openSqliteStore({ path });
+      assert.deepEqual(again.changesAfter('alerts', 10).map((c) => c.action.id), [guid(3)]);
+      assert.equal(again.changesAfter('digest', 10).length, 3, 'each consumer has its own offset');
+      again.close();
+    });
+  });
+
+  describe('conversations', () => {
+    const ref = { channelId: 'msteams', serviceUrl: 'https://smba.example/emea/', conversationId: '19:a@thread.tacv2' };
+    it('installs idempotently, keeps subscriptions across re-installs, deactivates and removes', () => {
+      const s = openSqliteStore({ path: ':memory:' });
+      s.saveConversation({ conversationId: '19:a@thread.tacv2', kind: 'channel', name: 'SecOps › Alerts', ref, at: '2026-11-29T10:00:00.000Z' });
+      s.saveConversation({ conversationId: '19:a@thread.tacv2', kind: 'channel', name: null, ref, at: '2026-11-29T10:00:01.000Z' });
+      assert.equal(s.conversations().length, 1);
+      assert.equal(s.setSubscription('19:a@thread.tacv2', { alerts: true, digest: true }, 'aad-1', '2026-11-29T10:01:00.000Z'), true);
+      assert.equal(s.setSubscription('19:unknown', { alerts: true, digest: false }, 'aad-1', '2026-11-29T10:01:00.000Z'), false);
+      s.setConversationActive('19:a@thread.tacv2', false, 'MessageWritesBlocked');
+      let c = s.conversations()[0]!;
+      assert.deepEqual([c.alerts, c.digest, c.active, c.inactiveReason, c.name, c.installedAt], [true, true, false, 'MessageWritesBlocked', 'SecOps › Alerts', '2026-11-29T10:00:00.000Z']);
+      assert.deepEqual(c.ref, ref);
+      s.saveConversation({ conversationId: '19:a@thread.tacv2', kind: 'channel', name: null, ref, at: '2026-11-29T11:00:00.000Z' });
+      c = s.conversations()[0]!;
+      assert.deepEqual([c.alerts, c.active], [true, true], 'a re-install reactivates and keeps the subscription');
+      s.removeConversation('19:a@thread.tacv2');
+      assert.deepEqual(s.conversations(), []);
+      s.close();
+    });
+  });
+
   it('derives device keys from the DNS name', () => {
     assert.deepEqual(deviceKeys('WS-042.contoso.com'), { full: 'ws-042.contoso.com', short: 'ws-042' });
     assert.deepEqual(deviceKeys('LABTEST-EID'), { full: 'labtest-eid', short: 'labtest-eid' });
