@@ -20,11 +20,15 @@ import { createSqliteQueryBackend } from './queries/sqlite-backend.js';
 import { compileKql } from './queries/kql.js';
 import { createChat, type Chat, type ChatConversation, type SubscriptionOps } from './commands/chat.js';
 import { createRateLimiter } from './commands/rate-limit.js';
-import { loadCardTemplates, renderReplyCard, type CardTemplates } from './cards/index.js';
+import { loadCardTemplates, renderAlertCard, renderReplyCard, type CardTemplates } from './cards/index.js';
 import type { Reply } from './core/replies.js';
 import { authPolicy, createBotAdapter } from './teams/adapter.js';
 import { createActivityHandler } from './teams/handler.js';
-import type { ConvRef, InboundHandlers } from './teams/types.js';
+import { createTeamsGateway } from './teams/gateway.js';
+import { createAlertPipeline, type AlertPipeline } from './alerts/pipeline.js';
+import { createSender } from './alerts/sender.js';
+import { parseBusinessHours, type AlertPolicy, type BusinessHours } from './alerts/policy.js';
+import type { ConvRef, InboundHandlers, TeamsGateway } from './teams/types.js';
 import { createHttpServer, type HealthReport, type HttpServer } from './server/server.js';
 
 // ── Defender API client ───────────────────────────────────────────────────────────────────────
@@ -132,6 +136,9 @@ export function replyCard(reply: Reply, config: Config, templates: CardTemplates
 export interface Bot {
   server: HttpServer;
   chat: Chat;
+  /** Proactive posts and updates (alerts, digests). */
+  gateway: TeamsGateway;
+  templates: CardTemplates;
   /** Base URL and port once started. */
   start(): Promise<{ url: string; port: number }>;
   stop(): Promise<void>;
@@ -201,9 +208,59 @@ export async function createBot(config: Config, deps: { store: SqliteAuditStore;
   return {
     server,
     chat,
+    gateway: createTeamsGateway({ adapter, logger }),
+    templates,
     start: () => server.start(),
     stop: () => server.stop(),
   };
+}
+
+// ── Alerts: change log → deliveries → Teams ───────────────────────────────────────────────────
+
+export function alertPolicy(config: Config): AlertPolicy {
+  const a = config.alerts;
+  let businessHours: BusinessHours | null = null;
+  if (a.businessHours !== undefined) {
+    const parsed = parseBusinessHours(a.businessHours, a.businessTimeZone);
+    if (typeof parsed === 'string') throw new ConfigError([`BUSINESS_HOURS: ${parsed}`]);
+    businessHours = parsed;
+  }
+  return {
+    types: new Set(a.types),
+    massAction: { count: a.massActionCount, windowMinutes: Math.round(a.massActionWindowMs / 60_000) },
+    knownRequestors: a.knownRequestors.length > 0 ? new Set(a.knownRequestors) : null,
+    businessHours,
+  };
+}
+
+export function buildAlertPipeline(config: Config, deps: { store: SqliteAuditStore; bot: Bot; clock: Clock; logger: Logger }): AlertPipeline {
+  const logger = deps.logger.child({ component: 'alerts' });
+  const ctx = { templates: deps.bot.templates, requestorNames: config.commands.requestorNames, timeZone: config.commands.displayTimeZone };
+  return createAlertPipeline({
+    store: deps.store,
+    sender: createSender({ gateway: deps.bot.gateway, clock: deps.clock, logger }),
+    clock: deps.clock,
+    logger,
+    policy: alertPolicy(config),
+    renderAlert: (model) => renderAlertCard(model, { ...ctx, now: new Date(deps.clock.now()).toISOString() }),
+    kqlForAction: (actionId) => compileKql({ shape: 'one', actionId }, config.commands.kqlSchema),
+  });
+}
+
+/** Runs the alert pipeline every 10 s (retries) and whenever `runNow()` is called (after each ingest). */
+export function startAlerts(pipeline: AlertPipeline, deps: { clock: Clock; logger: Logger }): IntervalRunner {
+  const runner = createIntervalRunner({
+    name: 'alerts',
+    intervalMs: 10_000,
+    clock: deps.clock,
+    logger: deps.logger,
+    task: async (signal) => {
+      pipeline.collect();
+      await pipeline.deliver(signal);
+    },
+  });
+  runner.start();
+  return runner;
 }
 
 // ── The service: scheduled ingest ──────────────────────────────────────────────────────────────
@@ -260,15 +317,19 @@ export async function main(env: Env = process.env): Promise<void> {
   const store = openSqliteStore({ path: config.store.path });
   let service: Service | undefined;
   let bot: Bot | undefined;
+  let alerts: IntervalRunner | undefined;
   try {
     bot = await createBot(config, { store, clock: systemClock, logger, ingestEnabled: true });
     const { url } = await bot.start();
     logger.info('listening', { url, messages: `${url}/api/messages`, health: `${url}/healthz` });
-    service = startService(config, { store, logger });
+    const alertRunner = startAlerts(buildAlertPipeline(config, { store, bot, clock: systemClock, logger }), { clock: systemClock, logger });
+    alerts = alertRunner;
+    service = startService(config, { store, logger, onChanges: () => void alertRunner.runNow() });
     await waitForStopSignal(logger);
   } finally {
     try {
       await service?.stop();
+      await alerts?.stop();
       await bot?.stop();
     } catch (err) {
       logger.error('error while stopping', { error: describeError(err) });

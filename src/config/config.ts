@@ -69,6 +69,19 @@ export interface Config {
     readonly adminIds: readonly string[];
   };
   readonly log: { readonly level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent' };
+  readonly alerts: {
+    /** New actions of these types alert (Offboard always does). */
+    readonly types: readonly string[];
+    /** Mass action: at least `count` alert-worthy actions by one requestor within `windowMs`. */
+    readonly massActionCount: number;
+    readonly massActionWindowMs: number;
+    /** Lower-case UPNs / GUIDs of expected requestors; empty = no check. */
+    readonly knownRequestors: readonly string[];
+    /** e.g. `Mon-Fri 08:00-18:00`; undefined = no check. Parsed by the alert policy. */
+    readonly businessHours: string | undefined;
+    /** IANA zone of the business hours. */
+    readonly businessTimeZone: string;
+  };
 }
 
 /** What a command needs to be present; missing pieces fail start-up with exit code 2. */
@@ -271,7 +284,18 @@ export function loadConfig(env: Env, needs: readonly ConfigNeed[] = []): Config 
       adminIds: guidList(env, p, 'ADMIN_AAD_OBJECT_IDS'),
     },
     log: { level: level ?? 'info' },
+    alerts: {
+      types: (value(env, 'ALERT_ACTION_TYPES') ?? 'Isolate,Unisolate,RunAntiVirusScan').split(',').map((t) => t.trim()).filter(Boolean),
+      massActionCount: int(env, p, 'ALERT_MASS_ACTION_COUNT', 5, 2, 10_000),
+      massActionWindowMs: duration(env, p, 'ALERT_MASS_ACTION_WINDOW', '10m', 60_000),
+      knownRequestors: (value(env, 'KNOWN_REQUESTORS') ?? '').split(',').map((r) => r.trim().toLowerCase()).filter(Boolean),
+      businessHours: value(env, 'BUSINESS_HOURS'),
+      businessTimeZone: timeZone(env, p, 'BUSINESS_TIME_ZONE', value(env, 'DISPLAY_TIME_ZONE') ?? 'UTC'),
+    },
   };
+  if (config.alerts.businessHours !== undefined && !/^\s*[a-z]{3}(\s*[-,]\s*[a-z]{3})*\s+\d{1,2}:\d{2}\s*-\s*\d{1,2}:\d{2}\s*$/i.test(config.alerts.businessHours)) {
+    p.add('BUSINESS_HOURS', `must look like "Mon-Fri 08:00-18:00" (got "${config.alerts.businessHours}").`);
+  }
   if (p.list.length > 0) throw new ConfigError(p.list);
   return deepFreeze(config);
 }

@@ -151,6 +151,41 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: 'alert deliveries (outbox to Teams) and posted cards',
+    sql: `
+      -- What must be posted or updated in Teams, per conversation; written in the same transaction
+      -- that moves the alert consumer's offset, so a crash between deciding and sending loses
+      -- nothing. A delivery is marked sent in the transaction that records its posted card.
+      CREATE TABLE alert_deliveries (
+        id              INTEGER PRIMARY KEY AUTOINCREMENT,
+        conversation_id TEXT NOT NULL,
+        kind            TEXT NOT NULL CHECK (kind IN ('alert', 'update')),
+        action_id       TEXT NOT NULL,
+        payload         TEXT NOT NULL,
+        created_at      TEXT NOT NULL,
+        state           TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent', 'failed')),
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        not_before      TEXT,
+        last_error      TEXT,
+        done_at         TEXT
+      );
+      CREATE INDEX alert_deliveries_pending ON alert_deliveries (id) WHERE state = 'pending';
+      CREATE INDEX alert_deliveries_action ON alert_deliveries (conversation_id, action_id);
+
+      -- Where each action's alert card was posted, to update that same card in place.
+      CREATE TABLE posted_cards (
+        conversation_id         TEXT NOT NULL,
+        action_id               TEXT NOT NULL,
+        message_conversation_id TEXT NOT NULL,
+        activity_id             TEXT NOT NULL,
+        payload                 TEXT NOT NULL,
+        posted_at               TEXT NOT NULL,
+        PRIMARY KEY (conversation_id, action_id)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 /** Applies every migration newer than the database's version; returns the versions applied. */

@@ -62,8 +62,6 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteAuditStore {
     // instead of 1,000, so a backfill does not rewrite the database every few pages.
     db.pragma('cache_size = -32768');
     db.pragma('wal_autocheckpoint = 16384');
-    // Memory-map up to 256 MiB of the file: index lookups of the chat queries skip a copy per page.
-    db.pragma('mmap_size = 268435456');
     db.pragma('foreign_keys = ON');
     migrate(db);
   } catch (err) {
@@ -382,6 +380,75 @@ function createSqliteStore(db: Database): SqliteAuditStore {
         active: r.active === 1,
         inactiveReason: r.inactive_reason,
       }));
+    },
+    enqueueDeliveries(consumer, seq, deliveries, at) {
+      wrap('enqueueDeliveries', () =>
+        db.transaction(() => {
+          const insert = db.prepare('INSERT INTO alert_deliveries (conversation_id, kind, action_id, payload, created_at) VALUES (?, ?, ?, ?, ?)');
+          for (const d of deliveries) insert.run(d.conversationId, d.kind, d.actionId, d.payload, at);
+          db.prepare('INSERT INTO consumer_offsets (name, seq) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET seq = max(seq, excluded.seq)').run(consumer, seq);
+        })(),
+      );
+    },
+    pendingDeliveries(nowIso, limit) {
+      const rows = wrap('pendingDeliveries', () =>
+        db
+          .prepare(
+            `SELECT id, conversation_id, kind, action_id, payload, created_at, attempts FROM alert_deliveries
+              WHERE state = 'pending' AND (not_before IS NULL OR not_before <= ?) ORDER BY id LIMIT ?`,
+          )
+          .all(nowIso, limit) as { id: number; conversation_id: string; kind: 'alert' | 'update'; action_id: string; payload: string; created_at: string; attempts: number }[],
+      );
+      return rows.map((r) => ({ id: r.id, conversationId: r.conversation_id, kind: r.kind, actionId: r.action_id, payload: r.payload, createdAt: r.created_at, attempts: r.attempts }));
+    },
+    completeDelivery(id, at, posted) {
+      wrap('completeDelivery', () =>
+        db.transaction(() => {
+          db.prepare("UPDATE alert_deliveries SET state = 'sent', done_at = ?, attempts = attempts + 1 WHERE id = ?").run(at, id);
+          if (posted) {
+            db.prepare(
+              `INSERT INTO posted_cards (conversation_id, action_id, message_conversation_id, activity_id, payload, posted_at) VALUES (?, ?, ?, ?, ?, ?)
+               ON CONFLICT (conversation_id, action_id) DO UPDATE SET message_conversation_id = excluded.message_conversation_id,
+                 activity_id = excluded.activity_id, payload = excluded.payload, posted_at = excluded.posted_at`,
+            ).run(posted.conversationId, posted.actionId, posted.messageConversationId, posted.activityId, posted.payload, at);
+          }
+        })(),
+      );
+    },
+    failDelivery(id, error, retryAt, at) {
+      wrap('failDelivery', () =>
+        db
+          .prepare(
+            `UPDATE alert_deliveries SET attempts = attempts + 1, last_error = ?, not_before = ?,
+               state = CASE WHEN ? IS NULL THEN 'failed' ELSE 'pending' END, done_at = CASE WHEN ? IS NULL THEN ? ELSE NULL END WHERE id = ?`,
+          )
+          .run(error, retryAt, retryAt, retryAt, at, id),
+      );
+    },
+    postedCard(conversationId, actionId) {
+      const r = wrap('postedCard', () =>
+        db.prepare('SELECT message_conversation_id, activity_id, payload FROM posted_cards WHERE conversation_id = ? AND action_id = ?').get(conversationId, actionId) as
+          | { message_conversation_id: string; activity_id: string; payload: string }
+          | undefined,
+      );
+      return r === undefined ? undefined : { messageConversationId: r.message_conversation_id, activityId: r.activity_id, payload: r.payload };
+    },
+    hasPendingAlert(conversationId, actionId) {
+      return wrap(
+        'hasPendingAlert',
+        () => db.prepare("SELECT 1 FROM alert_deliveries WHERE conversation_id = ? AND action_id = ? AND kind = 'alert' AND state = 'pending'").get(conversationId, actionId) !== undefined,
+      );
+    },
+    countByRequestorBetween(requestor, types, from, to) {
+      if (types.length === 0) return 0;
+      return wrap(
+        'countByRequestorBetween',
+        () =>
+          db
+            .prepare(`SELECT count(*) FROM actions WHERE requestor = ? COLLATE NOCASE AND creation_time >= ? AND creation_time <= ? AND type IN (${types.map(() => '?').join(', ')})`)
+            .pluck()
+            .get(requestor, from, to, ...types) as number,
+      );
     },
     close() {
       if (db.open) db.close();

@@ -127,6 +127,23 @@ export interface ConversationRecord {
   inactiveReason: string | null;
 }
 
+/** A pending post or update of an alert card. `payload` is JSON owned by the alert pipeline. */
+export interface DeliveryRecord {
+  id: number;
+  conversationId: string;
+  kind: 'alert' | 'update';
+  actionId: string;
+  payload: string;
+  createdAt: string;
+  attempts: number;
+}
+
+export interface PostedCard {
+  messageConversationId: string;
+  activityId: string;
+  payload: string;
+}
+
 export interface AuditStore {
   /** Starts an ingest run; returns its id. */
   beginRun(startedAt: string, backfill: boolean): number;
@@ -158,5 +175,18 @@ export interface AuditStore {
   setSubscription(conversationId: string, flags: { alerts: boolean; digest: boolean }, by: string, at: string): boolean;
   setConversationActive(conversationId: string, active: boolean, reason: string | null): void;
   conversations(): ConversationRecord[];
+  /** Records deliveries and moves the consumer's offset to `seq`, in one transaction. */
+  enqueueDeliveries(consumer: string, seq: number, deliveries: readonly { conversationId: string; kind: 'alert' | 'update'; actionId: string; payload: string }[], at: string): void;
+  /** Pending deliveries due at `nowIso` (no retry time, or one that has passed), oldest first. */
+  pendingDeliveries(nowIso: string, limit: number): DeliveryRecord[];
+  /** Marks a delivery sent and, for a post, records where its card lives (one transaction). */
+  completeDelivery(id: number, at: string, posted?: { conversationId: string; actionId: string; messageConversationId: string; activityId: string; payload: string }): void;
+  /** A failed attempt: retried at `retryAt`, or given up (`retryAt` null). */
+  failDelivery(id: number, error: string, retryAt: string | null, at: string): void;
+  postedCard(conversationId: string, actionId: string): PostedCard | undefined;
+  /** Whether a post of this action's alert is still waiting to be sent. */
+  hasPendingAlert(conversationId: string, actionId: string): boolean;
+  /** Actions of these types by this requestor (any case) created in [from, to] (normalised timestamps). */
+  countByRequestorBetween(requestor: string, types: readonly string[], from: string, to: string): number;
   close(): void;
 }

@@ -5,7 +5,9 @@ import type {
   AuditStore,
   ChangeRecord,
   ConversationRecord,
+  DeliveryRecord,
   IngestState,
+  PostedCard,
   PageOutcome,
   PageWrite,
   QuarantineRecord,
@@ -40,6 +42,8 @@ export class MemoryAuditStore implements AuditStore {
   private changeActions: string[] = [];
   private offsets = new Map<string, number>();
   private convs = new Map<string, ConversationRecord>();
+  private deliveries: (DeliveryRecord & { state: 'pending' | 'sent' | 'failed'; notBefore: string | null; lastError: string | null })[] = [];
+  private posted = new Map<string, PostedCard>();
   failApplyPageAt: number | undefined;
 
   beginRun(startedAt: string, backfill: boolean): number {
@@ -176,6 +180,44 @@ export class MemoryAuditStore implements AuditStore {
 
   conversations(): ConversationRecord[] {
     return [...this.convs.values()];
+  }
+
+  enqueueDeliveries(consumer: string, seq: number, deliveries: readonly { conversationId: string; kind: 'alert' | 'update'; actionId: string; payload: string }[], at: string): void {
+    for (const d of deliveries) this.deliveries.push({ ...d, id: this.deliveries.length + 1, createdAt: at, attempts: 0, state: 'pending', notBefore: null, lastError: null });
+    this.commitOffset(consumer, seq);
+  }
+
+  pendingDeliveries(nowIso: string, limit: number): DeliveryRecord[] {
+    return this.deliveries
+      .filter((d) => d.state === 'pending' && (d.notBefore === null || d.notBefore <= nowIso))
+      .slice(0, limit)
+      .map(({ id, conversationId, kind, actionId, payload, createdAt, attempts }) => ({ id, conversationId, kind, actionId, payload, createdAt, attempts }));
+  }
+
+  completeDelivery(id: number, _at: string, posted?: { conversationId: string; actionId: string; messageConversationId: string; activityId: string; payload: string }): void {
+    const d = this.deliveries[id - 1];
+    if (d) Object.assign(d, { state: 'sent', attempts: d.attempts + 1 });
+    if (posted) this.posted.set(`${posted.conversationId}\n${posted.actionId}`, { messageConversationId: posted.messageConversationId, activityId: posted.activityId, payload: posted.payload });
+  }
+
+  failDelivery(id: number, error: string, retryAt: string | null): void {
+    const d = this.deliveries[id - 1];
+    if (d) Object.assign(d, { attempts: d.attempts + 1, lastError: error, notBefore: retryAt, state: retryAt === null ? 'failed' : 'pending' });
+  }
+
+  postedCard(conversationId: string, actionId: string): PostedCard | undefined {
+    return this.posted.get(`${conversationId}\n${actionId}`);
+  }
+
+  hasPendingAlert(conversationId: string, actionId: string): boolean {
+    return this.deliveries.some((d) => d.state === 'pending' && d.kind === 'alert' && d.conversationId === conversationId && d.actionId === actionId);
+  }
+
+  countByRequestorBetween(requestor: string, types: readonly string[], from: string, to: string): number {
+    return [...this.actions.values()].filter((a) => {
+      const c = normalizeTimestamp(a.creationDateTimeUtc) as string;
+      return a.requestor.toLowerCase() === requestor.toLowerCase() && types.includes(a.type) && c >= from && c <= to;
+    }).length;
   }
 
   close(): void {}

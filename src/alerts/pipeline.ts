@@ -1,0 +1,192 @@
+import type { AlertCardModel, AuditFlag } from '../core/alerts.js';
+import type { Clock } from '../core/clock.js';
+import { describeError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { ActionRow } from '../core/query.js';
+import { normalizeTimestamp, subtractMillis, timestampToMillis } from '../core/timestamps.js';
+import type { MachineAction } from '../core/types.js';
+import { FINAL_STATUSES } from '../core/types.js';
+import type { AuditStore, ConversationRecord, DeliveryRecord } from '../store/types.js';
+import type { ConvRef } from '../teams/types.js';
+import { alertsFor, auditFlags, type AlertPolicy } from './policy.js';
+import type { Sender } from './sender.js';
+
+/** The consumer name of the alert pipeline in the store's change log. */
+export const ALERTS_CONSUMER = 'alerts';
+
+export interface AlertPipelineDeps {
+  store: AuditStore;
+  sender: Sender;
+  clock: Clock;
+  logger: Logger;
+  policy: AlertPolicy;
+  /** Renders the alert card (the cards module with the loaded templates and display settings). */
+  renderAlert: (model: AlertCardModel) => object;
+  /** KQL that shows one action (for the card's "Show query"). */
+  kqlForAction: (actionId: string) => string;
+  /** Changes read per batch. */
+  batchSize?: number;
+}
+
+export interface AlertPipeline {
+  /** Turns logged changes into deliveries (durably, with the offset); returns how many changes it read. */
+  collect(): number;
+  /** Sends the deliveries that are due; returns what happened. */
+  deliver(signal?: AbortSignal): Promise<{ sent: number; failed: number; retrying: number }>;
+}
+
+interface AlertPayload {
+  flags: AuditFlag[];
+}
+
+export function toActionRow(a: MachineAction): ActionRow {
+  return {
+    id: a.id,
+    type: a.type,
+    title: a.title,
+    scope: a.scope,
+    status: a.status,
+    machineId: a.machineId,
+    computerDnsName: a.computerDnsName,
+    requestor: a.requestor,
+    requestorComment: a.requestorComment,
+    requestSource: a.requestSource,
+    creationDateTimeUtc: a.creationDateTimeUtc,
+    lastUpdateDateTimeUtc: a.lastUpdateDateTimeUtc,
+    cancellationRequestor: a.cancellationRequestor,
+    cancellationComment: a.cancellationComment,
+    cancellationDateTimeUtc: a.cancellationDateTimeUtc,
+    errorHResult: a.errorHResult,
+    externalId: a.externalId,
+  };
+}
+
+/**
+ * The alert pipeline: new actions of the alerting types become one card per subscribed
+ * conversation; their later status changes update that same card in place. Both steps go through
+ * the store (change log → deliveries → posted cards), so a crash at any point loses no alert; a
+ * crash between Teams accepting a post and our commit can post a card twice (the only duplicate).
+ */
+export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
+  const { store, clock, logger, policy } = deps;
+  const batch = deps.batchSize ?? 500;
+  const alertTypes = [...new Set([...policy.types, 'Offboard'])];
+
+  const model = (action: MachineAction, payload: AlertPayload, compact: boolean): AlertCardModel => {
+    const final = FINAL_STATUSES.has(action.status);
+    const name = action.computerDnsName ?? action.machineId;
+    return {
+      action: toActionRow(action),
+      flags: payload.flags,
+      timeToCompleteMs: final ? Math.max(0, timestampToMillis(action.lastUpdateDateTimeUtc) - timestampToMillis(action.creationDateTimeUtc)) : null,
+      deviceCommand: `actions for device ${name.split('.')[0] ?? name}`,
+      kql: deps.kqlForAction(action.id),
+      ...(compact ? { compact: true } : {}),
+    };
+  };
+
+  return {
+    collect() {
+      let read = 0;
+      for (;;) {
+        const changes = store.changesAfter(ALERTS_CONSUMER, batch);
+        if (changes.length === 0) return read;
+        read += changes.length;
+        const subscribed = store.conversations().filter((c) => c.alerts && c.active);
+        const deliveries: { conversationId: string; kind: 'alert' | 'update'; actionId: string; payload: string }[] = [];
+        const queuedAlerts = new Set<string>();
+        for (const ch of changes) {
+          const a = ch.action;
+          if (ch.kind === 'new') {
+            if (!alertsFor(a, policy)) continue;
+            const created = normalizeTimestamp(a.creationDateTimeUtc) ?? a.creationDateTimeUtc;
+            const recent = store.countByRequestorBetween(a.requestor, alertTypes, subtractMillis(created, policy.massAction.windowMinutes * 60_000), created);
+            const payload = JSON.stringify({ flags: auditFlags(a, policy, recent) } satisfies AlertPayload);
+            for (const c of subscribed) {
+              deliveries.push({ conversationId: c.conversationId, kind: 'alert', actionId: a.id, payload });
+              queuedAlerts.add(`${c.conversationId}\n${a.id}`);
+            }
+          } else {
+            for (const c of subscribed) {
+              // A post still waiting renders the action as it is then: no separate update needed.
+              if (queuedAlerts.has(`${c.conversationId}\n${a.id}`) || store.hasPendingAlert(c.conversationId, a.id)) continue;
+              if (store.postedCard(c.conversationId, a.id)) deliveries.push({ conversationId: c.conversationId, kind: 'update', actionId: a.id, payload: '{}' });
+            }
+          }
+        }
+        store.enqueueDeliveries(ALERTS_CONSUMER, changes.at(-1)?.seq ?? 0, deliveries, new Date(clock.now()).toISOString());
+        if (deliveries.length > 0) logger.info('alerts queued', { deliveries: deliveries.length, changes: changes.length });
+      }
+    },
+
+    async deliver(signal) {
+      const result = { sent: 0, failed: 0, retrying: 0 };
+      const conversations = new Map<string, ConversationRecord>(store.conversations().map((c) => [c.conversationId, c]));
+      for (const d of store.pendingDeliveries(new Date(clock.now()).toISOString(), 200)) {
+        if (signal?.aborted) break;
+        const outcome = await deliverOne(d, conversations.get(d.conversationId), signal);
+        result[outcome]++;
+      }
+      return result;
+    },
+  };
+
+  async function deliverOne(d: DeliveryRecord, conv: ConversationRecord | undefined, signal?: AbortSignal): Promise<'sent' | 'failed' | 'retrying'> {
+    const now = (): string => new Date(clock.now()).toISOString();
+    const log = logger.child({ deliveryId: d.id, conversationId: d.conversationId, actionId: d.actionId, kind: d.kind });
+    const giveUp = (why: string): 'failed' => {
+      store.failDelivery(d.id, why, null, now());
+      log.warn('alert not delivered', { reason: why });
+      return 'failed';
+    };
+    if (!conv || !conv.alerts) return giveUp('the conversation is no longer subscribed');
+    if (!conv.active) return giveUp(`the conversation is inactive (${conv.inactiveReason ?? 'unknown'})`);
+    const action = store.getAction(d.actionId);
+    if (!action) return giveUp('the action is not in the store');
+    const ref = conv.ref as unknown as ConvRef;
+    let payload: AlertPayload = { flags: [] };
+    const posted = d.kind === 'update' ? store.postedCard(d.conversationId, d.actionId) : undefined;
+    try {
+      payload = JSON.parse(d.kind === 'update' ? (posted?.payload ?? '{}') : d.payload) as AlertPayload;
+      payload.flags ??= [];
+    } catch (err) {
+      log.warn('unreadable alert payload; sending without flags', { error: describeError(err) });
+    }
+    const card = deps.renderAlert(model(action, payload, false));
+    const compactCard = deps.renderAlert(model(action, payload, true));
+    let res;
+    try {
+      if (d.kind === 'alert') {
+        res = await deps.sender.send(ref, { kind: 'post', card, compactCard }, signal);
+      } else {
+        if (!posted) return giveUp('no posted card to update');
+        res = await deps.sender.send(ref, { kind: 'update', message: { conversationId: posted.messageConversationId, activityId: posted.activityId }, card, compactCard }, signal);
+      }
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      res = { ok: false as const, permanent: false, deactivate: false, reason: describeError(err), attempts: 1 };
+    }
+    if (res.ok) {
+      const where = res.posted;
+      store.completeDelivery(
+        d.id,
+        now(),
+        d.kind === 'alert' && where && where.activityId !== ''
+          ? { conversationId: d.conversationId, actionId: d.actionId, messageConversationId: where.conversationId, activityId: where.activityId, payload: d.payload }
+          : undefined,
+      );
+      log.info(d.kind === 'alert' ? 'alert posted' : 'alert card updated', { status: action.status, compact: res.compact });
+      return 'sent';
+    }
+    if (res.deactivate) {
+      store.setConversationActive(d.conversationId, false, res.reason);
+      log.warn('Teams refuses messages here; the subscription is now inactive', { reason: res.reason });
+    }
+    if (res.permanent) return giveUp(res.reason);
+    // Not permanent: try again later, at least a minute from now.
+    const retryAt = new Date(Math.max(res.retryAtMs ?? 0, clock.now() + 60_000)).toISOString();
+    store.failDelivery(d.id, res.reason, retryAt, now());
+    log.warn('alert delivery will be retried', { reason: res.reason, retryAt });
+    return 'retrying';
+  }
+}

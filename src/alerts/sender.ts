@@ -1,0 +1,285 @@
+/**
+ * Sends cards to Teams within its rate limits and retries what is worth retrying.
+ *
+ * Pacing: one lane per conversation (the conversation id without any `;messageid=` suffix, so a
+ * channel and its threads share a lane). Sends in a lane run one after another, in call order, and
+ * every call to Teams (retries included, updates included) starts at least `minIntervalMs` after the
+ * previous one in that lane: 1 message/s by default, well under Teams' 7 per second and 60 per 30 s
+ * per conversation (shared/reference/teams.md section 9). Lanes do not wait for each other.
+ *
+ * Retries build on what botbuilder 4.23 already does by itself (section 9, and measured against the
+ * fake connector): it retries 5xx (except 501, 505), 408 and the network errors ETIMEDOUT,
+ * ESOCKETTIMEDOUT, ECONNREFUSED, ECONNRESET, ENOENT, ENOTFOUND three times with its own backoff, and a
+ * 429 three times only when it carries Retry-After. So:
+ *
+ * - 429 with Retry-After (botbuilder's retries are spent): wait Retry-After once more, then give up;
+ * - 429 without Retry-After, 412, other network errors: exponential backoff with jitter,
+ *   `min(maxDelayMs, 1000 ms · 2^n) · [0.8, 1.2)`;
+ * - 5xx, 408 and the network errors botbuilder retries: one more slow attempt, then give up;
+ * - 403 MessageWritesBlocked / ConversationBlockedByUser: permanent, and the subscription should go
+ *   inactive; other 401/403/404 and other 4xx: permanent;
+ * - 413 MessageSizeTooBig: again with the compact card when there is one (no backoff, only the
+ *   pacing), else permanent.
+ *
+ * Everything is bounded by `maxAttempts` calls in total. A failure that is not permanent carries
+ * `retryAtMs` so that the caller (the outbox) tries again much later. Waits longer than `maxDelayMs`
+ * are never slept (they would hold up the lane): the send gives up with `retryAtMs` instead.
+ *
+ * `send` resolves with a result for every Teams failure; it rejects only when `signal` aborts (with
+ * the signal's reason). Logs never contain card content.
+ */
+import { abortReason, type Clock } from '../core/clock.js';
+import { AppError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { sendFailureOf, type ConvRef, type PostedMessage, type SendFailure, type TeamsGateway } from '../teams/types.js';
+
+export type SendOp =
+  /** A new message in the conversation (or thread) of `ref`. */
+  | { kind: 'post'; card: object; compactCard?: object }
+  /** Replaces a posted card in place. */
+  | { kind: 'update'; message: PostedMessage; card: object; compactCard?: object };
+
+export type SendResult =
+  /** `posted` is the new message for a 'post' (its activityId may be '': it cannot be updated), null for an 'update'. */
+  | { ok: true; posted: PostedMessage | null; compact: boolean; attempts: number }
+  /**
+   * `permanent`: trying again will not help. `deactivate`: Teams refuses messages in this conversation
+   * (bot blocked or removed); the subscription should be marked inactive. `retryAtMs` (epoch ms) is set
+   * when not permanent: the earliest time worth another try.
+   */
+  | { ok: false; permanent: boolean; deactivate: boolean; reason: string; attempts: number; retryAtMs?: number };
+
+export interface Sender {
+  send(ref: ConvRef, op: SendOp, signal?: AbortSignal): Promise<SendResult>;
+}
+
+export interface SenderOptions {
+  gateway: TeamsGateway;
+  clock: Clock;
+  logger: Logger;
+  /** Uniform in [0, 1), for the backoff jitter; default Math.random. */
+  random?: () => number;
+  /** Minimum time between the starts of two calls to Teams in one conversation, ms; default 1000. */
+  minIntervalMs?: number;
+  /** Calls to Teams per send, first one included; default 5. */
+  maxAttempts?: number;
+  /** Longest single wait, ms; default 30000. Also the least `retryAtMs - now` of a non-permanent failure. */
+  maxDelayMs?: number;
+}
+
+const THREAD_MARK = ';messageid=';
+/** First exponential backoff step, ms (doubled at each further step). */
+const BACKOFF_BASE_MS = 1000;
+/** Backoff jitter: the delay is multiplied by a factor in [1 - JITTER, 1 + JITTER). */
+const JITTER = 0.2;
+/** Network error codes that botbuilder's pipeline already retried three times (exponentialRetryStrategy). */
+const SDK_RETRIED_NETWORK_CODES = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT', 'ECONNREFUSED', 'ECONNRESET', 'ENOENT', 'ENOTFOUND']);
+/** Idle lanes are forgotten once there are more than this many lanes. */
+const MAX_IDLE_LANES = 1000;
+
+interface Lane {
+  /** Resolves when every send queued so far in this lane has finished. Never rejects. */
+  tail: Promise<void>;
+  /** Sends queued or running. */
+  pending: number;
+  /** Start of the latest call to Teams, epoch ms. */
+  lastStartMs: number | undefined;
+}
+
+/** What one send has used up so far. */
+interface Budget {
+  /** Exponential backoff steps taken. */
+  backoffs: number;
+  /** Whether the one extra wait for a 429 with Retry-After was taken. */
+  retryAfterUsed: boolean;
+  /** Whether the one slow attempt after a failure botbuilder already retried was taken. */
+  slowUsed: boolean;
+  /** Whether the compact card is being sent. */
+  compact: boolean;
+}
+
+type Verdict =
+  | { retry: true; delayMs: number; compact?: boolean }
+  | { retry: false; permanent: boolean; deactivate: boolean; reason: string; laterMs?: number };
+
+export function createSender(options: SenderOptions): Sender {
+  const { gateway, clock } = options;
+  const logger = options.logger.child({ component: 'alerts-sender' });
+  const random = options.random ?? Math.random;
+  const minIntervalMs = options.minIntervalMs ?? 1000;
+  const maxAttempts = options.maxAttempts ?? 5;
+  const maxDelayMs = options.maxDelayMs ?? 30_000;
+  if (!(minIntervalMs >= 0) || !(maxDelayMs >= 0) || !Number.isInteger(maxAttempts) || maxAttempts < 1) {
+    throw new AppError('INTERNAL', `createSender: invalid options (minIntervalMs ${minIntervalMs}, maxAttempts ${maxAttempts}, maxDelayMs ${maxDelayMs}).`);
+  }
+  const lanes = new Map<string, Lane>();
+
+  function laneFor(key: string): Lane {
+    let lane = lanes.get(key);
+    if (lane) return lane;
+    if (lanes.size >= MAX_IDLE_LANES) {
+      const now = clock.now();
+      for (const [k, l] of lanes) {
+        if (l.pending === 0 && (l.lastStartMs === undefined || now - l.lastStartMs >= minIntervalMs)) lanes.delete(k);
+      }
+    }
+    lane = { tail: Promise.resolve(), pending: 0, lastStartMs: undefined };
+    lanes.set(key, lane);
+    return lane;
+  }
+
+  /** Waits `delayMs` (ms), stretched so that the call starts at least minIntervalMs after the lane's previous one. */
+  async function pace(lane: Lane, delayMs: number, signal: AbortSignal | undefined): Promise<void> {
+    const sincePrevious = lane.lastStartMs === undefined ? Infinity : clock.now() - lane.lastStartMs;
+    const waitMs = Math.max(delayMs, minIntervalMs - sincePrevious);
+    if (waitMs > 0) await clock.sleep(waitMs, signal);
+    if (signal?.aborted) throw abortReason(signal);
+    lane.lastStartMs = clock.now();
+  }
+
+  function backoffMs(n: number): number {
+    const r = Math.min(Math.max(random(), 0), 1);
+    return Math.round(Math.min(maxDelayMs, BACKOFF_BASE_MS * 2 ** n) * (1 - JITTER + 2 * JITTER * r));
+  }
+
+  /** What to do about a failed call, given what this send has used up (updated in place). */
+  function decide(f: SendFailure | undefined, err: unknown, op: SendOp, budget: Budget): Verdict {
+    if (!f) {
+      const message = err instanceof Error ? err.message : String(err);
+      return { retry: false, permanent: true, deactivate: false, reason: `not a Teams connector failure: ${message}` };
+    }
+    const what = describe(f);
+    const status = f.statusCode;
+    const retryAfterMs = f.retryAfterSeconds === undefined ? undefined : Math.ceil(f.retryAfterSeconds * 1000);
+    if (f.subCode === 'MessageWritesBlocked' || f.code === 'ConversationBlockedByUser') {
+      return { retry: false, permanent: true, deactivate: true, reason: `${what}: the bot was blocked or removed in this conversation` };
+    }
+    if (status === 413) {
+      if (op.compactCard !== undefined && !budget.compact) return { retry: true, delayMs: 0, compact: true };
+      return { retry: false, permanent: true, deactivate: false, reason: `${what}: the card is too large${budget.compact ? ', the compact one too' : ' and there is no compact card'}` };
+    }
+    if (status === 401) return { retry: false, permanent: true, deactivate: false, reason: `${what}: the bot's credentials were refused` };
+    if (status === 403) return { retry: false, permanent: true, deactivate: false, reason: `${what}: the bot may not post in this conversation` };
+    if (status === 404) return { retry: false, permanent: true, deactivate: false, reason: `${what}: the conversation or message no longer exists` };
+    if (status === 429 && retryAfterMs !== undefined) {
+      // botbuilder has already waited Retry-After three times for this call.
+      if (budget.retryAfterUsed || retryAfterMs > maxDelayMs) {
+        return { retry: false, permanent: false, deactivate: false, reason: `${what}: throttled (Retry-After ${retryAfterMs} ms)`, laterMs: retryAfterMs };
+      }
+      budget.retryAfterUsed = true;
+      return { retry: true, delayMs: retryAfterMs };
+    }
+    const sdkRetried = status === undefined ? f.code !== undefined && SDK_RETRIED_NETWORK_CODES.has(f.code) : status === 408 || (status >= 500 && status !== 501 && status !== 505);
+    const backoff = !sdkRetried && (status === undefined || status === 429 || status === 412);
+    if (!sdkRetried && !backoff) return { retry: false, permanent: true, deactivate: false, reason: `${what}: refused by Teams` };
+    if (retryAfterMs !== undefined && retryAfterMs > maxDelayMs) {
+      return { retry: false, permanent: false, deactivate: false, reason: `${what}: retry later (Retry-After ${retryAfterMs} ms)`, laterMs: retryAfterMs };
+    }
+    if (backoff) return { retry: true, delayMs: retryAfterMs ?? backoffMs(budget.backoffs++) };
+    if (budget.slowUsed) return { retry: false, permanent: false, deactivate: false, reason: `${what}: Teams unavailable, after botbuilder's own retries and one more`, laterMs: retryAfterMs };
+    budget.slowUsed = true;
+    return { retry: true, delayMs: retryAfterMs ?? Math.round(maxDelayMs / 2) };
+  }
+
+  async function attempt(ref: ConvRef, op: SendOp, card: object): Promise<PostedMessage | null> {
+    if (op.kind === 'post') return await gateway.postCard(ref, card);
+    await gateway.updateCard(op.message, ref, card);
+    return null;
+  }
+
+  async function run(ref: ConvRef, op: SendOp, lane: Lane, conversationId: string, signal: AbortSignal | undefined): Promise<SendResult> {
+    const budget: Budget = { backoffs: 0, retryAfterUsed: false, slowUsed: false, compact: false };
+    let attempts = 0;
+    let delayMs = 0;
+    for (;;) {
+      await pace(lane, delayMs, signal);
+      attempts++;
+      const card = budget.compact && op.compactCard !== undefined ? op.compactCard : op.card;
+      let err: unknown;
+      try {
+        const posted = await attempt(ref, op, card);
+        if (posted && posted.activityId === '') {
+          logger.warn('Teams returned no activity id; this card cannot be updated later', { conversationId, attempts });
+        }
+        return { ok: true, posted, compact: budget.compact, attempts };
+      } catch (e) {
+        err = e;
+      }
+      const now = clock.now();
+      const f = sendFailureOf(err, now);
+      const verdict = decide(f, err, op, budget);
+      const fields = { conversationId, op: op.kind, status: f?.statusCode, code: f?.code, subCode: f?.subCode, attempt: attempts };
+      if (!verdict.retry) {
+        logger.warn('Teams send failed', { ...fields, permanent: verdict.permanent, deactivate: verdict.deactivate, reason: verdict.reason });
+        return {
+          ok: false,
+          permanent: verdict.permanent,
+          deactivate: verdict.deactivate,
+          reason: verdict.reason,
+          attempts,
+          ...(verdict.permanent ? {} : { retryAtMs: now + Math.max(verdict.laterMs ?? 0, maxDelayMs) }),
+        };
+      }
+      if (attempts >= maxAttempts) {
+        const reason = `${f ? describe(f) : 'failure'}: gave up after ${attempts} attempts`;
+        logger.warn('Teams send failed', { ...fields, permanent: false, deactivate: false, reason });
+        return { ok: false, permanent: false, deactivate: false, reason, attempts, retryAtMs: now + Math.max(verdict.delayMs, maxDelayMs) };
+      }
+      if (verdict.compact) budget.compact = true;
+      delayMs = verdict.delayMs;
+      logger.warn('Teams send failed; retrying', { ...fields, waitMs: delayMs, ...(verdict.compact ? { compact: true } : {}) });
+    }
+  }
+
+  return {
+    async send(ref, op, signal) {
+      if (signal?.aborted) throw abortReason(signal);
+      const conversationId = op.kind === 'update' ? op.message.conversationId : ref.conversationId;
+      if (op.kind === 'update' && op.message.activityId === '') {
+        return { ok: false, permanent: true, deactivate: false, reason: 'the message has no activity id and cannot be updated', attempts: 0 };
+      }
+      const lane = laneFor(laneKey(conversationId));
+      const previous = lane.tail;
+      let release: () => void = () => {};
+      const done = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      lane.tail = previous.then(() => done);
+      lane.pending++;
+      try {
+        await untilAborted(previous, signal);
+        return await run(ref, op, lane, conversationId, signal);
+      } finally {
+        lane.pending--;
+        release();
+      }
+    },
+  };
+}
+
+/** The lane of a conversation: its id without any `;messageid=` suffix. */
+function laneKey(conversationId: string): string {
+  const i = conversationId.indexOf(THREAD_MARK);
+  return i >= 0 ? conversationId.slice(0, i) : conversationId;
+}
+
+/** `HTTP 429 Throttled`, `HTTP 403 MessageWritesBlocked`, `network error ECONNRESET`. */
+function describe(f: SendFailure): string {
+  return [f.statusCode === undefined ? 'network error' : `HTTP ${f.statusCode}`, f.code, f.subCode].filter(Boolean).join(' ');
+}
+
+/** Waits for `p` (which never rejects), or rejects with the signal's reason when it aborts first. */
+async function untilAborted(p: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return await p;
+  if (signal.aborted) throw abortReason(signal);
+  let onAbort: () => void = () => {};
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(abortReason(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    await Promise.race([p, aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}

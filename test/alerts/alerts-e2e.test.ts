@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig, requireDefender } from '../../src/config/config.js';
+import { buildAlertPipeline, buildDefenderClient, createBot, ingestSettings, type Bot } from '../../src/main.js';
+import { runOnce } from '../../src/ingest/run-once.js';
+import { createSimulator, type Simulator } from '../../src/simulator/index.js';
+import { openSqliteStore, type SqliteAuditStore } from '../../src/store/sqlite-store.js';
+import { systemClock } from '../../src/core/clock.js';
+import type { AlertPipeline } from '../../src/alerts/pipeline.js';
+import type { DefenderClient } from '../../src/defender/client.js';
+import { createCaptureLogger } from '../fakes/capture-logger.js';
+import { startFakeConnector, type FakeConnector } from '../fakes/fake-connector.js';
+import { ALERTS_CHANNEL, TENANT } from '../teams/helpers.js';
+
+describe('alerts end to end: simulator → ingest → store → pipeline → real CloudAdapter → fake Bot Connector', function () {
+  this.timeout(60_000);
+  let dir: string;
+  let sim: Simulator;
+  let store: SqliteAuditStore;
+  let connector: FakeConnector;
+  let bot: Bot;
+  let client: DefenderClient;
+  let pipeline: AlertPipeline;
+  let tick: () => Promise<void>;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'dab-alerts-'));
+    sim = createSimulator({ generate: { devices: 10, days: 3 }, throttle: false });
+    const endpoint = await sim.start({ caCertFile: join(dir, 'ca.pem') });
+    const config = loadConfig({ ...endpoint.env, PORT: '0', MDE_BACKFILL_DAYS: '30', MDE_OVERLAP_WINDOW: '1s' }, ['defender']);
+    const logger = createCaptureLogger();
+    store = openSqliteStore({ path: join(dir, 'audit.db') });
+    connector = await startFakeConnector();
+    bot = await createBot(config, { store, clock: systemClock, logger, ingestEnabled: true });
+    await bot.start();
+    client = buildDefenderClient(requireDefender(config), { clock: systemClock, logger });
+    pipeline = buildAlertPipeline(config, { store, bot, clock: systemClock, logger });
+    tick = async () => {
+      await runOnce({ client, store, clock: systemClock, logger, settings: ingestSettings(requireDefender(config)) });
+      pipeline.collect();
+      await pipeline.deliver();
+    };
+    // A subscribed channel whose service URL is the fake connector.
+    const ref = { channelId: 'msteams', serviceUrl: connector.url, conversationId: ALERTS_CHANNEL, conversationType: 'channel', tenantId: TENANT, botId: '28:bot', teamsChannelId: ALERTS_CHANNEL };
+    store.saveConversation({ conversationId: ALERTS_CHANNEL, kind: 'channel', name: 'SecOps › Alerts', ref, at: new Date().toISOString() });
+    store.setSubscription(ALERTS_CHANNEL, { alerts: true, digest: false }, 'admin', new Date().toISOString());
+  });
+  after(async () => {
+    client.close();
+    await bot.stop();
+    await connector.close();
+    await sim.stop();
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('the first run (history backfill) posts no per-action alert', async () => {
+    await tick();
+    assert.equal(connector.calls.length, 0);
+  });
+
+  it('a new Isolate gives exactly one card; its move to Succeeded updates that card and posts nothing new', async () => {
+    const machine = sim.tenant.machines()[2]!;
+    const a = sim.tenant.create({ machineId: machine.id, type: 'Isolate', scope: 'Full', comment: 'Ransomware note found', requestor: 'Alex.Wilber@contoso.com', computerDnsName: machine.computerDnsName });
+    await tick();
+    const posts = connector.calls.filter((c) => c.method === 'POST');
+    assert.equal(posts.length, 1);
+    const posted = connector.cardsPosted()[0]!;
+    const text = JSON.stringify(posted.card);
+    assert.ok(text.includes(machine.computerDnsName), 'the card names the device');
+    assert.match(text, /Pending/);
+    assert.match(text, /Ransomware note found/);
+
+    sim.tenant.transition(a.id, 'InProgress');
+    await tick();
+    sim.tenant.transition(a.id, 'Succeeded');
+    await tick();
+    await tick();
+    const puts = connector.calls.filter((c) => c.method === 'PUT');
+    assert.equal(puts.length, 2, 'InProgress and Succeeded, each an update in place');
+    assert.ok(puts.every((p) => p.activityId === posted.activityId));
+    assert.match(JSON.stringify(puts.at(-1)!.body), /Succeeded/);
+    assert.equal(connector.calls.filter((c) => c.method === 'POST').length, 1, 'never a second card');
+  });
+
+  it('a type outside the policy posts nothing', async () => {
+    const before = connector.calls.length;
+    const machine = sim.tenant.machines()[4]!;
+    sim.tenant.create({ machineId: machine.id, type: 'CollectInvestigationPackage', comment: 'forensics' });
+    await tick();
+    assert.equal(connector.calls.length, before);
+  });
+
+  it('403 MessageWritesBlocked deactivates the subscription and stops posting', async () => {
+    connector.failNext({ status: 403, body: { errorCode: 209, message: JSON.stringify({ subCode: 'MessageWritesBlocked', message: 'Bot is blocked' }) } });
+    const machine = sim.tenant.machines()[5]!;
+    sim.tenant.create({ machineId: machine.id, type: 'RunAntiVirusScan', scope: 'Quick', comment: 'scan' });
+    await tick();
+    const conv = store.conversations()[0]!;
+    assert.equal(conv.active, false);
+    assert.match(conv.inactiveReason ?? '', /MessageWritesBlocked/);
+    const before = connector.calls.length;
+    sim.tenant.create({ machineId: sim.tenant.machines()[6]!.id, type: 'Isolate', scope: 'Selective', comment: 'again' });
+    await tick();
+    assert.equal(connector.calls.length, before);
+  });
+});
