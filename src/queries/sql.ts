@@ -1,7 +1,6 @@
 import type { QueryShape, QuerySpec } from '../core/query.js';
 import {
   checkSpec,
-  EFFECTIVE_ISOLATION_STATUSES,
   ISOLATION_TYPES,
   sameSet,
   subsetOf,
@@ -210,41 +209,26 @@ SELECT key, n AS "count", sum(n) OVER () AS total FROM counted WHERE n > 0 ORDER
 /**
  * Devices isolated now. Per machine, the latest (by creation time, then seq) Isolate/Unisolate
  * action whose status is Succeeded, Pending or InProgress decides; the machine is isolated when
- * that action is an Isolate. The machines come from the partial index actions_isolation, one index
- * seek each (a recursive "skip scan"), and the latest action of each is a second seek on the same
- * index, so the cost grows with the number of machines, not of actions. With a device or machine
- * filter the candidates are the machines that carried that name or id.
+ * that action is an Isolate. The store keeps that decision per machine in `machine_isolation`
+ * (updated whenever such an action is written), so this reads only the isolated machines. With a
+ * device or machine filter the candidates are the machines that carried that name or id.
  *
  * Range, requestor and statuses filter the isolating action afterwards (isolations requested in the
- * range, by that requestor, in that status); `types` is ignored.
+ * range, by that requestor, in that status); `types` is ignored. The name shown is the machine's
+ * latest known name.
  */
 function compileIsolation(c: CheckedSpec): CompiledSql {
   const candidates = buildWhere(c, { range: false, device: true, machineId: true, requestor: false, types: false, statuses: false });
-  const machines =
-    candidates.terms.length > 0
-      ? `SELECT DISTINCT a.machine_id FROM actions a${whereSql(candidates)}`
-      : `SELECT (SELECT min(a.machine_id) FROM actions a WHERE ${ISOLATION_TERM})
-         UNION ALL
-         SELECT (SELECT min(a.machine_id) FROM actions a WHERE ${ISOLATION_TERM} AND a.machine_id > m.machine_id)
-         FROM machines m WHERE m.machine_id IS NOT NULL`;
-  const effective = `a.status IN (${EFFECTIVE_ISOLATION_STATUSES.map((s) => `'${s}'`).join(', ')})`;
   const after = buildWhere(c, { range: true, device: false, machineId: false, requestor: true, types: false, statuses: true });
-  const sql = `WITH RECURSIVE
-  machines(machine_id) AS (${machines}),
-  latest(seq) AS (
-    SELECT (SELECT a.seq FROM actions a
-            WHERE a.machine_id = m.machine_id AND ${ISOLATION_TERM} AND ${effective}
-            ORDER BY a.creation_time DESC, a.seq DESC LIMIT 1)
-    FROM machines m WHERE m.machine_id IS NOT NULL
-  )
-SELECT a.machine_id AS machineId,
+  const terms = ['mi.isolated = 1', ...(candidates.terms.length > 0 ? [`mi.machine_id IN (SELECT a.machine_id FROM actions a${whereSql(candidates)})`] : []), ...after.terms];
+  const sql = `SELECT a.machine_id AS machineId,
   coalesce((SELECT n.computer_dns_name FROM actions n
             WHERE n.machine_id = a.machine_id AND n.computer_dns_name IS NOT NULL
             ORDER BY n.creation_time DESC, n.seq DESC LIMIT 1), a.computer_dns_name) AS computerDnsName,
   a.id AS actionId, a.status AS status, a.scope AS scope, a.requestor AS requestor,
   a.requestor_comment AS requestorComment, a.creation_time AS since
-FROM latest l JOIN actions a ON a.seq = l.seq
-WHERE ${["a.type = 'Isolate'", ...after.terms].join(' AND ')}
+FROM machine_isolation mi JOIN actions a ON a.seq = mi.action_seq
+WHERE ${terms.join(' AND ')}
 ORDER BY a.creation_time DESC, a.machine_id`;
   return { shape: 'isolation', main: { sql, params: [...candidates.params, ...after.params] } };
 }

@@ -186,6 +186,30 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 4,
+    name: 'isolation state per machine',
+    sql: `
+      -- Per machine, the latest (creation time, then seq) Isolate/Unisolate whose status is
+      -- Succeeded, Pending or InProgress: the machine is isolated when that one is an Isolate.
+      -- Maintained by the store whenever such an action is written, so "isolated now" reads a few
+      -- rows instead of every machine's isolation history.
+      CREATE TABLE machine_isolation (
+        machine_id TEXT PRIMARY KEY,
+        action_seq INTEGER NOT NULL REFERENCES actions (seq),
+        isolated   INTEGER NOT NULL,
+        since      TEXT NOT NULL
+      ) WITHOUT ROWID;
+      CREATE INDEX machine_isolation_isolated ON machine_isolation (since) WHERE isolated = 1;
+      INSERT INTO machine_isolation (machine_id, action_seq, isolated, since)
+        SELECT machine_id, seq, type = 'Isolate', creation_time FROM (
+          SELECT machine_id, seq, type, creation_time,
+                 row_number() OVER (PARTITION BY machine_id ORDER BY creation_time DESC, seq DESC) AS rn
+            FROM actions
+           WHERE type IN ('Isolate', 'Unisolate') AND status IN ('Succeeded', 'Pending', 'InProgress'))
+        WHERE rn = 1;
+    `,
+  },
 ];
 
 /** Applies every migration newer than the database's version; returns the versions applied. */

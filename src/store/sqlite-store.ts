@@ -96,6 +96,24 @@ function createSqliteStore(db: Database): SqliteAuditStore {
   const logChange = db.prepare(
     'INSERT INTO action_changes (action_seq, kind, status, previous_status, backfill, run_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
   );
+  const latestIsolation = db
+    .prepare(
+      `SELECT seq, type, creation_time FROM actions
+        WHERE machine_id = ? AND type IN ('Isolate', 'Unisolate') AND status IN ('Succeeded', 'Pending', 'InProgress')
+        ORDER BY creation_time DESC, seq DESC LIMIT 1`,
+    )
+    .raw(true);
+  const upsertIsolation = db.prepare(
+    `INSERT INTO machine_isolation (machine_id, action_seq, isolated, since) VALUES (?, ?, ?, ?)
+     ON CONFLICT (machine_id) DO UPDATE SET action_seq = excluded.action_seq, isolated = excluded.isolated, since = excluded.since`,
+  );
+  const deleteIsolation = db.prepare('DELETE FROM machine_isolation WHERE machine_id = ?');
+  /** Recomputes a machine's isolation state after one of its Isolate/Unisolate actions was written. */
+  const refreshIsolation = (machineId: string): void => {
+    const latest = latestIsolation.get(machineId) as [number, string, string] | undefined;
+    if (latest === undefined) deleteIsolation.run(machineId);
+    else upsertIsolation.run(machineId, latest[0], latest[1] === 'Isolate' ? 1 : 0, latest[2]);
+  };
   const advanceCursor = db.prepare(
     'UPDATE ingest_state SET cursor = ? WHERE id = 1 AND (cursor IS NULL OR cursor < ?)',
   );
@@ -139,6 +157,9 @@ function createSqliteStore(db: Database): SqliteAuditStore {
           changes.push({ kind: 'updated', action: a, previousStatus, backfill: page.backfill, runId: page.runId });
         }
       }
+    }
+    for (const c of changes) {
+      if (c.action.type === 'Isolate' || c.action.type === 'Unisolate') refreshIsolation(c.action.machineId);
     }
     for (const q of page.quarantined) {
       const sha = createHash('sha256').update(q.raw).digest('hex');

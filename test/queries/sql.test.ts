@@ -88,8 +88,8 @@ describe('queries/sql compiler', () => {
       assertUses({ shape: 'list', statuses: ['TimeOut', 'Failed'], range: week, limit: 11 }, 'actions_failed', 'failed + range');
     });
 
-    it('isolation uses the partial index actions_isolation, with and without a device', () => {
-      assertUses({ shape: 'isolation' }, 'actions_isolation', 'isolation');
+    it('isolation reads the per-machine isolation state, with and without a device', () => {
+      assertUses({ shape: 'isolation' }, 'machine_isolation_isolated', 'isolation');
       // With a device, starting from the device's few rows is as good (SQLite may pick either).
       assertUses({ shape: 'isolation', device: 'ws-042' }, 'actions_isolation|actions_device', 'isolation by device');
       assertUses({ shape: 'isolation', machineId: M.M2 }, 'actions_isolation|actions_machine', 'isolation by machine');

@@ -209,6 +209,22 @@ describe('store/sqlite', () => {
     });
   });
 
+  it('keeps the isolation state of each machine as its Isolate/Unisolate actions change', () => {
+    const s = openSqliteStore({ path: ':memory:' });
+    const state = () => s.db.prepare('SELECT machine_id, isolated FROM machine_isolation ORDER BY machine_id').raw(true).all();
+    const iso = makeAction({ id: guid(1), type: 'Isolate', machineId: 'm1', status: 'Succeeded', creationDateTimeUtc: '2026-11-29T10:00:00Z', lastUpdateDateTimeUtc: '2026-11-29T10:01:00Z' });
+    s.applyPage(page([iso, makeAction({ id: guid(2), type: 'RunAntiVirusScan', machineId: 'm2' })]));
+    assert.deepEqual(state(), [['m1', 1]]);
+    const un = makeAction({ id: guid(3), type: 'Unisolate', machineId: 'm1', status: 'Pending', creationDateTimeUtc: '2026-11-29T11:00:00Z', lastUpdateDateTimeUtc: '2026-11-29T11:00:00Z' });
+    s.applyPage(page([un]));
+    assert.deepEqual(state(), [['m1', 0]], 'a release in flight counts');
+    s.applyPage(page([{ ...un, status: 'Failed', lastUpdateDateTimeUtc: '2026-11-29T11:05:00Z' }]));
+    assert.deepEqual(state(), [['m1', 1]], 'a failed release leaves the device isolated');
+    s.applyPage(page([{ ...iso, status: 'Cancelled', lastUpdateDateTimeUtc: '2026-11-29T11:06:00Z' }]));
+    assert.deepEqual(state(), [], 'no effective isolation action left');
+    s.close();
+  });
+
   describe('conversations', () => {
     const ref = { channelId: 'msteams', serviceUrl: 'https://smba.example/emea/', conversationId: '19:a@thread.tacv2' };
     it('installs idempotently, keeps subscriptions across re-installs, deactivates and removes', () => {
