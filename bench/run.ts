@@ -81,5 +81,7 @@ async function benchIngest(): Promise<void> {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-await benchIngest();
-await (await import('./commands.js')).benchCommands();
+// BENCH_ONLY=ingest or BENCH_ONLY=commands runs one of the two.
+const only = process.env.BENCH_ONLY;
+if (only === undefined || only === 'ingest') await benchIngest();
+if (only === undefined || only === 'commands') await (await import('./commands.js')).benchCommands();

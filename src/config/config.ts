@@ -271,6 +271,7 @@ export function loadConfig(env: Env, needs: readonly ConfigNeed[] = []): Config 
   const level = (LOG_LEVELS as readonly string[]).includes(levelRaw) ? (levelRaw as Config['log']['level']) : undefined;
   if (level === undefined) p.add('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')} (got "${levelRaw}").`);
 
+  const displayTimeZone = timeZone(env, p, 'DISPLAY_TIME_ZONE', 'UTC');
   const config: Config = {
     defender,
     ingest: { pollIntervalMs: duration(env, p, 'MDE_POLL_INTERVAL', '30s', 1000) },
@@ -280,7 +281,7 @@ export function loadConfig(env: Env, needs: readonly ConfigNeed[] = []): Config 
       rateLimitPerMinute: int(env, p, 'COMMAND_RATE_LIMIT', 20, 1, 10_000),
       requestorNames: parseRequestorNames(env, p),
       kqlSchema: oneOf(env, p, 'LOG_ANALYTICS_SCHEMA', ['dcr', 'legacy'] as const, 'dcr'),
-      displayTimeZone: timeZone(env, p, 'DISPLAY_TIME_ZONE', 'UTC'),
+      displayTimeZone,
       adminIds: guidList(env, p, 'ADMIN_AAD_OBJECT_IDS'),
     },
     log: { level: level ?? 'info' },
@@ -290,7 +291,7 @@ export function loadConfig(env: Env, needs: readonly ConfigNeed[] = []): Config 
       massActionWindowMs: duration(env, p, 'ALERT_MASS_ACTION_WINDOW', '10m', 60_000),
       knownRequestors: (value(env, 'KNOWN_REQUESTORS') ?? '').split(',').map((r) => r.trim().toLowerCase()).filter(Boolean),
       businessHours: value(env, 'BUSINESS_HOURS'),
-      businessTimeZone: timeZone(env, p, 'BUSINESS_TIME_ZONE', value(env, 'DISPLAY_TIME_ZONE') ?? 'UTC'),
+      businessTimeZone: value(env, 'BUSINESS_TIME_ZONE') === undefined ? displayTimeZone : timeZone(env, p, 'BUSINESS_TIME_ZONE', 'UTC'),
     },
   };
   if (config.alerts.businessHours !== undefined && !/^\s*[a-z]{3}(\s*[-,]\s*[a-z]{3})*\s+\d{1,2}:\d{2}\s*-\s*\d{1,2}:\d{2}\s*$/i.test(config.alerts.businessHours)) {
