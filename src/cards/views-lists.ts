@@ -180,8 +180,8 @@ export function isolatedView(reply: IsolatedReply, shown: number, env: RenderEnv
     isEmpty: reply.rows.length === 0,
     emptyText: 'No device is isolated now.',
     rows: rows.map((r) => isolationRowView(r, now, env)),
-    hasShowing: rows.length < reply.rows.length,
-    showing: line(showingText(rows.length, reply.rows.length, 0, 'isolated device'), env),
+    hasShowing: rows.length < Math.max(reply.total, reply.rows.length),
+    showing: line(showingText(rows.length, Math.max(reply.total, reply.rows.length), 0, 'isolated device'), env),
     query: queryView(reply.query, env),
   };
 }

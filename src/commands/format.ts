@@ -114,6 +114,7 @@ export function toText(reply: Reply, names: RequestorNames): string {
       break;
     case 'isolated':
       lines.push(reply.title, reply.subtitle, ...(reply.rows.length ? reply.rows.map((r) => isolationLine(r, names)) : ['  (no device is isolated)']));
+      if (reply.total > reply.rows.length) lines.push(`  ... and ${(reply.total - reply.rows.length).toLocaleString('en-US')} more isolated earlier`);
       break;
     case 'action':
       lines.push(reply.title);

@@ -58,6 +58,9 @@ function nextPageText(text: string, page: number): string {
 
 const fmt = (n: number): string => n.toLocaleString('en-US');
 
+/** Isolated devices in one answer: the newest isolations; the total counts them all. */
+export const ISOLATED_SHOWN = 100;
+
 /** Resolves a typed requestor: a configured friendly app name becomes its GUID. */
 function resolveRequestor(who: string, names: RequestorNames): string {
   const lower = who.trim().toLowerCase();
@@ -272,15 +275,17 @@ export const COMMANDS: readonly CommandDef[] = [
       return {
         kind: 'queries',
         plan: {
-          specs: [{ shape: 'isolation' }],
+          specs: [{ shape: 'isolation', limit: ISOLATED_SHOWN }],
           finish(results, kql) {
             const res = results[0];
             const rows = res && res.shape === 'isolation' ? res.rows : [];
+            const total = res && res.shape === 'isolation' ? res.total : rows.length;
             return {
               kind: 'isolated',
               title: 'Devices isolated now',
-              subtitle: `${fmt(rows.length)} device${rows.length === 1 ? '' : 's'}`,
+              subtitle: `${fmt(total)} device${total === 1 ? '' : 's'}${total > rows.length ? ` · the ${fmt(rows.length)} isolated most recently shown` : ''}`,
               rows,
+              total,
               now: new Date(ctx.nowMs).toISOString(),
               query: { kql: kql[0] ?? '' },
             };

@@ -58,7 +58,7 @@ export interface QuerySpec {
   types?: readonly string[];
   statuses?: readonly string[];
   actionId?: string;
-  /** For 'list': rows to return (the caller asks for one more to know whether there are more). */
+  /** For 'list' and 'isolation': at most this many rows (the result's `total` counts them all). */
   limit?: number;
   offset?: number;
   /** For count shapes: at most this many keys, largest counts first. */
@@ -114,7 +114,8 @@ export interface StatusHistoryRow {
 export type QueryResult =
   | { shape: 'list'; rows: ActionRow[]; total: number }
   | { shape: 'countByType' | 'countByStatus' | 'countByRequestor' | 'countByDevice' | 'countByMachine' | 'countByDay'; rows: CountRow[]; total: number }
-  | { shape: 'isolation'; rows: IsolationRow[] }
+  /** `total`: isolated devices matching, before `limit` (newest isolations first). */
+  | { shape: 'isolation'; rows: IsolationRow[]; total: number }
   | { shape: 'one'; row: ActionRow | null; history: StatusHistoryRow[] };
 
 /** Runs specs against a store: SQLite (local) or Log Analytics (KQL). */

@@ -67,7 +67,9 @@ export type Reply =
       kind: 'isolated';
       title: string;
       subtitle: string;
+      /** The newest isolations (a chat answer is bounded); `total` counts every isolated device. */
       rows: IsolationRow[];
+      total: number;
       /** ISO time the answer was computed, for "isolated for 3 h". */
       now: string;
       query: ShownQuery;

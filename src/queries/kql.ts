@@ -407,8 +407,11 @@ function compileIsolation(b: Builder, schema: KqlSchema, c: CheckedSpec): KqlQue
   }
   if (c.requestor !== undefined) body.push(`| where requestor =~ ${b.bind('_requestor', c.requestor)}`);
   if (c.statuses) body.push(`| where status in (${kqlList(c.statuses)})`);
-  body.push('| sort by since desc, machineId asc');
-  return { main: b.query(body) };
+  // Every isolated device is counted; at most `limit` rows (the newest isolations) are returned.
+  const isolated = b.letExpression('_isolated', materialized(body));
+  const total = b.letExpression('_total', `toscalar(${isolated} | count)`);
+  const out = [isolated, '| sort by since desc, machineId asc', ...(c.limit !== undefined ? [`| take ${c.limit}`] : []), `| extend total = ${total}`];
+  return { main: b.query(out) };
 }
 
 function compileOne(b: Builder, schema: KqlSchema, c: CheckedSpec, actionId: string): KqlQueries {

@@ -137,7 +137,7 @@ export function mapKqlRows(shape: QueryShape, rows: readonly ResultRow[], extras
       return { shape, rows: counted, total: resolveTotal(rows, counted.reduce((s, r) => s + r.count, 0), extras) };
     }
     case 'isolation':
-      return { shape, rows: rows.map((r) => toIsolationRow(r, true)) };
+      return { shape, rows: rows.map((r) => toIsolationRow(r, true)), total: resolveTotal(rows, rows.length, extras) };
     case 'one': {
       const first = rows[0];
       return { shape, row: first === undefined ? null : toActionRow(first, true), history: (extras.historyRows ?? []).map(toHistoryRow) };

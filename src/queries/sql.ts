@@ -229,8 +229,10 @@ function compileIsolation(c: CheckedSpec): CompiledSql {
   a.requestor_comment AS requestorComment, a.creation_time AS since
 FROM machine_isolation mi JOIN actions a ON a.seq = mi.action_seq
 WHERE ${terms.join(' AND ')}
-ORDER BY a.creation_time DESC, a.machine_id`;
-  return { shape: 'isolation', main: { sql, params: [...candidates.params, ...after.params] } };
+ORDER BY a.creation_time DESC, a.machine_id${c.limit !== undefined ? '\nLIMIT ?' : ''}`;
+  const params = [...candidates.params, ...after.params];
+  const total = `SELECT count(*) AS total FROM machine_isolation mi JOIN actions a ON a.seq = mi.action_seq WHERE ${terms.join(' AND ')}`;
+  return { shape: 'isolation', main: { sql, params: c.limit !== undefined ? [...params, c.limit] : params }, total: { sql: total, params } };
 }
 
 /** One action by id: the exact id first, else its lower-case form (the API writes GUIDs in lower case). */

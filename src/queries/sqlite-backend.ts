@@ -49,8 +49,11 @@ export function createSqliteQueryBackend(db: Database): QueryBackend {
       case 'countByMachine':
       case 'countByDay':
         return { shape: spec.shape, rows: rows.map(toCountRow), total: Number(rows[0]?.total ?? 0) };
-      case 'isolation':
-        return { shape: 'isolation', rows: rows.map((r) => toIsolationRow(r, false)) };
+      case 'isolation': {
+        const complete = spec.limit === undefined || rows.length < spec.limit;
+        const total = complete || compiled.total === undefined ? rows.length : Number(all(compiled.total)[0]?.total ?? 0);
+        return { shape: 'isolation', rows: rows.map((r) => toIsolationRow(r, false)), total };
+      }
       case 'one': {
         const first = rows[0];
         if (first === undefined) return { shape: 'one', row: null, history: [] };

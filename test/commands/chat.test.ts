@@ -74,7 +74,7 @@ describe('commands/chat', () => {
     assert.equal(specs('requestors 360d')[0]?.shape, 'countByRequestor');
     assert.equal(specs('devices')[0]?.shape, 'countByDevice');
     assert.equal(specs('timeline since 2026-01-01')[0]?.range?.from, '2026-01-01T00:00:00.000Z');
-    assert.deepEqual(specs('isolated')[0], { shape: 'isolation' });
+    assert.deepEqual(specs('isolated')[0], { shape: 'isolation', limit: 100 });
     assert.deepEqual(specs('failed 7d')[0]?.statuses, ['Failed', 'TimeOut']);
     assert.deepEqual(specs('pending')[0]?.statuses, ['Pending', 'InProgress']);
     assert.equal(specs('pending')[0]?.range, undefined, 'pending looks at any age');

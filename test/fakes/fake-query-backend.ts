@@ -19,7 +19,7 @@ export function emptyResult(spec: QuerySpec): QueryResult {
     case 'list':
       return { shape: 'list', rows: [], total: 0 };
     case 'isolation':
-      return { shape: 'isolation', rows: [] };
+      return { shape: 'isolation', rows: [], total: 0 };
     case 'one':
       return { shape: 'one', row: null, history: [] };
     default:

@@ -92,7 +92,7 @@ function expectedColumns(shape: QueryShape, part: string): string[] {
     case 'one':
       return ACTION_COLUMNS;
     case 'isolation':
-      return ['machineId:string', 'computerDnsName:string', 'actionId:string', 'status:string', 'scope:string', 'requestor:string', 'requestorComment:string', 'since:datetime'];
+      return ['machineId:string', 'computerDnsName:string', 'actionId:string', 'status:string', 'scope:string', 'requestor:string', 'requestorComment:string', 'since:datetime', 'total:long'];
     default:
       return ['key:string', 'count:long', 'total:long'];
   }
@@ -116,6 +116,14 @@ describe('queries/kql compiler', () => {
         assert.ok(checked >= SHAPES.length * FILTERS.length);
       });
     }
+
+    it('the bounded isolation list ("isolated" asks for the newest 100) parses in every workspace', () => {
+      for (const ws of WORKSPACES) {
+        const q = compileKql({ shape: 'isolation', limit: 100 }, ws.schema);
+        assert.match(q, /\| take 100\n\| extend total = _total$/);
+        assert.deepEqual(kqlDiagnostics(q, ws.tables), [], `${ws.label}\n${q}`);
+      }
+    });
 
     it('reports problems when they exist (the check is not vacuous)', () => {
       const [dcr, legacy] = WORKSPACES;

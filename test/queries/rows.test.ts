@@ -95,6 +95,7 @@ describe('queries/rows: mapping Log Analytics rows', () => {
       {
         shape: 'isolation',
         rows: [{ machineId: 'm', computerDnsName: null, actionId: 'a', status: 'Pending', scope: 'Selective', requestor: 'r', requestorComment: null, since: '2026-11-29T10:00:00.0Z' }],
+        total: 1,
       },
     );
     const one = mapKqlRows('one', [kqlActionRow()], {

@@ -297,8 +297,18 @@ describe('queries/sqlite backend', () => {
           // The unisolate after it was cancelled.
           { machineId: M.M4, computerDnsName: 'ws-0421.contoso.com', actionId: id(10), status: 'Succeeded', scope: 'Full', requestor: MEGAN, requestorComment: 'comment 10', since: '2025-12-05T12:00:00.0Z' },
         ],
+        total: 3,
       });
       // Not isolated: M1 (released), M7 (release in progress counts), M8 (isolate timed out).
+    });
+
+    it('returns at most `limit` devices, the newest isolations, and counts them all', async () => {
+      const r = await run({ shape: 'isolation', limit: 2 });
+      assert.ok(r.shape === 'isolation');
+      assert.deepEqual(r.rows.map((x) => x.machineId), [M.M3, M.M2]);
+      assert.equal(r.total, 3);
+      const narrow = await run({ shape: 'isolation', limit: 2, device: 'ws-0421' });
+      assert.ok(narrow.shape === 'isolation' && narrow.total === 1 && narrow.rows.length === 1);
     });
 
     it('narrows by device, machine, range, requestor and status', async () => {
