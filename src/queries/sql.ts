@@ -229,9 +229,14 @@ function compileIsolation(c: CheckedSpec): CompiledSql {
   a.requestor_comment AS requestorComment, a.creation_time AS since
 FROM machine_isolation mi JOIN actions a ON a.seq = mi.action_seq
 WHERE ${terms.join(' AND ')}
-ORDER BY a.creation_time DESC, a.machine_id${c.limit !== undefined ? '\nLIMIT ?' : ''}`;
+ORDER BY mi.since DESC, mi.machine_id${c.limit !== undefined ? '\nLIMIT ?' : ''}`;
+  // mi.since is the isolating action's creation time: walking its partial index newest first lets
+  // LIMIT stop after the rows it needs instead of joining every isolated machine first.
   const params = [...candidates.params, ...after.params];
-  const total = `SELECT count(*) AS total FROM machine_isolation mi JOIN actions a ON a.seq = mi.action_seq WHERE ${terms.join(' AND ')}`;
+  const total =
+    after.terms.length === 0
+      ? `SELECT count(*) AS total FROM machine_isolation mi WHERE ${terms.join(' AND ')}`
+      : `SELECT count(*) AS total FROM machine_isolation mi JOIN actions a ON a.seq = mi.action_seq WHERE ${terms.join(' AND ')}`;
   return { shape: 'isolation', main: { sql, params: c.limit !== undefined ? [...params, c.limit] : params }, total: { sql: total, params } };
 }
 
