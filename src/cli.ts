@@ -259,6 +259,37 @@ const commands: Subcommand[] = [
     },
   },
   {
+    name: 'digest',
+    usage: 'defender-audit-bot digest --print [--format text|card|json] [--env-file FILE]',
+    summary: 'print the daily digest now, from the store (posting it on schedule is the bot\'s job)',
+    async run(args, env, io) {
+      const { values } = parse(args, { print: { type: 'boolean' }, format: { type: 'string', default: 'text' }, 'env-file': { type: 'string', multiple: true } }, this.usage);
+      if (values.print !== true) throw new UsageError(`digest needs --print.\nUsage: ${this.usage}`);
+      const format = values.format ?? 'text';
+      if (!['text', 'card', 'json'].includes(format)) throw new UsageError(`--format must be text, card or json (got "${format}").\nUsage: ${this.usage}`);
+      const config = loadConfig(withEnvFiles(values['env-file'], env));
+      if (!existsSync(config.store.path)) {
+        throw new AppError('STORE_FAILED', `No store at ${config.store.path}.`, { fix: 'Run "defender-audit-bot ingest --once" (or npm run demo) first, or set STORE_PATH.' });
+      }
+      const clock = io.clock ?? systemClock;
+      const store = openSqliteStore({ path: config.store.path });
+      try {
+        const chat = buildChat(config, { store, clock, logger: createPinoLogger({ level: 'warn', destination: process.stderr as unknown as NonNullable<Parameters<typeof createPinoLogger>[0]>['destination'] }), rateLimit: false });
+        const reply = await chat.handle('digest');
+        if (reply.kind !== 'digest') {
+          io.err(toText(reply, config.commands.requestorNames).trimEnd());
+          return 1;
+        }
+        if (format === 'text') io.out(toText(reply, config.commands.requestorNames).trimEnd());
+        else if (format === 'json') io.out(toJson(reply).trimEnd());
+        else io.out(JSON.stringify(replyCard(reply, config, await loadCardTemplates(), clock.now()), null, 2));
+        return 0;
+      } finally {
+        store.close();
+      }
+    },
+  },
+  {
     name: 'start',
     usage: 'defender-audit-bot start [--env-file FILE]',
     summary: 'run the bot: /api/messages, /healthz and the scheduled ingest (SIGTERM or Ctrl-C stops it cleanly)',

@@ -17,6 +17,7 @@ import { createIntervalRunner, type IntervalRunner } from './schedule/interval.j
 import { openSqliteStore, type SqliteAuditStore } from './store/sqlite-store.js';
 import { ingestHealth } from './ingest/health.js';
 import { createSqliteQueryBackend } from './queries/sqlite-backend.js';
+import { buildDigest } from './digest/model.js';
 import { compileKql } from './queries/kql.js';
 import { createChat, type Chat, type ChatConversation, type SubscriptionOps } from './commands/chat.js';
 import { createRateLimiter } from './commands/rate-limit.js';
@@ -114,14 +115,16 @@ export function chatConversation(ref: ConvRef): ChatConversation {
 
 /** The chat command handler over a store, exactly as the bot and `ask` use it. */
 export function buildChat(config: Config, deps: { store: SqliteAuditStore; clock: Clock; logger: Logger; rateLimit: boolean; subscriptions?: SubscriptionOps }): Chat {
+  const backend = createSqliteQueryBackend(deps.store.db);
   return createChat({
     ...(deps.subscriptions ? { subscriptions: deps.subscriptions } : {}),
-    backend: createSqliteQueryBackend(deps.store.db),
+    backend,
     kqlOf: (spec) => compileKql(spec, config.commands.kqlSchema),
     clock: deps.clock,
     logger: deps.logger.child({ component: 'commands' }),
     status: () => ingestHealth(deps.store, { nowMs: deps.clock.now(), pollIntervalMs: config.ingest.pollIntervalMs }),
     requestorNames: config.commands.requestorNames,
+    digest: () => buildDigest(backend, { nowMs: deps.clock.now(), timeZone: config.digest.timeZone }),
     ...(deps.rateLimit ? { rateLimiter: createRateLimiter({ limit: config.commands.rateLimitPerMinute, windowMs: 60_000, clock: deps.clock }) } : {}),
   });
 }

@@ -3,8 +3,18 @@
  * `loadCardTemplates`, and pure renderers: `renderReplyCard` for chat replies, and the alert,
  * storm, backfill, digest and subscriptions cards (models in src/core/alerts.ts).
  */
-export { renderReplyCard } from './render.js';
+import type { Reply } from '../core/replies.js';
+import { renderDigestCard } from './render-alerts.js';
+import { renderResultCard } from './render.js';
+import type { AdaptiveCard, CardContext } from './types.js';
+
+export { renderResultCard, type ResultReply } from './render.js';
 export { renderAlertCard, renderBackfillCard, renderDigestCard, renderStormCard, renderSubscriptionsCard } from './render-alerts.js';
+
+/** The card of any chat reply (the digest has its own layout). */
+export function renderReplyCard(reply: Reply, ctx: CardContext): AdaptiveCard {
+  return reply.kind === 'digest' ? renderDigestCard(reply.model, ctx) : renderResultCard(reply, ctx);
+}
 export { flagSentence } from './views-alerts.js';
 export {
   CARD_TEMPLATE_FILES,

@@ -20,7 +20,10 @@ interface Plan {
   view(shown: number, env: RenderEnv): object;
 }
 
-function planFor(reply: Reply): Plan {
+/** Every reply but the digest, which has its own renderer (render-alerts.ts). */
+export type ResultReply = Exclude<Reply, { kind: 'digest' }>;
+
+function planFor(reply: ResultReply): Plan {
   switch (reply.kind) {
     case 'actions':
       return { items: reply.rows.length, view: (n, env) => actionsView(reply, n, env) };
@@ -63,7 +66,7 @@ export function envMaker(ctx: CardContext, options: { timeZone?: string; now?: s
 }
 
 /** Renders the reply as an Adaptive Card of at most `ctx.maxBytes` (default 27 KB) of JSON. */
-export function renderReplyCard(reply: Reply, ctx: CardContext): AdaptiveCard {
+export function renderResultCard(reply: ResultReply, ctx: CardContext): AdaptiveCard {
   const maxBytes = ctx.maxBytes ?? CARD_TARGET_BYTES;
   const envFor = envMaker(ctx);
   const template = ctx.templates[reply.kind];

@@ -3,7 +3,7 @@ import { describeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { QueryBackend, QueryResult, QuerySpec } from '../core/query.js';
 import type { Reply, RequestorNames } from '../core/replies.js';
-import type { SubscriptionRow } from '../core/alerts.js';
+import type { DigestModel, SubscriptionRow } from '../core/alerts.js';
 import { closest } from './closest.js';
 import type { RateLimiter } from './rate-limit.js';
 import { COMMANDS, type CommandDef, type PlanContext, type Planned, type SubscriptionRequest } from './table.js';
@@ -54,6 +54,8 @@ export interface ChatDeps {
   portalUrl?: (kql: string) => string | undefined;
   /** Subscriptions (the bot); absent in the CLI, where subscription commands say so. */
   subscriptions?: SubscriptionOps;
+  /** Builds the daily digest now (src/digest over the same backend). */
+  digest?: () => Promise<DigestModel>;
 }
 
 export interface ChatUser {
@@ -158,6 +160,10 @@ export function createChat(deps: ChatDeps): Chat {
     const { planned } = parsed;
     if (planned.kind === 'reply') return planned.reply;
     if (planned.kind === 'subscription') return subscription(planned.request, user, conversation);
+    if (planned.kind === 'digest') {
+      if (!deps.digest) return { kind: 'error', title: 'No digest here', message: 'The digest is not available in this mode.', reason: 'usage' };
+      return { kind: 'digest', model: await deps.digest() };
+    }
     if (planned.kind === 'status') {
       const s = deps.status();
       return { kind: 'status', title: 'Ingest status', facts: s.facts, problem: s.problem };

@@ -33,6 +33,8 @@ export function replyRows(reply: Reply): Record<string, unknown>[] {
       return reply.facts.map((f) => ({ key: f.label, value: f.value }));
     case 'help':
       return reply.commands.map((c) => ({ command: c.usage, description: c.description, example: c.example }));
+    case 'digest':
+      return reply.model.perDay.map((r) => ({ key: r.key, count: r.count }));
     case 'error':
       return [{ error: reply.message }];
   }
@@ -41,6 +43,7 @@ export function replyRows(reply: Reply): Record<string, unknown>[] {
 export function toJson(reply: Reply): string {
   if (reply.kind === 'error') return `${JSON.stringify({ error: reply.message }, null, 2)}\n`;
   if (reply.kind === 'action') return `${JSON.stringify(reply.action ? { ...reply.action, history: reply.history } : null, null, 2)}\n`;
+  if (reply.kind === 'digest') return `${JSON.stringify(reply.model, null, 2)}\n`;
   if (reply.kind === 'summary') return `${JSON.stringify({ byType: reply.byType, byStatus: reply.byStatus, total: reply.total }, null, 2)}\n`;
   return `${JSON.stringify(replyRows(reply), null, 2)}\n`;
 }
@@ -133,6 +136,16 @@ export function toText(reply: Reply, names: RequestorNames): string {
       lines.push('Commands:', ...reply.commands.map((c) => `  ${pad(c.usage, 38)} ${c.description}  e.g. "${c.example}"`));
       lines.push('Periods: 24h, 7d, 30d (default), 90d, 360d, since YYYY-MM-DD.');
       break;
+    case 'digest': {
+      const m = reply.model;
+      const change = m.trend.previous === 0 ? '' : ` (${m.trend.current >= m.trend.previous ? '+' : ''}${Math.round(((m.trend.current - m.trend.previous) * 100) / m.trend.previous)} % against the 24 hours before)`;
+      lines.push(`Daily digest ${m.date} (${m.timeZone})`, `Last 24 hours: ${m.tiles.total} actions${change}, ${m.tiles.failed} failed, ${m.tiles.timedOut} timed out`);
+      lines.push('By type:', ...countLines(m.tiles.byType), 'Per day (UTC, 14 days):', ...countLines(m.perDay));
+      lines.push('Top requestors (7 days):', ...countLines(m.topRequestors.map((r) => ({ ...r, key: displayRequestor(r.key, names) }))), 'Top devices (7 days):', ...countLines(m.topDevices));
+      lines.push(`Isolated now: ${m.isolated.length}`, ...m.isolated.map((r) => isolationLine(r, names)));
+      lines.push(`Oldest pending: ${m.oldestPending.length}`, ...m.oldestPending.map((r) => actionLine(r, names)));
+      break;
+    }
     case 'error':
       lines.push(`${reply.title}: ${reply.message}`);
       break;

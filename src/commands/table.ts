@@ -21,7 +21,12 @@ export interface QueryPlan {
 /** A change of what a conversation receives (alerts, digest), or the list of subscriptions. */
 export type SubscriptionRequest = { op: 'subscribe' | 'unsubscribe'; alerts: boolean; digest: boolean } | { op: 'list' };
 
-export type Planned = { kind: 'reply'; reply: Reply } | { kind: 'queries'; plan: QueryPlan } | { kind: 'status' } | { kind: 'subscription'; request: SubscriptionRequest };
+export type Planned =
+  | { kind: 'reply'; reply: Reply }
+  | { kind: 'queries'; plan: QueryPlan }
+  | { kind: 'status' }
+  | { kind: 'digest' }
+  | { kind: 'subscription'; request: SubscriptionRequest };
 
 export interface CommandDef {
   name: string;
@@ -336,6 +341,14 @@ export const COMMANDS: readonly CommandDef[] = [
         },
       };
     },
+  },
+  {
+    name: 'digest',
+    pattern: /^digest$/i,
+    usage: 'digest',
+    description: 'The daily digest, now: last 24 hours, 14 days per day, top requestors and devices, isolated, oldest pending.',
+    example: 'digest',
+    plan: () => ({ kind: 'digest' }),
   },
   {
     name: 'subscribe',

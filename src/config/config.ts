@@ -69,6 +69,11 @@ export interface Config {
     readonly adminIds: readonly string[];
   };
   readonly log: { readonly level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent' };
+  readonly digest: {
+    /** Cron pattern (croner) of the daily digest, in `timeZone`. Checked by the digest scheduler at start. */
+    readonly cron: string;
+    readonly timeZone: string;
+  };
   readonly alerts: {
     /** New actions of these types alert (Offboard always does). */
     readonly types: readonly string[];
@@ -285,6 +290,7 @@ export function loadConfig(env: Env, needs: readonly ConfigNeed[] = []): Config 
       adminIds: guidList(env, p, 'ADMIN_AAD_OBJECT_IDS'),
     },
     log: { level: level ?? 'info' },
+    digest: { cron: value(env, 'DIGEST_CRON') ?? '0 8 * * *', timeZone: timeZone(env, p, 'DIGEST_TIMEZONE', 'UTC') },
     alerts: {
       types: (value(env, 'ALERT_ACTION_TYPES') ?? 'Isolate,Unisolate,RunAntiVirusScan').split(',').map((t) => t.trim()).filter(Boolean),
       massActionCount: int(env, p, 'ALERT_MASS_ACTION_COUNT', 5, 2, 10_000),

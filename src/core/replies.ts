@@ -1,3 +1,4 @@
+import type { DigestModel } from './alerts.js';
 import type { ActionRow, CountRow, IsolationRow, StatusHistoryRow } from './query.js';
 
 /**
@@ -96,6 +97,11 @@ export type Reply =
       /** The closest command, when the text looked like one. */
       suggestion: string | null;
       commands: { name: string; usage: string; description: string; example: string }[];
+    }
+  | {
+      /** The daily digest, asked for now (`digest`). */
+      kind: 'digest';
+      model: DigestModel;
     }
   | {
       kind: 'error';

@@ -139,6 +139,23 @@ describe('the bot end to end: restify + CloudAdapter + fake Bot Connector, again
     assert.match(long, /Too long/);
   });
 
+  it('digest answers with the digest card, and `digest --print` prints the same figures', async () => {
+    const card = await ask('digest');
+    const text = cardText(card);
+    assert.match(JSON.stringify(card), /Chart\.VerticalBar/);
+    assert.match(text, /lt-007\.contoso\.com/, 'isolated now');
+    let printed = '';
+    const code = await runCli(['digest', '--print'], { ...env, STORE_PATH: join(dir, 'audit.db'), LOG_LEVEL: 'error' }, { out: (t) => (printed += t), err: () => {}, tty: false, clock });
+    assert.equal(code, 0);
+    assert.match(printed, /Daily digest 2026-11-29 \(UTC\)/);
+    assert.match(printed, /Last 24 hours: 3 actions/);
+    assert.match(printed, /Isolated now: 2/);
+    let json = '';
+    assert.equal(await runCli(['digest', '--print', '--format', 'json'], { ...env, STORE_PATH: join(dir, 'audit.db') }, { out: (t) => (json += t), err: () => {}, tty: false, clock }), 0);
+    assert.equal((JSON.parse(json) as { tiles: { total: number } }).tiles.total, 3);
+    assert.equal(await runCli(['digest'], env, { out: () => {}, err: () => {}, tty: false, clock }), 2);
+  });
+
   it('every result card carries the KQL behind it', async () => {
     const card = JSON.stringify(await ask('summary 30d'));
     assert.match(card, /Show query/);
