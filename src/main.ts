@@ -18,10 +18,11 @@ import { openSqliteStore, type SqliteAuditStore } from './store/sqlite-store.js'
 import { ingestHealth } from './ingest/health.js';
 import { createSqliteQueryBackend } from './queries/sqlite-backend.js';
 import { buildDigest } from './digest/model.js';
+import { createDigestScheduler, type DigestScheduler } from './digest/schedule.js';
 import { compileKql } from './queries/kql.js';
 import { createChat, type Chat, type ChatConversation, type SubscriptionOps } from './commands/chat.js';
 import { createRateLimiter } from './commands/rate-limit.js';
-import { loadCardTemplates, renderAlertCard, renderReplyCard, type CardTemplates } from './cards/index.js';
+import { loadCardTemplates, renderAlertCard, renderDigestCard, renderReplyCard, type CardTemplates } from './cards/index.js';
 import type { Reply } from './core/replies.js';
 import { authPolicy, createBotAdapter } from './teams/adapter.js';
 import { createActivityHandler } from './teams/handler.js';
@@ -250,6 +251,46 @@ export function buildAlertPipeline(config: Config, deps: { store: SqliteAuditSto
   });
 }
 
+/**
+ * Posts the daily digest to every conversation subscribed to it, on DIGEST_CRON in DIGEST_TIMEZONE.
+ * The last local date sent is kept in the store (never twice a day, caught up the same day after a
+ * restart); each conversation's copy is recorded too, so a retry after a partial failure does not
+ * post twice where it already succeeded.
+ */
+export function startDigest(config: Config, deps: { store: SqliteAuditStore; bot: Bot; clock: Clock; logger: Logger }): DigestScheduler {
+  const logger = deps.logger.child({ component: 'digest' });
+  const sender = createSender({ gateway: deps.bot.gateway, clock: deps.clock, logger });
+  const backend = createSqliteQueryBackend(deps.store.db);
+  const now = (): string => new Date(deps.clock.now()).toISOString();
+  const scheduler = createDigestScheduler({
+    cron: config.digest.cron,
+    timeZone: config.digest.timeZone,
+    clock: deps.clock,
+    logger,
+    lastSent: () => deps.store.getState('digest.lastSentLocalDate'),
+    markSent: (date) => deps.store.setState('digest.lastSentLocalDate', date, now()),
+    send: async (occurrence) => {
+      const model = await buildDigest(backend, { nowMs: deps.clock.now(), timeZone: config.digest.timeZone });
+      const card = renderDigestCard(model, { templates: deps.bot.templates, now: model.now, requestorNames: config.commands.requestorNames, timeZone: config.digest.timeZone });
+      let failed = 0;
+      for (const c of deps.store.conversations().filter((x) => x.digest && x.active)) {
+        const key = `digest.sent.${occurrence.localDate}.${c.conversationId}`;
+        if (deps.store.getState(key) !== null) continue;
+        const res = await sender.send(c.ref as unknown as ConvRef, { kind: 'post', card });
+        if (res.ok) deps.store.setState(key, now(), now());
+        else {
+          if (res.deactivate) deps.store.setConversationActive(c.conversationId, false, res.reason);
+          if (!res.permanent) failed++;
+          logger.warn('digest not posted', { conversationId: c.conversationId, reason: res.reason });
+        }
+      }
+      if (failed > 0) throw new Error(`the digest could not be posted to ${failed} conversation(s); retrying later`);
+    },
+  });
+  scheduler.start();
+  return scheduler;
+}
+
 /** Runs the alert pipeline every 10 s (retries) and whenever `runNow()` is called (after each ingest). */
 export function startAlerts(pipeline: AlertPipeline, deps: { clock: Clock; logger: Logger }): IntervalRunner {
   const runner = createIntervalRunner({
@@ -321,18 +362,21 @@ export async function main(env: Env = process.env): Promise<void> {
   let service: Service | undefined;
   let bot: Bot | undefined;
   let alerts: IntervalRunner | undefined;
+  let digest: DigestScheduler | undefined;
   try {
     bot = await createBot(config, { store, clock: systemClock, logger, ingestEnabled: true });
     const { url } = await bot.start();
     logger.info('listening', { url, messages: `${url}/api/messages`, health: `${url}/healthz` });
     const alertRunner = startAlerts(buildAlertPipeline(config, { store, bot, clock: systemClock, logger }), { clock: systemClock, logger });
     alerts = alertRunner;
+    digest = startDigest(config, { store, bot, clock: systemClock, logger });
     service = startService(config, { store, logger, onChanges: () => void alertRunner.runNow() });
     await waitForStopSignal(logger);
   } finally {
     try {
       await service?.stop();
       await alerts?.stop();
+      await digest?.stop();
       await bot?.stop();
     } catch (err) {
       logger.error('error while stopping', { error: describeError(err) });

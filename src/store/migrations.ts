@@ -210,6 +210,18 @@ export const MIGRATIONS: readonly Migration[] = [
         WHERE rn = 1;
     `,
   },
+  {
+    version: 5,
+    name: 'bot state',
+    sql: `
+      -- Small durable facts of the bot (e.g. the local date of the last digest sent), key -> text.
+      CREATE TABLE bot_state (
+        key        TEXT PRIMARY KEY,
+        value      TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 /** Applies every migration newer than the database's version; returns the versions applied. */

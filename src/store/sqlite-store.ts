@@ -471,6 +471,14 @@ function createSqliteStore(db: Database): SqliteAuditStore {
             .get(requestor, from, to, ...types) as number,
       );
     },
+    getState(key) {
+      return wrap('getState', () => (db.prepare('SELECT value FROM bot_state WHERE key = ?').pluck().get(key) as string | undefined) ?? null);
+    },
+    setState(key, value, at) {
+      wrap('setState', () =>
+        db.prepare('INSERT INTO bot_state (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at').run(key, value, at),
+      );
+    },
     close() {
       if (db.open) db.close();
     },

@@ -188,5 +188,8 @@ export interface AuditStore {
   hasPendingAlert(conversationId: string, actionId: string): boolean;
   /** Actions of these types by this requestor (any case) created in [from, to] (normalised timestamps). */
   countByRequestorBetween(requestor: string, types: readonly string[], from: string, to: string): number;
+  /** Small durable bot facts (e.g. the last digest date). */
+  getState(key: string): string | null;
+  setState(key: string, value: string, at: string): void;
   close(): void;
 }

@@ -220,5 +220,15 @@ export class MemoryAuditStore implements AuditStore {
     }).length;
   }
 
+  private botState = new Map<string, string>();
+
+  getState(key: string): string | null {
+    return this.botState.get(key) ?? null;
+  }
+
+  setState(key: string, value: string): void {
+    this.botState.set(key, value);
+  }
+
   close(): void {}
 }
