@@ -1,4 +1,4 @@
-import type { AlertCardModel, AuditFlag } from '../core/alerts.js';
+import type { AlertCardModel, AuditFlag, BackfillCardModel } from '../core/alerts.js';
 import type { Clock } from '../core/clock.js';
 import { describeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
@@ -22,6 +22,10 @@ export interface AlertPipelineDeps {
   policy: AlertPolicy;
   /** Renders the alert card (the cards module with the loaded templates and display settings). */
   renderAlert: (model: AlertCardModel) => object;
+  /** Renders the one-off summary of the history backfill. */
+  renderBackfill?: (model: BackfillCardModel) => object;
+  /** Days the first run read (MDE_BACKFILL_DAYS), for the backfill summary. */
+  backfillDays?: number;
   /** KQL that shows one action (for the card's "Show query"). */
   kqlForAction: (actionId: string) => string;
   /** Changes read per batch. */
@@ -121,6 +125,7 @@ export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
 
     async deliver(signal) {
       const result = { sent: 0, failed: 0, retrying: 0 };
+      await announceBackfill(signal);
       const conversations = new Map<string, ConversationRecord>(store.conversations().map((c) => [c.conversationId, c]));
       for (const d of store.pendingDeliveries(new Date(clock.now()).toISOString(), 200)) {
         if (signal?.aborted) break;
@@ -130,6 +135,24 @@ export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
       return result;
     },
   };
+
+  /**
+   * Once the first run's backfill is complete, each conversation subscribed to alerts gets one card
+   * saying what history was read (instead of one alert per old action), including a conversation
+   * that subscribes later. Recorded per conversation in the bot state, after Teams accepted it.
+   */
+  async function announceBackfill(signal?: AbortSignal): Promise<void> {
+    if (!deps.renderBackfill || store.ingestState().backfillCompletedAt === null) return;
+    const due = store.conversations().filter((c) => c.alerts && c.active && store.getState(`backfill.announced.${c.conversationId}`) === null);
+    if (due.length === 0) return;
+    const s = store.backfillSummary();
+    const card = deps.renderBackfill({ total: s.total, byType: s.byType, from: s.from, to: s.to, days: deps.backfillDays ?? 180 });
+    for (const c of due) {
+      const res = await deps.sender.send(c.ref as unknown as ConvRef, { kind: 'post', card }, signal);
+      if (res.ok) store.setState(`backfill.announced.${c.conversationId}`, new Date(clock.now()).toISOString(), new Date(clock.now()).toISOString());
+      else logger.warn('backfill summary not posted; retrying later', { conversationId: c.conversationId, reason: res.reason });
+    }
+  }
 
   async function deliverOne(d: DeliveryRecord, conv: ConversationRecord | undefined, signal?: AbortSignal): Promise<'sent' | 'failed' | 'retrying'> {
     const now = (): string => new Date(clock.now()).toISOString();

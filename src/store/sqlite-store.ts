@@ -471,6 +471,14 @@ function createSqliteStore(db: Database): SqliteAuditStore {
             .get(requestor, from, to, ...types) as number,
       );
     },
+    backfillSummary() {
+      return wrap('backfillSummary', () => {
+        const where = 'first_run_id IN (SELECT id FROM ingest_runs WHERE backfill = 1)';
+        const byType = db.prepare(`SELECT type AS key, count(*) AS count FROM actions WHERE ${where} GROUP BY type ORDER BY count DESC, type`).all() as { key: string; count: number }[];
+        const span = db.prepare(`SELECT min(creation_time) AS "from", max(creation_time) AS "to" FROM actions WHERE ${where}`).get() as { from: string | null; to: string | null };
+        return { total: byType.reduce((n, r) => n + r.count, 0), byType, from: span.from, to: span.to };
+      });
+    },
     getState(key) {
       return wrap('getState', () => (db.prepare('SELECT value FROM bot_state WHERE key = ?').pluck().get(key) as string | undefined) ?? null);
     },

@@ -188,6 +188,8 @@ export interface AuditStore {
   hasPendingAlert(conversationId: string, actionId: string): boolean;
   /** Actions of these types by this requestor (any case) created in [from, to] (normalised timestamps). */
   countByRequestorBetween(requestor: string, types: readonly string[], from: string, to: string): number;
+  /** What the first run's history backfill stored: counts by type and the creation-time span. */
+  backfillSummary(): { total: number; byType: { key: string; count: number }[]; from: string | null; to: string | null };
   /** Small durable bot facts (e.g. the last digest date). */
   getState(key: string): string | null;
   setState(key: string, value: string, at: string): void;

@@ -56,9 +56,14 @@ describe('alerts end to end: simulator → ingest → store → pipeline → rea
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('the first run (history backfill) posts no per-action alert', async () => {
+  it('the first run (history backfill) posts one backfill summary, no per-action alert', async () => {
     await tick();
-    assert.equal(connector.calls.length, 0);
+    assert.equal(connector.calls.length, 1);
+    const summary = JSON.stringify(connector.cardsPosted()[0]!.card);
+    assert.match(summary, /Days of history/);
+    assert.ok(summary.includes(String(sim.tenant.size())) || summary.includes(sim.tenant.size().toLocaleString('en-US')), 'says how many actions were read');
+    await tick();
+    assert.equal(connector.calls.length, 1, 'only once');
   });
 
   it('a new Isolate gives exactly one card; its move to Succeeded updates that card and posts nothing new', async () => {
@@ -66,8 +71,8 @@ describe('alerts end to end: simulator → ingest → store → pipeline → rea
     const a = sim.tenant.create({ machineId: machine.id, type: 'Isolate', scope: 'Full', comment: 'Ransomware note found', requestor: 'Alex.Wilber@contoso.com', computerDnsName: machine.computerDnsName });
     await tick();
     const posts = connector.calls.filter((c) => c.method === 'POST');
-    assert.equal(posts.length, 1);
-    const posted = connector.cardsPosted()[0]!;
+    assert.equal(posts.length, 2, 'the backfill summary and this alert');
+    const posted = connector.cardsPosted()[1]!;
     const text = JSON.stringify(posted.card);
     assert.ok(text.includes(machine.computerDnsName), 'the card names the device');
     assert.match(text, /Pending/);
@@ -82,7 +87,7 @@ describe('alerts end to end: simulator → ingest → store → pipeline → rea
     assert.equal(puts.length, 2, 'InProgress and Succeeded, each an update in place');
     assert.ok(puts.every((p) => p.activityId === posted.activityId));
     assert.match(JSON.stringify(puts.at(-1)!.body), /Succeeded/);
-    assert.equal(connector.calls.filter((c) => c.method === 'POST').length, 1, 'never a second card');
+    assert.equal(connector.calls.filter((c) => c.method === 'POST').length, 2, 'never a second card for the action');
   });
 
   it('a type outside the policy posts nothing', async () => {

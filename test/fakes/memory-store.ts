@@ -222,6 +222,10 @@ export class MemoryAuditStore implements AuditStore {
 
   private botState = new Map<string, string>();
 
+  backfillSummary(): { total: number; byType: { key: string; count: number }[]; from: string | null; to: string | null } {
+    return { total: 0, byType: [], from: null, to: null };
+  }
+
   getState(key: string): string | null {
     return this.botState.get(key) ?? null;
   }
