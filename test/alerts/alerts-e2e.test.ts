@@ -24,6 +24,7 @@ describe('alerts end to end: simulator → ingest → store → pipeline → rea
   let client: DefenderClient;
   let pipeline: AlertPipeline;
   let tick: () => Promise<void>;
+  let botUrl: string;
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'dab-alerts-'));
@@ -34,7 +35,7 @@ describe('alerts end to end: simulator → ingest → store → pipeline → rea
     store = openSqliteStore({ path: join(dir, 'audit.db') });
     connector = await startFakeConnector();
     bot = await createBot(config, { store, clock: systemClock, logger, ingestEnabled: true });
-    await bot.start();
+    botUrl = (await bot.start()).url;
     client = buildDefenderClient(requireDefender(config), { clock: systemClock, logger });
     pipeline = buildAlertPipeline(config, { store, bot, clock: systemClock, logger });
     tick = async () => {
@@ -96,6 +97,35 @@ describe('alerts end to end: simulator → ingest → store → pipeline → rea
     sim.tenant.create({ machineId: machine.id, type: 'CollectInvestigationPackage', comment: 'forensics' });
     await tick();
     assert.equal(connector.calls.length, before);
+  });
+
+  it('uninstalling the bot from the team stops posting there', async () => {
+    const other = '19:other-channel@thread.tacv2';
+    const ref = { channelId: 'msteams', serviceUrl: connector.url, conversationId: other, conversationType: 'channel', tenantId: TENANT, botId: '28:bot', teamsChannelId: other, teamId: '19:team-two@thread.tacv2' };
+    store.saveConversation({ conversationId: other, kind: 'channel', name: 'Team two › General', ref, at: new Date().toISOString() });
+    store.setSubscription(other, { alerts: true, digest: false }, 'admin', new Date().toISOString());
+    const machine = sim.tenant.machines()[7]!;
+    const a = sim.tenant.create({ machineId: machine.id, type: 'Isolate', scope: 'Full', comment: 'before uninstall' });
+    await tick();
+    const toOther = () => connector.calls.filter((c) => c.conversationId?.startsWith(other)).length;
+    assert.equal(toOther(), 2, 'the backfill summary and the alert');
+    // The team uninstall arrives through the bot, as Teams sends it.
+    const res = await fetch(`${botUrl}/api/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        type: 'installationUpdate', action: 'remove', id: 'f:uninstall', channelId: 'msteams', serviceUrl: connector.url,
+        from: { id: '29:admin' }, recipient: { id: '28:bot' },
+        conversation: { isGroup: true, conversationType: 'channel', tenantId: TENANT, id: '19:team-two@thread.tacv2' },
+        channelData: { team: { id: '19:team-two@thread.tacv2', name: 'Team two' }, tenant: { id: TENANT } },
+      }),
+    });
+    assert.ok(res.status < 300);
+    assert.ok(!store.conversations().some((c) => c.conversationId === other));
+    sim.tenant.transition(a.id, 'Succeeded');
+    sim.tenant.create({ machineId: sim.tenant.machines()[8]!.id, type: 'Isolate', scope: 'Full', comment: 'after uninstall' });
+    await tick();
+    assert.equal(toOther(), 2, 'nothing more is posted or updated there');
   });
 
   it('403 MessageWritesBlocked deactivates the subscription and stops posting', async () => {
