@@ -314,7 +314,7 @@ const commands: Subcommand[] = [
       try {
         const endpoint = await sim.start({ caCertFile: join(dirname(storePath), 'simulator-ca.pem') });
         sim.startLive();
-        const config = loadConfig({ ...endpoint.env, STORE_PATH: storePath, MDE_POLL_INTERVAL: '5s', LOG_LEVEL: env.LOG_LEVEL ?? 'warn', PORT: env.PORT ?? '3978', HOST: '127.0.0.1' }, ['defender']);
+        const config = loadConfig({ ...endpoint.env, STORE_PATH: storePath, MDE_POLL_INTERVAL: '5s', LOG_LEVEL: env.LOG_LEVEL ?? 'error', PORT: env.PORT ?? '3978', HOST: '127.0.0.1' }, ['defender']);
         const logger = buildLogger(config);
         store = openSqliteStore({ path: storePath });
         bot = await createBot(config, { store, clock: systemClock, logger, ingestEnabled: true });
@@ -327,7 +327,7 @@ const commands: Subcommand[] = [
         io.out('Every 5 s the ingest reads what changed. In another terminal, ask what the bot would answer in Teams:');
         io.out(`  STORE_PATH=${storePath} npm run -s cli -- ask "actions for device ${sample.split('.')[0] ?? sample}"`);
         io.out(`  STORE_PATH=${storePath} npm run -s cli -- ask "summary 7d" --format card`);
-        io.out('The Teams client (Microsoft 365 Agents Playground), channel alerts and the digest join in later releases. Ctrl-C stops everything.\n');
+        io.out('The Teams client (Microsoft 365 Agents Playground) joins in a later release; until then alert cards and the digest have no channel to go to here. Ctrl-C stops everything.\n');
         const started = startService(config, {
           store,
           logger,
