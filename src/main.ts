@@ -22,7 +22,7 @@ import { createDigestScheduler, type DigestScheduler } from './digest/schedule.j
 import { compileKql } from './queries/kql.js';
 import { createChat, type Chat, type ChatConversation, type SubscriptionOps } from './commands/chat.js';
 import { createRateLimiter } from './commands/rate-limit.js';
-import { loadCardTemplates, renderAlertCard, renderBackfillCard, renderDigestCard, renderReplyCard, type CardTemplates } from './cards/index.js';
+import { loadCardTemplates, renderAlertCard, renderBackfillCard, renderDigestCard, renderReplyCard, renderStormCard, type CardTemplates } from './cards/index.js';
 import type { Reply } from './core/replies.js';
 import { authPolicy, createBotAdapter } from './teams/adapter.js';
 import { createActivityHandler } from './teams/handler.js';
@@ -248,6 +248,8 @@ export function buildAlertPipeline(config: Config, deps: { store: SqliteAuditSto
     policy: alertPolicy(config),
     renderAlert: (model) => renderAlertCard(model, { ...ctx, now: new Date(deps.clock.now()).toISOString() }),
     renderBackfill: (model) => renderBackfillCard(model, { ...ctx, now: new Date(deps.clock.now()).toISOString() }),
+    renderStorm: (model) => renderStormCard(model, { ...ctx, now: new Date(deps.clock.now()).toISOString() }),
+    stormThreshold: config.alerts.stormThreshold,
     backfillDays: config.defender?.backfillDays ?? 180,
     kqlForAction: (actionId) => compileKql({ shape: 'one', actionId }, config.commands.kqlSchema),
   });

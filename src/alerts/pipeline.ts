@@ -1,4 +1,5 @@
-import type { AlertCardModel, AuditFlag, BackfillCardModel } from '../core/alerts.js';
+import type { AlertCardModel, AuditFlag, BackfillCardModel, StormCardModel } from '../core/alerts.js';
+import type { CountRow } from '../core/query.js';
 import type { Clock } from '../core/clock.js';
 import { describeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
@@ -24,6 +25,10 @@ export interface AlertPipelineDeps {
   renderAlert: (model: AlertCardModel) => object;
   /** Renders the one-off summary of the history backfill. */
   renderBackfill?: (model: BackfillCardModel) => object;
+  /** Renders the summary card of an alert storm. */
+  renderStorm?: (model: StormCardModel) => object;
+  /** More than this many alerts waiting for one conversation become one storm card. Default 10. */
+  stormThreshold?: number;
   /** Days the first run read (MDE_BACKFILL_DAYS), for the backfill summary. */
   backfillDays?: number;
   /** KQL that shows one action (for the card's "Show query"). */
@@ -41,6 +46,14 @@ export interface AlertPipeline {
 
 interface AlertPayload {
   flags: AuditFlag[];
+  /** Set on the posted-card record of actions shown on a storm card: every action of that card. */
+  storm?: string[];
+}
+
+function countBy(values: readonly string[]): CountRow[] {
+  const m = new Map<string, number>();
+  for (const v of values) m.set(v, (m.get(v) ?? 0) + 1);
+  return [...m].map(([key, count]) => ({ key, count })).sort((a, b) => b.count - a.count || (a.key < b.key ? -1 : 1));
 }
 
 export function toActionRow(a: MachineAction): ActionRow {
@@ -127,9 +140,24 @@ export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
       const result = { sent: 0, failed: 0, retrying: 0 };
       await announceBackfill(signal);
       const conversations = new Map<string, ConversationRecord>(store.conversations().map((c) => [c.conversationId, c]));
-      for (const d of store.pendingDeliveries(new Date(clock.now()).toISOString(), 200)) {
+      const pending = store.pendingDeliveries(new Date(clock.now()).toISOString(), 1000);
+      const stormed = new Set<number>();
+      const threshold = deps.stormThreshold ?? 10;
+      if (deps.renderStorm) {
+        const alertsByConversation = new Map<string, DeliveryRecord[]>();
+        for (const d of pending) if (d.kind === 'alert') alertsByConversation.set(d.conversationId, [...(alertsByConversation.get(d.conversationId) ?? []), d]);
+        for (const [conversationId, waiting] of alertsByConversation) {
+          if (waiting.length <= threshold || signal?.aborted) continue;
+          const outcome = await deliverStorm(waiting, conversations.get(conversationId), signal);
+          for (const d of waiting) stormed.add(d.id);
+          result[outcome] += waiting.length;
+        }
+      }
+      const updatedStorms = new Set<string>();
+      for (const d of pending) {
         if (signal?.aborted) break;
-        const outcome = await deliverOne(d, conversations.get(d.conversationId), signal);
+        if (stormed.has(d.id)) continue;
+        const outcome = await deliverOne(d, conversations.get(d.conversationId), signal, updatedStorms);
         result[outcome]++;
       }
       return result;
@@ -154,7 +182,58 @@ export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
     }
   }
 
-  async function deliverOne(d: DeliveryRecord, conv: ConversationRecord | undefined, signal?: AbortSignal): Promise<'sent' | 'failed' | 'retrying'> {
+  function stormModel(actionIds: readonly string[]): StormCardModel {
+    const actions = actionIds.map((id) => store.getAction(id)).filter((a): a is MachineAction => a !== undefined);
+    actions.sort((a, b) => (a.creationDateTimeUtc < b.creationDateTimeUtc ? 1 : -1));
+    const requestors = countBy(actions.map((a) => a.requestor));
+    const created = actions.map((a) => normalizeTimestamp(a.creationDateTimeUtc) ?? a.creationDateTimeUtc).sort();
+    const top = requestors[0];
+    return {
+      actions: actions.map(toActionRow),
+      byType: countBy(actions.map((a) => a.type)),
+      byRequestor: requestors,
+      byStatus: countBy(actions.map((a) => a.status)),
+      from: created[0] ?? new Date(clock.now()).toISOString(),
+      to: created.at(-1) ?? new Date(clock.now()).toISOString(),
+      showAllCommand: requestors.length === 1 && top ? `actions by ${top.key} 24h` : 'summary 24h',
+    };
+  }
+
+  /**
+   * Many alerts waiting for one conversation: one storm card instead of one card each. Every action
+   * on it records the storm card as its posted card, so its later status changes update that card.
+   */
+  async function deliverStorm(waiting: readonly DeliveryRecord[], conv: ConversationRecord | undefined, signal?: AbortSignal): Promise<'sent' | 'failed' | 'retrying'> {
+    const now = (): string => new Date(clock.now()).toISOString();
+    const log = logger.child({ conversationId: waiting[0]?.conversationId, storm: waiting.length });
+    const failAll = (why: string, retryAt: string | null): void => {
+      for (const d of waiting) store.failDelivery(d.id, why, retryAt, now());
+    };
+    if (!conv || !conv.alerts || !conv.active || !deps.renderStorm) {
+      failAll('the conversation is no longer subscribed or active', null);
+      return 'failed';
+    }
+    const ids = waiting.map((d) => d.actionId);
+    const res = await deps.sender.send(conv.ref as unknown as ConvRef, { kind: 'post', card: deps.renderStorm(stormModel(ids)) }, signal);
+    if (res.ok) {
+      const payload = JSON.stringify({ flags: [], storm: ids } satisfies AlertPayload);
+      for (const d of waiting) {
+        store.completeDelivery(
+          d.id,
+          now(),
+          res.posted && res.posted.activityId !== '' ? { conversationId: d.conversationId, actionId: d.actionId, messageConversationId: res.posted.conversationId, activityId: res.posted.activityId, payload } : undefined,
+        );
+      }
+      log.info('storm card posted');
+      return 'sent';
+    }
+    if (res.deactivate) store.setConversationActive(conv.conversationId, false, res.reason);
+    failAll(res.reason, res.permanent ? null : new Date(Math.max(res.retryAtMs ?? 0, clock.now() + 60_000)).toISOString());
+    log.warn('storm card not posted', { reason: res.reason });
+    return res.permanent ? 'failed' : 'retrying';
+  }
+
+  async function deliverOne(d: DeliveryRecord, conv: ConversationRecord | undefined, signal?: AbortSignal, updatedStorms: Set<string> = new Set()): Promise<'sent' | 'failed' | 'retrying'> {
     const now = (): string => new Date(clock.now()).toISOString();
     const log = logger.child({ deliveryId: d.id, conversationId: d.conversationId, actionId: d.actionId, kind: d.kind });
     const giveUp = (why: string): 'failed' => {
@@ -174,6 +253,23 @@ export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
       payload.flags ??= [];
     } catch (err) {
       log.warn('unreadable alert payload; sending without flags', { error: describeError(err) });
+    }
+    if (d.kind === 'update' && posted && payload.storm && deps.renderStorm) {
+      // One update of the storm card covers every action on it changed in this pass.
+      const key = `${posted.messageConversationId}\n${posted.activityId}`;
+      if (updatedStorms.has(key)) {
+        store.completeDelivery(d.id, now());
+        return 'sent';
+      }
+      const res = await deps.sender.send(ref, { kind: 'update', message: { conversationId: posted.messageConversationId, activityId: posted.activityId }, card: deps.renderStorm(stormModel(payload.storm)) }, signal);
+      if (res.ok) {
+        updatedStorms.add(key);
+        store.completeDelivery(d.id, now());
+        return 'sent';
+      }
+      if (res.permanent) return giveUp(res.reason);
+      store.failDelivery(d.id, res.reason, new Date(Math.max(res.retryAtMs ?? 0, clock.now() + 60_000)).toISOString(), now());
+      return 'retrying';
     }
     const card = deps.renderAlert(model(action, payload, false));
     const compactCard = deps.renderAlert(model(action, payload, true));

@@ -86,6 +86,8 @@ export interface Config {
     readonly businessHours: string | undefined;
     /** IANA zone of the business hours. */
     readonly businessTimeZone: string;
+    /** More than this many alerts waiting for one conversation are posted as one storm card. */
+    readonly stormThreshold: number;
   };
 }
 
@@ -297,6 +299,7 @@ export function loadConfig(env: Env, needs: readonly ConfigNeed[] = []): Config 
       massActionWindowMs: duration(env, p, 'ALERT_MASS_ACTION_WINDOW', '10m', 60_000),
       knownRequestors: (value(env, 'KNOWN_REQUESTORS') ?? '').split(',').map((r) => r.trim().toLowerCase()).filter(Boolean),
       businessHours: value(env, 'BUSINESS_HOURS'),
+      stormThreshold: int(env, p, 'ALERT_STORM_THRESHOLD', 10, 1, 1000),
       businessTimeZone: value(env, 'BUSINESS_TIME_ZONE') === undefined ? displayTimeZone : timeZone(env, p, 'BUSINESS_TIME_ZONE', 'UTC'),
     },
   };

@@ -99,6 +99,27 @@ describe('alerts end to end: simulator → ingest → store → pipeline → rea
     assert.equal(connector.calls.length, before);
   });
 
+  it('a burst of 50 alert-worthy actions gives one storm card, within the Teams limits, updated as they complete', async () => {
+    const before = connector.calls.length;
+    const machines = sim.tenant.machines();
+    const burst = Array.from({ length: 50 }, (_, i) =>
+      sim.tenant.create({ machineId: machines[i % machines.length]!.id, type: 'RunAntiVirusScan', scope: 'Quick', comment: `sweep ${i}`, requestor: 'Sweeper@contoso.com' }),
+    );
+    await tick();
+    const calls = connector.calls.slice(before);
+    assert.equal(calls.filter((c) => c.method === 'POST').length, 1, 'one summary card, not 50');
+    const storm = connector.cardsPosted().at(-1)!;
+    assert.match(JSON.stringify(storm.card), /Sweeper@contoso\.com/);
+    // Teams limits per conversation: at most 7 messages a second and 60 in 30 s (here: one).
+    assert.ok(calls.length <= 7);
+    for (const a of burst.slice(0, 5)) sim.tenant.transition(a.id, 'Succeeded');
+    await tick();
+    const puts = connector.calls.slice(before).filter((c) => c.method === 'PUT');
+    assert.equal(puts.length, 1, 'one update of the summary card for five status changes');
+    assert.equal(puts[0]!.activityId, storm.activityId);
+    assert.match(JSON.stringify(puts[0]!.body), /Succeeded/);
+  });
+
   it('uninstalling the bot from the team stops posting there', async () => {
     const other = '19:other-channel@thread.tacv2';
     const ref = { channelId: 'msteams', serviceUrl: connector.url, conversationId: other, conversationType: 'channel', tenantId: TENANT, botId: '28:bot', teamsChannelId: other, teamId: '19:team-two@thread.tacv2' };
