@@ -18,7 +18,7 @@
  * `The query specified in the URI is not valid. ` (see `ODATA_ERROR_PREFIX`); messages follow the
  * wording of Microsoft's OData libraries where the reference gives no MDE sample.
  */
-import type { MachineAction } from '../core/types.js';
+import { MACHINE_ACTION_KEYS, type MachineAction } from '../core/types.js';
 import { normalizeTimestamp } from '../core/timestamps.js';
 
 export const ODATA_ERROR_PREFIX = 'The query specified in the URI is not valid. ';
@@ -39,22 +39,10 @@ export type StringField = (typeof STRING_FIELDS)[number];
 export type DateField = (typeof DATE_FIELDS)[number];
 export type FilterField = StringField | DateField;
 
-/** Properties of the entity that exist but are not filterable or sortable here. */
-const OTHER_PROPERTIES = new Set([
-  'title',
-  'requestorComment',
-  'computerDnsName',
-  'cancellationRequestor',
-  'cancellationComment',
-  'cancellationDateTimeUtc',
-  'errorHResult',
-  'scope',
-  'externalId',
-  'requestSource',
-  'relatedFileInfo',
-  'commands',
-  'troubleshootInfo',
-]);
+/** Properties of the entity that exist but are not filterable or sortable here (derived from the 20 wire keys). */
+const OTHER_PROPERTIES: ReadonlySet<string> = new Set(
+  MACHINE_ACTION_KEYS.filter((k) => !(STRING_FIELDS as readonly string[]).includes(k) && !(DATE_FIELDS as readonly string[]).includes(k)),
+);
 
 /** The system query options this endpoint accepts. */
 const SUPPORTED_OPTIONS = new Set(['$filter', '$top', '$skip', '$orderby']);
