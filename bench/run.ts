@@ -81,7 +81,8 @@ async function benchIngest(): Promise<void> {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-// BENCH_ONLY=ingest or BENCH_ONLY=commands runs one of the two.
+// BENCH_ONLY=ingest, commands or alerts runs one of them.
 const only = process.env.BENCH_ONLY;
 if (only === undefined || only === 'ingest') await benchIngest();
 if (only === undefined || only === 'commands') await (await import('./commands.js')).benchCommands();
+if (only === undefined || only === 'alerts') await (await import('./alerts.js')).benchAlerts();

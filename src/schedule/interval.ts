@@ -12,7 +12,11 @@ import type { Logger } from '../core/logger.js';
 export interface IntervalRunner {
   start(): void;
   stop(): Promise<void>;
-  /** Runs the task now unless one is running; resolves when it ends. */
+  /**
+   * Runs the task now. When one is running, one more run follows right after it (calls made meanwhile
+   * share it), so work announced during a run never waits for the next tick. Resolves when the run
+   * that covers this call ends.
+   */
   runNow(): Promise<void>;
   status(): { running: boolean; runs: number; failures: number; consecutiveFailures: number; lastError: string | null };
 }
@@ -34,6 +38,8 @@ export function createIntervalRunner(options: {
   let failures = 0;
   let consecutiveFailures = 0;
   let lastError: string | null = null;
+  /** A second run requested while one was in flight; it starts as soon as that one ends. */
+  let queued: Promise<void> | undefined;
 
   const runGuarded = (): Promise<void> => {
     if (inFlight) return inFlight;
@@ -88,7 +94,14 @@ export function createIntervalRunner(options: {
       await inFlight;
       log.info('scheduler stopped');
     },
-    runNow: () => runGuarded(),
+    runNow: () => {
+      if (!inFlight) return runGuarded();
+      queued ??= inFlight.then(() => {
+        queued = undefined;
+        return stopped ? undefined : runGuarded();
+      });
+      return queued;
+    },
     status: () => ({ running: inFlight !== undefined, runs, failures, consecutiveFailures, lastError }),
   };
 }

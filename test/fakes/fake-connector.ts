@@ -30,6 +30,8 @@ export interface ConnectorCall {
   status: number;
   /** The id the fake assigned (new activity, or the root activity of a new thread). */
   assignedId: string | undefined;
+  /** When the request body had been read, epoch ms (Date.now()). */
+  receivedAtMs: number;
 }
 
 export interface InjectedFailure {
@@ -131,7 +133,7 @@ export async function startFakeConnector(): Promise<FakeConnector> {
     const conversationId = isConversations && segments[2] !== undefined ? decodeURIComponent(segments[2]) : undefined;
     const isActivities = isConversations && segments[3] === 'activities' && segments.length <= 5;
     const activityId = isActivities && segments[4] !== undefined ? decodeURIComponent(segments[4]) : undefined;
-    const base = { method, path, authorization: auth, body };
+    const base = { method, path, authorization: auth, body, receivedAtMs: Date.now() };
 
     /** Objects go out as JSON, strings as they are (text/plain), undefined as an empty body. */
     const reply = (status: number, payload: unknown, headers: Record<string, string> = {}): void => {

@@ -31,6 +31,42 @@ describe('schedule/interval', () => {
     await runner.stop();
   });
 
+  it('runNow() during a run queues exactly one more run right after it, never an overlapping one', async () => {
+    const clock = new FakeClock(0);
+    const starts: number[] = [];
+    let active = 0;
+    let maxActive = 0;
+    const runner = createIntervalRunner({
+      name: 'alerts',
+      intervalMs: 10_000,
+      clock,
+      logger: createCaptureLogger(),
+      task: async (signal) => {
+        starts.push(clock.now());
+        active++;
+        maxActive = Math.max(maxActive, active);
+        await clock.sleep(2_000, signal);
+        active--;
+      },
+    });
+    runner.start();
+    await clock.advance(500);
+    // Three requests while the first run (0 → 2,000 ms) is in flight: one follow-up run, at 2,000 ms.
+    const a = runner.runNow();
+    const b = runner.runNow();
+    const c = runner.runNow();
+    assert.equal(a, b);
+    assert.equal(b, c);
+    await clock.advance(1_500);
+    assert.deepEqual(starts, [0, 2_000], 'the follow-up starts as the first run ends, not at the next tick (10,000)');
+    await clock.advance(2_000);
+    await a;
+    assert.equal(maxActive, 1);
+    await clock.advance(10_000);
+    assert.deepEqual(starts, [0, 2_000, 12_000], 'then the interval resumes from the follow-up run');
+    await runner.stop();
+  });
+
   it('a failed run is logged and the next tick still comes', async () => {
     const clock = new FakeClock(0);
     const logger = createCaptureLogger();
