@@ -32,6 +32,17 @@ import { createSender } from './alerts/sender.js';
 import { parseBusinessHours, type AlertPolicy, type BusinessHours } from './alerts/policy.js';
 import type { ConvRef, InboundHandlers, TeamsGateway } from './teams/types.js';
 import { createHttpServer, type HealthReport, type HttpServer } from './server/server.js';
+import type { TokenCredential } from '@azure/core-auth';
+import type { HttpClient } from '@azure/core-rest-pipeline';
+import { DefaultAzureCredential } from '@azure/identity';
+import { LogsIngestionClient } from '@azure/monitor-ingestion';
+import { LogsQueryClient } from '@azure/monitor-query-logs';
+import type { KqlRunner, QueryBackend } from './core/query.js';
+import { createKqlQueryBackend } from './queries/kql-backend.js';
+import { toDcrRow } from './queries/schema.js';
+import { createForwarder, type Forwarder } from './loganalytics/forwarder.js';
+import { createLogAnalyticsRunner, keepDatetimeTextPolicy } from './loganalytics/query.js';
+import { logAnalyticsPortalUrl } from './loganalytics/portal.js';
 
 // ── Defender API client ───────────────────────────────────────────────────────────────────────
 
@@ -77,6 +88,100 @@ export function buildLogger(config: Config): Logger {
   return createPinoLogger({ level: config.log.level });
 }
 
+// ── Azure Log Analytics: forwarding and the KQL backend ────────────────────────────────────────
+
+/**
+ * How the Azure SDK clients authenticate and reach Azure. Production passes nothing:
+ * DefaultAzureCredential (managed identity in Azure; AZURE_TENANT_ID, AZURE_CLIENT_ID and
+ * AZURE_CLIENT_SECRET elsewhere) and the SDK's own HTTP client. Tests inject both.
+ */
+export interface AzureDeps {
+  credential?: TokenCredential;
+  httpClient?: HttpClient;
+}
+
+function azureCredential(azure: AzureDeps | undefined): TokenCredential {
+  return azure?.credential ?? new DefaultAzureCredential();
+}
+
+/** The KQL runner over the configured workspace, or undefined in SQLite mode. */
+export function buildKqlRunner(config: Config, deps: { clock: Clock; azure?: AzureDeps }): KqlRunner | undefined {
+  const la = config.logAnalytics;
+  if (la.queryBackend !== 'log-analytics' || la.workspaceId === undefined) return undefined;
+  const client = new LogsQueryClient(azureCredential(deps.azure), {
+    endpoint: la.queryEndpoint,
+    ...(deps.azure?.httpClient ? { httpClient: deps.azure.httpClient } : {}),
+    additionalPolicies: [{ policy: keepDatetimeTextPolicy, position: 'perCall' }],
+  });
+  return createLogAnalyticsRunner({ client, workspaceId: la.workspaceId, now: () => deps.clock.now() });
+}
+
+/** Where queries run: the SQLite store, or the workspace (with "Open in Log Analytics" links when its resource id is known). */
+export function buildQueryBackend(
+  config: Config,
+  deps: { store: SqliteAuditStore; clock: Clock; azure?: AzureDeps },
+): { backend: QueryBackend; runner?: KqlRunner; portalUrl?: (kql: string) => string | undefined } {
+  const runner = buildKqlRunner(config, deps);
+  if (runner === undefined) return { backend: createSqliteQueryBackend(deps.store.db) };
+  const resourceId = config.logAnalytics.workspaceResourceId;
+  return {
+    backend: createKqlQueryBackend({ runner, schema: config.commands.kqlSchema }),
+    runner,
+    ...(resourceId === undefined
+      ? {}
+      : { portalUrl: (kql: string) => logAnalyticsPortalUrl(kql, { workspaceResourceId: resourceId, ...(config.bot.tenantId !== undefined ? { tenantId: config.bot.tenantId } : {}) }) }),
+  };
+}
+
+/**
+ * The forwarder to the Logs Ingestion API over the store's outbox, when LOGS_INGESTION_ENDPOINT is
+ * set. Enables the outbox (seeding it with the whole history the first time); when forwarding is
+ * not configured but was on before, turns the outbox off so it stops growing, saying so.
+ */
+export function buildForwarder(config: Config, deps: { store: SqliteAuditStore; clock: Clock; logger: Logger; azure?: AzureDeps }): Forwarder | undefined {
+  const f = config.logAnalytics.forward;
+  const logger = deps.logger.child({ component: 'loganalytics' });
+  if (f === undefined) {
+    if (deps.store.forwardingEnabled()) {
+      const dropped = deps.store.disableForwarding();
+      logger.warn('Log Analytics forwarding is no longer configured: stopped recording versions for it', {
+        droppedUnsent: dropped,
+        note: 'when LOGS_INGESTION_ENDPOINT is set again, the whole history is sent again (readers keep the latest row per action)',
+      });
+    }
+    return undefined;
+  }
+  const seeded = deps.store.enableForwarding(new Date(deps.clock.now()).toISOString());
+  if (seeded > 0) logger.info('Log Analytics forwarding enabled: the stored history will be sent first', { versions: seeded });
+  const uploader = new LogsIngestionClient(f.endpoint, azureCredential(deps.azure), deps.azure?.httpClient ? { httpClient: deps.azure.httpClient } : {});
+  return createForwarder({
+    uploader,
+    source: {
+      pending: (limit) => deps.store.pendingForward(limit).map((item) => ({ seq: item.seq, row: toDcrRow(item.action) })),
+      ack: (seq) => deps.store.ackForward(seq),
+      backlog: () => deps.store.forwardBacklog(),
+    },
+    dcrImmutableId: f.dcrImmutableId,
+    streamName: f.streamName,
+    logger,
+  });
+}
+
+/** Runs the forwarder every LOGS_FORWARD_INTERVAL and whenever `runNow()` is called (after each ingest). */
+export function startForwarding(forwarder: Forwarder, intervalMs: number, deps: { clock: Clock; logger: Logger }): IntervalRunner {
+  const runner = createIntervalRunner({
+    name: 'forward',
+    intervalMs,
+    clock: deps.clock,
+    logger: deps.logger,
+    task: async (signal) => {
+      await forwarder.forward(signal);
+    },
+  });
+  runner.start();
+  return runner;
+}
+
 // ── Chat: commands answered from the store ─────────────────────────────────────────────────────
 
 /** Subscriptions kept in the store; admins from ADMIN_AAD_OBJECT_IDS (everyone when unset). */
@@ -115,11 +220,17 @@ export function chatConversation(ref: ConvRef): ChatConversation {
 }
 
 /** The chat command handler over a store, exactly as the bot and `ask` use it. */
-export function buildChat(config: Config, deps: { store: SqliteAuditStore; clock: Clock; logger: Logger; rateLimit: boolean; subscriptions?: SubscriptionOps }): Chat {
-  const backend = createSqliteQueryBackend(deps.store.db);
+export function buildChat(
+  config: Config,
+  deps: { store: SqliteAuditStore; clock: Clock; logger: Logger; rateLimit: boolean; subscriptions?: SubscriptionOps; azure?: AzureDeps },
+): Chat {
+  const { backend, runner, portalUrl } = buildQueryBackend(config, deps);
+  const adHocKql = runner === undefined ? undefined : { run: (query: string) => runner.run(query), rowLimit: config.logAnalytics.adHocRowLimit };
   return createChat({
     ...(deps.subscriptions ? { subscriptions: deps.subscriptions } : {}),
     backend,
+    ...(portalUrl ? { portalUrl } : {}),
+    ...(adHocKql ? { adHocKql } : {}),
     kqlOf: (spec) => compileKql(spec, config.commands.kqlSchema),
     clock: deps.clock,
     logger: deps.logger.child({ component: 'commands' }),
@@ -153,7 +264,10 @@ export interface Bot {
  * loopback. `/healthz` reports liveness and ingest freshness; it is unhealthy when no ingest run
  * succeeded for 10 poll intervals (at least 5 minutes), a sign that needs a person, not only a retry.
  */
-export async function createBot(config: Config, deps: { store: SqliteAuditStore; clock: Clock; logger: Logger; ingestEnabled: boolean }): Promise<Bot> {
+export async function createBot(
+  config: Config,
+  deps: { store: SqliteAuditStore; clock: Clock; logger: Logger; ingestEnabled: boolean; azure?: AzureDeps },
+): Promise<Bot> {
   const { bot } = config;
   const refusal = authPolicy({ botId: bot.id, host: bot.host });
   if (refusal !== undefined) throw new ConfigError([`HOST: ${refusal}`]);
@@ -262,10 +376,10 @@ export function buildAlertPipeline(config: Config, deps: { store: SqliteAuditSto
  * restart); each conversation's copy is recorded too, so a retry after a partial failure does not
  * post twice where it already succeeded.
  */
-export function startDigest(config: Config, deps: { store: SqliteAuditStore; bot: Bot; clock: Clock; logger: Logger }): DigestScheduler {
+export function startDigest(config: Config, deps: { store: SqliteAuditStore; bot: Bot; clock: Clock; logger: Logger; azure?: AzureDeps }): DigestScheduler {
   const logger = deps.logger.child({ component: 'digest' });
   const sender = createSender({ gateway: deps.bot.gateway, clock: deps.clock, logger });
-  const backend = createSqliteQueryBackend(deps.store.db);
+  const { backend } = buildQueryBackend(config, deps);
   const now = (): string => new Date(deps.clock.now()).toISOString();
   const scheduler = createDigestScheduler({
     cron: config.digest.cron,
@@ -368,6 +482,7 @@ export async function main(env: Env = process.env): Promise<void> {
   let bot: Bot | undefined;
   let alerts: IntervalRunner | undefined;
   let digest: DigestScheduler | undefined;
+  let forwarding: IntervalRunner | undefined;
   try {
     bot = await createBot(config, { store, clock: systemClock, logger, ingestEnabled: true });
     const { url } = await bot.start();
@@ -375,11 +490,22 @@ export async function main(env: Env = process.env): Promise<void> {
     const alertRunner = startAlerts(buildAlertPipeline(config, { store, bot, clock: systemClock, logger }), { clock: systemClock, logger });
     alerts = alertRunner;
     digest = startDigest(config, { store, bot, clock: systemClock, logger });
-    service = startService(config, { store, logger, onChanges: () => void alertRunner.runNow() });
+    const forwarder = buildForwarder(config, { store, clock: systemClock, logger });
+    const forwardRunner = forwarder && config.logAnalytics.forward ? startForwarding(forwarder, config.logAnalytics.forward.intervalMs, { clock: systemClock, logger }) : undefined;
+    forwarding = forwardRunner;
+    service = startService(config, {
+      store,
+      logger,
+      onChanges: () => {
+        void alertRunner.runNow();
+        void forwardRunner?.runNow();
+      },
+    });
     await waitForStopSignal(logger);
   } finally {
     try {
       await service?.stop();
+      await forwarding?.stop();
       await alerts?.stop();
       await digest?.stop();
       await bot?.stop();

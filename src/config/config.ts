@@ -68,6 +68,29 @@ export interface Config {
     /** Entra ID object ids allowed to change subscriptions; empty = everyone (warned at start). */
     readonly adminIds: readonly string[];
   };
+  /** Azure Log Analytics: forwarding (Logs Ingestion API) and the KQL query backend. */
+  readonly logAnalytics: {
+    /** Where chat commands, digests and the CLI's `ask` read: the SQLite store or the workspace. */
+    readonly queryBackend: 'sqlite' | 'log-analytics';
+    /** Workspace (customer) id, a GUID; required for the log-analytics backend. */
+    readonly workspaceId: string | undefined;
+    /** ARM resource id of the workspace, for "Open in Log Analytics" links; optional. */
+    readonly workspaceResourceId: string | undefined;
+    /** Log Analytics query API base URL including `/v1`. */
+    readonly queryEndpoint: string;
+    /** Forwarding is on when the ingestion endpoint is set. */
+    readonly forward:
+      | {
+          readonly endpoint: string;
+          readonly dcrImmutableId: string;
+          readonly streamName: string;
+          /** How often waiting versions are retried when a forward failed, milliseconds (also runs after each ingest). */
+          readonly intervalMs: number;
+        }
+      | undefined;
+    /** Rows shown by the ad hoc `kql` command. */
+    readonly adHocRowLimit: number;
+  };
   readonly log: { readonly level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent' };
   readonly digest: {
     /** Cron pattern (croner) of the daily digest, in `timeZone`. Checked by the digest scheduler at start. */
@@ -266,6 +289,47 @@ function parseDefender(env: Env, p: Problems, needed: boolean): DefenderConfig |
   };
 }
 
+const WORKSPACE_RESOURCE_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.OperationalInsights\/workspaces\/[^/]+$/i;
+const DCR_IMMUTABLE_ID = /^dcr-[0-9a-f]{32}$/i;
+
+function parseLogAnalytics(env: Env, p: Problems): Config['logAnalytics'] {
+  const queryBackend = oneOf(env, p, 'QUERY_BACKEND', ['sqlite', 'log-analytics'] as const, 'sqlite');
+  const workspaceId = value(env, 'LOG_ANALYTICS_WORKSPACE_ID');
+  if (workspaceId !== undefined && !GUID.test(workspaceId)) {
+    p.add('LOG_ANALYTICS_WORKSPACE_ID', `must be the workspace ID, a GUID shown on the workspace overview (got "${workspaceId}").`);
+  }
+  if (queryBackend === 'log-analytics' && workspaceId === undefined) {
+    p.add('LOG_ANALYTICS_WORKSPACE_ID', 'is required with QUERY_BACKEND=log-analytics. Fix: set it to the workspace ID (a GUID), or the output LOG_ANALYTICS_WORKSPACE_ID of infra/loganalytics.bicep.');
+  }
+  const workspaceResourceId = value(env, 'LOG_ANALYTICS_WORKSPACE_RESOURCE_ID');
+  if (workspaceResourceId !== undefined && !WORKSPACE_RESOURCE_ID.test(workspaceResourceId)) {
+    p.add(
+      'LOG_ANALYTICS_WORKSPACE_RESOURCE_ID',
+      `must look like /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.OperationalInsights/workspaces/<name> (got "${workspaceResourceId}").`,
+    );
+  }
+  const endpoint = value(env, 'LOGS_INGESTION_ENDPOINT');
+  const dcr = value(env, 'LOGS_DCR_IMMUTABLE_ID');
+  let forward: Config['logAnalytics']['forward'];
+  if (endpoint !== undefined || dcr !== undefined) {
+    const ingestUrl = url(env, p, 'LOGS_INGESTION_ENDPOINT', 'https://<dcr-or-dce-name>.<region>-1.ingest.monitor.azure.com');
+    if (endpoint === undefined) p.add('LOGS_INGESTION_ENDPOINT', 'is required with LOGS_DCR_IMMUTABLE_ID. Fix: set it to the logs ingestion endpoint of the data collection rule (output of infra/loganalytics.bicep).');
+    if (dcr === undefined) p.add('LOGS_DCR_IMMUTABLE_ID', 'is required with LOGS_INGESTION_ENDPOINT. Fix: set it to the immutable id of the data collection rule, "dcr-" and 32 hex digits.');
+    else if (!DCR_IMMUTABLE_ID.test(dcr)) p.add('LOGS_DCR_IMMUTABLE_ID', `must be "dcr-" followed by 32 hex digits (got "${dcr}").`);
+    const streamName = value(env, 'LOGS_STREAM_NAME') ?? 'Custom-MDEMachineActions_CL';
+    if (!/^Custom-[A-Za-z][A-Za-z0-9_]{0,60}$/.test(streamName)) p.add('LOGS_STREAM_NAME', `must be "Custom-" and a table-like name (got "${streamName}"). Fix: remove it to use Custom-MDEMachineActions_CL.`);
+    forward = { endpoint: ingestUrl, dcrImmutableId: dcr ?? '', streamName, intervalMs: duration(env, p, 'LOGS_FORWARD_INTERVAL', '60s', 1000) };
+  }
+  return {
+    queryBackend,
+    workspaceId,
+    workspaceResourceId,
+    queryEndpoint: url(env, p, 'LOG_ANALYTICS_ENDPOINT', 'https://api.loganalytics.io/v1'),
+    forward,
+    adHocRowLimit: int(env, p, 'KQL_ROW_LIMIT', 20, 1, 100),
+  };
+}
+
 /**
  * Parses the environment. Throws `ConfigError` listing every problem (variable, what is wrong,
  * the fix). `needs` names the sections the caller cannot run without.
@@ -291,6 +355,7 @@ export function loadConfig(env: Env, needs: readonly ConfigNeed[] = []): Config 
       displayTimeZone,
       adminIds: guidList(env, p, 'ADMIN_AAD_OBJECT_IDS'),
     },
+    logAnalytics: parseLogAnalytics(env, p),
     log: { level: level ?? 'info' },
     digest: { cron: value(env, 'DIGEST_CRON') ?? '0 8 * * *', timeZone: timeZone(env, p, 'DIGEST_TIMEZONE', 'UTC') },
     alerts: {
@@ -348,6 +413,7 @@ export function summarizeConfig(config: Config): Record<string, unknown> {
       port: config.bot.port,
     },
     commands: { ...config.commands, requestorNames: config.commands.requestorNames.size },
+    logAnalytics: config.logAnalytics,
     log: config.log,
   };
 }

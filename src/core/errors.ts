@@ -16,6 +16,13 @@ export type ErrorCode =
   | 'MDE_TIMEOUT'
   | 'MDE_NETWORK'
   | 'STORE_FAILED'
+  | 'LOG_ANALYTICS_AUTH'
+  | 'LOG_ANALYTICS_FORBIDDEN'
+  | 'LOG_ANALYTICS_BAD_REQUEST'
+  | 'LOG_ANALYTICS_NOT_FOUND'
+  | 'LOG_ANALYTICS_THROTTLED'
+  | 'LOG_ANALYTICS_UNAVAILABLE'
+  | 'LOG_ANALYTICS_PARTIAL'
   | 'INTERNAL';
 
 export class AppError extends Error {
@@ -73,6 +80,17 @@ export class DefenderApiError extends AppError {
 export class StoreError extends AppError {
   constructor(message: string, options: { cause?: unknown; fix?: string } = {}) {
     super('STORE_FAILED', message, options);
+  }
+}
+
+/** A failed call to Azure Monitor (Logs Ingestion or Log Analytics query), after the SDK's retries. */
+export class LogAnalyticsError extends AppError {
+  /** HTTP status, or undefined for authentication and network failures. */
+  readonly status: number | undefined;
+
+  constructor(code: ErrorCode, message: string, options: { status?: number; cause?: unknown; fix?: string } = {}) {
+    super(code, message, options);
+    this.status = options.status;
   }
 }
 

@@ -126,3 +126,17 @@ export interface QueryBackend {
 
 /** The Log Analytics table a KQL query reads. */
 export type KqlSchema = 'dcr' | 'legacy';
+
+/** The rows of one KQL query, each an object keyed by column name, with the column types. */
+export interface KqlRows {
+  columns: { name: string; type: string }[];
+  rows: Record<string, unknown>[];
+}
+
+/**
+ * Runs KQL text against a Log Analytics workspace. `from` (ISO 8601 UTC) is the earliest
+ * TimeGenerated the query needs; absent means the whole retention.
+ */
+export interface KqlRunner {
+  run(query: string, options?: { from?: string; signal?: AbortSignal }): Promise<KqlRows>;
+}

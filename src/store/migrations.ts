@@ -222,6 +222,21 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 6,
+    name: 'forwarding outbox (Log Analytics)',
+    sql: `
+      -- Every new or changed version of an action still to be sent to Log Analytics, written in the
+      -- same transaction as the page that stored it (only while forwarding is enabled). The
+      -- forwarder deletes rows once the Logs Ingestion API has accepted them, so a failure or a
+      -- crash leaves them here to be sent later. raw = the MachineAction JSON of that version.
+      CREATE TABLE forward_outbox (
+        seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+        action_seq INTEGER NOT NULL REFERENCES actions (seq),
+        raw        TEXT NOT NULL
+      );
+    `,
+  },
 ];
 
 /** Applies every migration newer than the database's version; returns the versions applied. */

@@ -24,10 +24,36 @@ export interface SqliteStoreOptions {
   path: string;
 }
 
+/** One version of an action waiting to be forwarded to Log Analytics. */
+export interface ForwardItem {
+  /** Position in the outbox; acknowledging a seq removes it and everything before it. */
+  seq: number;
+  action: MachineAction;
+}
+
 export interface SqliteAuditStore extends AuditStore {
   /** The underlying handle, for the query layer (read-only use). */
   readonly db: Database;
+  /**
+   * Turns on recording of every new or changed version in the forwarding outbox (durable, so every
+   * process writing to this store records them). The first time, the outbox is seeded with the
+   * current version of every stored action, so the workspace receives the whole history. Returns
+   * how many versions were seeded (0 when forwarding was already on).
+   */
+  enableForwarding(at: string): number;
+  /** Turns recording off and empties the outbox; returns how many unsent versions were dropped. */
+  disableForwarding(): number;
+  forwardingEnabled(): boolean;
+  /** The oldest versions waiting, at most `limit`. */
+  pendingForward(limit: number): ForwardItem[];
+  /** The versions up to `seq` were accepted: delete them. */
+  ackForward(seq: number): void;
+  /** How many versions are waiting. */
+  forwardBacklog(): number;
 }
+
+/** bot_state key holding when forwarding was enabled; present exactly while it is on. */
+const FORWARDING_KEY = 'forwarding.loganalytics.enabledAt';
 
 /** Lower-case full device name and lower-case short name (the part before the first dot). */
 export function deviceKeys(computerDnsName: string | null): { full: string | null; short: string | null } {
@@ -93,6 +119,9 @@ function createSqliteStore(db: Database): SqliteAuditStore {
   const upsertQuarantine = db.prepare(`INSERT INTO quarantine (raw_sha256, action_id, raw, reason, first_seen_at, last_seen_at, seen_count)
       VALUES (?, ?, ?, ?, ?, ?, 1)
       ON CONFLICT (raw_sha256) DO UPDATE SET last_seen_at = excluded.last_seen_at, seen_count = seen_count + 1`);
+  const recordForward = db.prepare('INSERT INTO forward_outbox (action_seq, raw) VALUES (?, ?)');
+  /** Whether applyPage records versions for forwarding (mirrors the durable FORWARDING_KEY). */
+  let forwarding = db.prepare('SELECT 1 FROM bot_state WHERE key = ?').pluck().get(FORWARDING_KEY) !== undefined;
   const logChange = db.prepare(
     'INSERT INTO action_changes (action_seq, kind, status, previous_status, backfill, run_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
   );
@@ -140,6 +169,7 @@ function createSqliteStore(db: Database): SqliteAuditStore {
           a.scope, a.externalId, a.requestSource, raw, page.observedAt, page.observedAt, page.runId,
         ).lastInsertRowid;
         insertHistory.run(seq, a.status, lastUpdate, page.observedAt, page.runId);
+        if (forwarding) recordForward.run(seq, raw);
         if (!page.backfill) logChange.run(seq, 'new', a.status, null, 0, page.runId, page.observedAt);
         changes.push({ kind: 'new', action: a, previousStatus: null, backfill: page.backfill, runId: page.runId });
       } else {
@@ -148,6 +178,7 @@ function createSqliteStore(db: Database): SqliteAuditStore {
           creation, lastUpdate, a.cancellationRequestor, a.cancellationComment, cancellation, a.errorHResult,
           a.scope, a.externalId, a.requestSource, raw, page.observedAt, a.id,
         );
+        if (forwarding) recordForward.run(existing[2], raw);
         const previousStatus = existing[0];
         if (previousStatus !== a.status) {
           insertHistory.run(existing[2], a.status, lastUpdate, page.observedAt, page.runId);
@@ -202,6 +233,47 @@ function createSqliteStore(db: Database): SqliteAuditStore {
 
   return {
     db,
+    enableForwarding(at) {
+      return wrap('enableForwarding', () =>
+        db.transaction(() => {
+          if (db.prepare('SELECT 1 FROM bot_state WHERE key = ?').pluck().get(FORWARDING_KEY) !== undefined) {
+            forwarding = true;
+            return 0;
+          }
+          const seeded = db.prepare('INSERT INTO forward_outbox (action_seq, raw) SELECT seq, raw FROM actions ORDER BY seq').run().changes;
+          db.prepare('INSERT INTO bot_state (key, value, updated_at) VALUES (?, ?, ?)').run(FORWARDING_KEY, at, at);
+          forwarding = true;
+          return seeded;
+        })(),
+      );
+    },
+    disableForwarding() {
+      return wrap('disableForwarding', () =>
+        db.transaction(() => {
+          const dropped = db.prepare('DELETE FROM forward_outbox').run().changes;
+          db.prepare('DELETE FROM bot_state WHERE key = ?').run(FORWARDING_KEY);
+          forwarding = false;
+          return dropped;
+        })(),
+      );
+    },
+    forwardingEnabled() {
+      return forwarding;
+    },
+    pendingForward(limit) {
+      return wrap('pendingForward', () =>
+        (db.prepare('SELECT seq, raw FROM forward_outbox ORDER BY seq LIMIT ?').all(limit) as { seq: number; raw: string }[]).map((r) => ({
+          seq: r.seq,
+          action: JSON.parse(r.raw) as MachineAction,
+        })),
+      );
+    },
+    ackForward(seq) {
+      wrap('ackForward', () => db.prepare('DELETE FROM forward_outbox WHERE seq <= ?').run(seq));
+    },
+    forwardBacklog() {
+      return wrap('forwardBacklog', () => db.prepare('SELECT count(*) FROM forward_outbox').pluck().get() as number);
+    },
     beginRun(startedAt, backfill) {
       return wrap('beginRun', () =>
         db.transaction(() => {

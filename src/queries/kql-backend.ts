@@ -1,0 +1,41 @@
+import type { KqlRunner, KqlSchema, QueryBackend, QueryResult, QuerySpec } from '../core/query.js';
+import { compileKqlQueries } from './kql.js';
+import { mapKqlRows } from './rows.js';
+
+/**
+ * The QueryBackend over Log Analytics: compiles each spec to KQL for the table schema (`dcr` or
+ * `legacy`), runs it through a KqlRunner and maps the rows to the same QueryResult as SQLite.
+ *
+ * Companion queries run only when needed: a list page past the end has no rows to carry the
+ * `total` column, so the total query runs then; an action's status history runs after the action
+ * was found.
+ */
+export function createKqlQueryBackend(deps: { runner: KqlRunner; schema: KqlSchema }): QueryBackend {
+  const { runner, schema } = deps;
+
+  const run = async (spec: QuerySpec): Promise<QueryResult> => {
+    const queries = compileKqlQueries(spec, schema);
+    // Every query filters TimeGenerated from the range start (TimeGenerated is never before the
+    // creation time), so the API's timespan may start there too.
+    const from = spec.range?.from;
+    const options = from === undefined ? {} : { from };
+    const main = await runner.run(queries.main, options);
+    switch (spec.shape) {
+      case 'list': {
+        const offset = spec.offset ?? 0;
+        const needsTotal = main.rows.length === 0 && offset > 0 && queries.total !== undefined;
+        const totalRows = needsTotal && queries.total !== undefined ? (await runner.run(queries.total, options)).rows : undefined;
+        return mapKqlRows('list', main.rows, { offset, ...(totalRows ? { totalRows } : {}) });
+      }
+      case 'one': {
+        if (main.rows.length === 0 || queries.history === undefined) return mapKqlRows('one', main.rows);
+        const historyRows = (await runner.run(queries.history)).rows;
+        return mapKqlRows('one', main.rows, { historyRows });
+      }
+      default:
+        return mapKqlRows(spec.shape, main.rows);
+    }
+  };
+
+  return { name: 'log-analytics', run };
+}
