@@ -81,8 +81,9 @@ async function benchIngest(): Promise<void> {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-// BENCH_ONLY=ingest, commands or alerts runs one of them.
+// BENCH_ONLY=ingest, commands, alerts or loganalytics runs one of them.
 const only = process.env.BENCH_ONLY;
 if (only === undefined || only === 'ingest') await benchIngest();
 if (only === undefined || only === 'commands') await (await import('./commands.js')).benchCommands();
 if (only === undefined || only === 'alerts') await (await import('./alerts.js')).benchAlerts();
+if (only === undefined || only === 'loganalytics') await (await import('./loganalytics.js')).benchLogAnalytics();

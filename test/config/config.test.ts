@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { ConfigError } from '../../src/core/errors.js';
 import { loadConfig, requireDefender, summarizeConfig } from '../../src/config/config.js';
 
@@ -99,5 +100,35 @@ describe('config/loadConfig', () => {
     assert.deepEqual(new Set(problems.map((p) => p.split(':')[0])), new Set(['BOT_TENANT_ID', 'SECRET_BOT_PASSWORD', 'DISPLAY_TIME_ZONE', 'REQUESTOR_NAMES', 'LOG_ANALYTICS_SCHEMA']));
     const msi = loadConfig({ BOT_ID: '22222222-2222-2222-2222-222222222222', BOT_TENANT_ID: 'aaaaaaaa-0000-0000-0000-000000000001', BOT_AUTH_TYPE: 'UserAssignedMSI' });
     assert.equal(msi.bot.authType, 'UserAssignedMSI');
+  });
+
+  it('Log Analytics: SQLite and no forwarding by default; workspace mode needs the workspace id; forwarding needs endpoint and DCR id', () => {
+    const d = loadConfig({});
+    assert.equal(d.logAnalytics.queryBackend, 'sqlite');
+    assert.equal(d.logAnalytics.forward, undefined);
+    assert.equal(d.logAnalytics.queryEndpoint, 'https://api.loganalytics.io/v1');
+    const la = loadConfig({
+      QUERY_BACKEND: 'log-analytics',
+      LOG_ANALYTICS_WORKSPACE_ID: '33333333-3333-3333-3333-333333333333',
+      LOG_ANALYTICS_WORKSPACE_RESOURCE_ID: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/ws',
+      LOGS_INGESTION_ENDPOINT: 'https://dcr-x.westeurope-1.ingest.monitor.azure.com/',
+      LOGS_DCR_IMMUTABLE_ID: `dcr-${'a'.repeat(32)}`,
+    });
+    assert.deepEqual(la.logAnalytics.forward, { endpoint: 'https://dcr-x.westeurope-1.ingest.monitor.azure.com', dcrImmutableId: `dcr-${'a'.repeat(32)}`, streamName: 'Custom-MDEMachineActions_CL', intervalMs: 60_000 });
+    const problems = problemsOf(() => loadConfig({ QUERY_BACKEND: 'log-analytics', LOGS_DCR_IMMUTABLE_ID: 'dcr-123', LOG_ANALYTICS_WORKSPACE_RESOURCE_ID: 'ws' }));
+    assert.deepEqual(
+      new Set(problems.map((p) => p.split(':')[0])),
+      new Set(['LOG_ANALYTICS_WORKSPACE_ID', 'LOG_ANALYTICS_WORKSPACE_RESOURCE_ID', 'LOGS_INGESTION_ENDPOINT', 'LOGS_DCR_IMMUTABLE_ID']),
+    );
+    assert.ok(problems.every((p) => /Fix:|must/.test(p)));
+  });
+
+  it('every variable the configuration reads is documented in env/.env.example', () => {
+    const source = readFileSync(new URL('../../src/config/config.ts', import.meta.url), 'utf8');
+    const read = new Set([...source.matchAll(/\(env, (?:p, )?'([A-Z][A-Z0-9_]+)'/g)].map((m) => m[1]!));
+    assert.ok(read.size > 30, `found ${read.size} variables`);
+    const example = readFileSync(new URL('../../env/.env.example', import.meta.url), 'utf8');
+    const documented = new Set([...example.matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]!));
+    assert.deepEqual([...read].filter((v) => !documented.has(v)), []);
   });
 });
