@@ -43,6 +43,11 @@ import { toDcrRow } from './queries/schema.js';
 import { createForwarder, type Forwarder } from './loganalytics/forwarder.js';
 import { createLogAnalyticsRunner, keepDatetimeTextPolicy } from './loganalytics/query.js';
 import { logAnalyticsPortalUrl } from './loganalytics/portal.js';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { createSimulator, type Simulator } from './simulator/index.js';
+import { startPlayground, type Playground } from './demo/playground.js';
+import { UsageError } from './core/errors.js';
 
 // ── Defender API client ───────────────────────────────────────────────────────────────────────
 
@@ -189,7 +194,8 @@ export function storeSubscriptions(config: Config, store: SqliteAuditStore, cloc
   const admins = new Set(config.commands.adminIds);
   const find = (id: string) => store.conversations().find((c) => c.conversationId === id);
   return {
-    isAdmin: (userId) => admins.size === 0 || admins.has(userId.toLowerCase()),
+    // An empty list lets everyone manage subscriptions (warned at start), never run ad hoc KQL.
+    isAdmin: (userId, strict = false) => (admins.size === 0 ? !strict : admins.has(userId.toLowerCase())),
     set(conversation, flags, by) {
       const at = new Date(clock.now()).toISOString();
       if (!find(conversation.conversationId)) store.saveConversation({ ...conversation, at });
@@ -529,4 +535,88 @@ export function waitForStopSignal(logger?: Logger): Promise<NodeJS.Signals> {
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
   });
+}
+
+// ── The demo: simulator + bot + alerts + digest + Agents Playground on this machine ────────────
+
+export interface DemoOptions {
+  storePath: string;
+  seed: number;
+  /** Bot port (0 = any free port). */
+  port: number;
+  /** Playground port (0 = any; the Playground itself falls back to a random port when taken). */
+  playgroundPort: number;
+  /** Ingest poll interval, e.g. '5s'. */
+  pollInterval: string;
+  /** Average new simulated actions per minute (live activity); 0 = none. */
+  actionsPerMinute: number;
+  logLevel: string;
+  /** Environment for the Playground child process. */
+  env: Env;
+  onChanges?: (c: ChangeSet, service: Service) => void;
+}
+
+export interface Demo {
+  sim: Simulator;
+  store: SqliteAuditStore;
+  config: Config;
+  botUrl: string;
+  playground: Playground;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the whole product locally: the MDE API simulator with live activity, the scheduled ingest,
+ * the bot (unauthenticated, loopback only) with alerts and the digest, and the Microsoft 365 Agents
+ * Playground pointed at the bot. Everything stops with `stop()`, also when start-up fails halfway.
+ */
+export async function startDemo(options: DemoOptions): Promise<Demo> {
+  const sim = createSimulator({ seed: options.seed });
+  mkdirSync(dirname(options.storePath), { recursive: true });
+  const stops: (() => Promise<void> | void)[] = [() => sim.stop()];
+  const stopAll = async (): Promise<void> => {
+    for (const stop of stops.reverse()) await stop();
+  };
+  try {
+    const endpoint = await sim.start({ caCertFile: join(dirname(options.storePath), 'simulator-ca.pem') });
+    if (options.actionsPerMinute > 0) sim.startLive({ newActionsPerMinute: options.actionsPerMinute });
+    const config = loadConfig(
+      { ...endpoint.env, STORE_PATH: options.storePath, MDE_POLL_INTERVAL: options.pollInterval, MDE_OVERLAP_WINDOW: '1s', LOG_LEVEL: options.logLevel, PORT: String(options.port), HOST: '127.0.0.1' },
+      ['defender'],
+    );
+    const logger = buildLogger(config);
+    const store = openSqliteStore({ path: options.storePath });
+    stops.push(() => store.close());
+    const bot = await createBot(config, { store, clock: systemClock, logger, ingestEnabled: true });
+    const { url } = await bot.start().catch((err: Error & { code?: string }) => {
+      if (err.code === 'EADDRINUSE') throw new UsageError(`Port ${config.bot.port} is in use. Fix: stop the other program, or run with PORT=<free port> npm run demo.`);
+      throw err;
+    });
+    stops.push(() => bot.stop());
+    const alerts = startAlerts(buildAlertPipeline(config, { store, bot, clock: systemClock, logger }), { clock: systemClock, logger });
+    stops.push(() => alerts.stop());
+    const digest = startDigest(config, { store, bot, clock: systemClock, logger });
+    stops.push(() => digest.stop());
+    const playground = await startPlayground({
+      botMessagesUrl: `${url}/api/messages`,
+      port: options.playgroundPort,
+      cwd: join(dirname(options.storePath), 'playground'),
+      env: options.env,
+      logger,
+    });
+    stops.push(() => playground.stop());
+    const service: Service = startService(config, {
+      store,
+      logger,
+      onChanges: (c) => {
+        void alerts.runNow();
+        options.onChanges?.(c, service);
+      },
+    });
+    stops.push(() => service.stop());
+    return { sim, store, config, botUrl: url, playground, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
 }

@@ -15,7 +15,7 @@ import { digestItems, digestView } from './views-digest.js';
  */
 
 /** Text limits of the compact alert: it must stay far below 4 KB whatever the text. */
-const COMPACT_LIMITS: TextLimits = { title: 100, line: 100, listComment: 80, longText: 200, kql: 0 };
+const COMPACT_LIMITS: TextLimits = { title: 100, line: 100, listComment: 80, longText: 200, kql: 0, cell: 40 };
 
 /**
  * The largest card of `items` list items that fits; if not even an empty list fits, the card

@@ -7,6 +7,7 @@ import { CARD_TARGET_BYTES, type AdaptiveCard, type CardContext } from './types.
 import { countsView, summaryView, timelineView } from './views-counts.js';
 import { actionView, errorView, helpView, statusView } from './views-detail.js';
 import { actionsView, isolatedView } from './views-lists.js';
+import { tableView } from './views-table.js';
 
 /**
  * `renderReplyCard`: a chat command's Reply → Adaptive Card 1.5 JSON. The renderer prepares a view
@@ -37,6 +38,8 @@ function planFor(reply: ResultReply): Plan {
       return { items: reply.rows.length, view: (n, env) => isolatedView(reply, n, env) };
     case 'action':
       return { items: reply.history.length, view: (n, env) => actionView(reply, n, env) };
+    case 'table':
+      return { items: reply.rows.length, view: (n, env) => tableView(reply, n, env) };
     case 'status':
       return { items: reply.facts.length, view: (n, env) => statusView(reply, n, env) };
     case 'help':

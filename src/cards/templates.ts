@@ -31,6 +31,7 @@ export const CARD_TEMPLATE_FILES: { readonly [K in CardKind]: string } = {
   isolated: 'isolated.json',
   action: 'action.json',
   status: 'status.json',
+  table: 'table.json',
   help: 'help.json',
   error: 'error.json',
   alert: 'alert.json',

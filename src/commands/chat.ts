@@ -1,12 +1,13 @@
 import type { Clock } from '../core/clock.js';
 import { describeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import type { QueryBackend, QueryResult, QuerySpec } from '../core/query.js';
+import type { KqlRows, QueryBackend, QueryResult, QuerySpec } from '../core/query.js';
 import type { Reply, RequestorNames } from '../core/replies.js';
 import type { DigestModel, SubscriptionRow } from '../core/alerts.js';
+import { limitedQuery, tableReply } from './adhoc.js';
 import { closest } from './closest.js';
 import type { RateLimiter } from './rate-limit.js';
-import { COMMANDS, type CommandDef, type PlanContext, type Planned, type SubscriptionRequest } from './table.js';
+import { COMMANDS, kqlDescription, type CommandDef, type PlanContext, type Planned, type SubscriptionRequest } from './table.js';
 
 /** Longest chat text we read; longer text gets a short refusal. */
 export const MAX_TEXT_LENGTH = 500;
@@ -28,8 +29,11 @@ export interface ChatConversation {
 
 /** Subscription storage and the admin rule, injected so that commands stay free of I/O. */
 export interface SubscriptionOps {
-  /** Whether the user (Entra ID object id) may change subscriptions. */
-  isAdmin(userId: string): boolean;
+  /**
+   * Whether the user (Entra ID object id) is an admin. `strict`: only a listed admin counts (for
+   * ad hoc KQL); otherwise an empty admin list lets everyone change subscriptions.
+   */
+  isAdmin(userId: string, strict?: boolean): boolean;
   /** Sets what the conversation receives, recording the conversation if needed. */
   set(conversation: ChatConversation, flags: { alerts: boolean; digest: boolean }, by: string): void;
   /** The current flags of a conversation (both false when unknown). */
@@ -56,6 +60,11 @@ export interface ChatDeps {
   subscriptions?: SubscriptionOps;
   /** Builds the daily digest now (src/digest over the same backend). */
   digest?: () => Promise<DigestModel>;
+  /**
+   * Ad hoc KQL (`kql <query>`) against the Log Analytics workspace; given only in workspace mode
+   * (QUERY_BACKEND=log-analytics). `rowLimit`: rows shown at most.
+   */
+  adHocKql?: { run(query: string): Promise<KqlRows>; rowLimit: number };
 }
 
 export interface ChatUser {
@@ -88,18 +97,24 @@ export function normalizeText(text: string): string {
     .trim();
 }
 
-function helpReply(message: string | null, suggestion: string | null): Reply {
+function helpReply(message: string | null, suggestion: string | null, kqlRowLimit?: number): Reply {
   return {
     kind: 'help',
     title: 'Defender Audit Bot',
     message,
     suggestion,
-    commands: COMMANDS.map((c) => ({ name: c.name, usage: c.usage, description: c.description, example: c.example })),
+    commands: COMMANDS.map((c) => ({ name: c.name, usage: c.usage, description: c.name === 'kql' ? kqlDescription(kqlRowLimit) : c.description, example: c.example })),
   };
 }
 
+/** The answer to `kql` when the bot answers from its SQLite store. */
+export const KQL_NEEDS_WORKSPACE =
+  'The kql command needs the Log Analytics workspace mode (QUERY_BACKEND=log-analytics); this bot answers from its SQLite store, which KQL cannot query. ' +
+  'To see the KQL of any command, run: defender-audit-bot ask --format kql "<command>"';
+
 export function createChat(deps: ChatDeps): Chat {
   const pageSize = deps.pageSize ?? 15;
+  const help = (message: string | null, suggestion: string | null): Reply => helpReply(message, suggestion, deps.adHocKql?.rowLimit);
 
   function parse(raw: string): ParsedChat {
     if (raw.length > MAX_TEXT_LENGTH) {
@@ -110,13 +125,13 @@ export function createChat(deps: ChatDeps): Chat {
       };
     }
     const text = normalizeText(raw);
-    if (text === '') return { command: null, planned: { kind: 'reply', reply: helpReply(null, null) }, queries: [] };
+    if (text === '') return { command: null, planned: { kind: 'reply', reply: help(null, null) }, queries: [] };
     const ctx: PlanContext = { nowMs: deps.clock.now(), pageSize, requestorNames: deps.requestorNames, text };
     for (const command of COMMANDS) {
       const m = command.pattern.exec(text);
       if (!m) continue;
       let planned = command.plan(m.groups ?? {}, ctx);
-      if (planned.kind === 'reply' && planned.reply.kind === 'help') planned = { kind: 'reply', reply: helpReply(null, null) };
+      if (planned.kind === 'reply' && planned.reply.kind === 'help') planned = { kind: 'reply', reply: help(null, null) };
       const queries = planned.kind === 'queries' ? planned.plan.specs.map((spec) => ({ spec, kql: deps.kqlOf(spec) })) : [];
       return { command, planned, queries };
     }
@@ -124,7 +139,7 @@ export function createChat(deps: ChatDeps): Chat {
     const shown = text.length > 60 ? `${text.slice(0, 57)}...` : text;
     return {
       command: null,
-      planned: { kind: 'reply', reply: helpReply(`I did not understand "${shown}".`, suggestion) },
+      planned: { kind: 'reply', reply: help(`I did not understand "${shown}".`, suggestion) },
       queries: [],
     };
   }
@@ -156,10 +171,28 @@ export function createChat(deps: ChatDeps): Chat {
     return { ...reply, title: `This conversation now receives ${what}`, problem: null };
   }
 
+  /**
+   * An ad hoc query: only in workspace mode; in Teams (a user is given) only for admins, and never
+   * without an admin list to check; the CLI (`ask`, no user) may run it.
+   */
+  async function adHoc(query: string, user: ChatUser | undefined): Promise<Reply> {
+    const kql = deps.adHocKql;
+    if (!kql) return { kind: 'error', title: 'Not available here', message: KQL_NEEDS_WORKSPACE, reason: 'usage' };
+    if (user && !(deps.subscriptions?.isAdmin(user.id, true) ?? false)) {
+      return { kind: 'error', title: 'Admins only', message: 'Only the administrators listed in ADMIN_AAD_OBJECT_IDS can run ad hoc KQL queries.', reason: 'usage' };
+    }
+    const rowLimit = Math.max(1, Math.floor(kql.rowLimit) || 1);
+    // Who ran which query is audit evidence too.
+    deps.logger.info('ad hoc KQL query', { user: user?.id ?? 'cli', query: query.length > 2000 ? `${query.slice(0, 1999)}…` : query });
+    const rows = await kql.run(limitedQuery(query, rowLimit));
+    return tableReply(query, rows, rowLimit);
+  }
+
   async function run(parsed: ParsedChat, user?: ChatUser, conversation?: ChatConversation): Promise<Reply> {
     const { planned } = parsed;
     if (planned.kind === 'reply') return planned.reply;
     if (planned.kind === 'subscription') return subscription(planned.request, user, conversation);
+    if (planned.kind === 'kql') return withPortalUrl(await adHoc(planned.query, user));
     if (planned.kind === 'digest') {
       if (!deps.digest) return { kind: 'error', title: 'No digest here', message: 'The digest is not available in this mode.', reason: 'usage' };
       return { kind: 'digest', model: await deps.digest() };
@@ -171,7 +204,11 @@ export function createChat(deps: ChatDeps): Chat {
     const results: QueryResult[] = [];
     // One query at a time: SQLite is synchronous anyway, and Log Analytics counts concurrent queries.
     for (const q of parsed.queries) results.push(await deps.backend.run(q.spec));
-    const reply = planned.plan.finish(results, parsed.queries.map((q) => q.kql));
+    return withPortalUrl(planned.plan.finish(results, parsed.queries.map((q) => q.kql)));
+  }
+
+  /** Adds the "Open in Log Analytics" link to a result reply, in workspace mode. */
+  function withPortalUrl(reply: Reply): Reply {
     if (deps.portalUrl && 'query' in reply) {
       const url = deps.portalUrl(reply.query.kql);
       if (url !== undefined) reply.query.portalUrl = url;

@@ -14,6 +14,17 @@ export function displayRequestor(requestor: string, names: RequestorNames): stri
   return name ? `${name} (app ${requestor})` : `app ${requestor}`;
 }
 
+/** Column names made unique (`Name`, `Name_2`), so that no cell is lost when rows become objects. */
+function uniqueNames(names: readonly string[]): string[] {
+  const seen = new Set<string>();
+  return names.map((name) => {
+    let unique = name;
+    for (let n = 2; seen.has(unique); n++) unique = `${name}_${n}`;
+    seen.add(unique);
+    return unique;
+  });
+}
+
 /** The rows behind a reply, as plain objects (JSON and CSV). */
 export function replyRows(reply: Reply): Record<string, unknown>[] {
   switch (reply.kind) {
@@ -29,6 +40,10 @@ export function replyRows(reply: Reply): Record<string, unknown>[] {
       return reply.rows.map((r) => ({ ...r }));
     case 'action':
       return reply.action ? [{ ...reply.action }] : [];
+    case 'table': {
+      const columns = uniqueNames(reply.columns);
+      return reply.rows.map((cells) => Object.fromEntries(columns.map((c, i) => [c, cells[i] ?? ''])));
+    }
     case 'status':
       return reply.facts.map((f) => ({ key: f.label, value: f.value }));
     case 'help':
@@ -48,18 +63,28 @@ export function toJson(reply: Reply): string {
   return `${JSON.stringify(replyRows(reply), null, 2)}\n`;
 }
 
-/** RFC 4180 CSV; cells that start with = + - @ get a leading quote mark against formula injection. */
+/** A plain number (`-5`, `+1.5e3`): text that starts with - or + but is no formula. */
+const PLAIN_NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/**
+ * RFC 4180 CSV; cells that start with = + - @ (other than plain numbers) get a leading quote mark
+ * against formula injection. A table reply without rows still has its header line.
+ */
 export function toCsv(reply: Reply): string {
   const rows = replyRows(reply);
-  if (rows.length === 0) return '';
-  const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  const columns = reply.kind === 'table' ? uniqueNames(reply.columns) : [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  if (columns.length === 0) return '';
   const cell = (v: unknown): string => {
     if (v === null || v === undefined) return '';
     let s = typeof v === 'string' ? v : JSON.stringify(v);
-    if (/^[=+\-@\t\r]/.test(s) && typeof v === 'string') s = `'${s}`;
+    if (/^[=+\-@\t\r]/.test(s) && typeof v === 'string' && !PLAIN_NUMBER.test(s)) s = `'${s}`;
     return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };
   return `${[columns.join(','), ...rows.map((r) => columns.map((c) => cell(r[c])).join(','))].join('\r\n')}\r\n`;
+}
+
+function plural(n: number, noun: string): string {
+  return `${n.toLocaleString('en-US')} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 function pad(s: string, n: number): string {
@@ -80,6 +105,18 @@ function actionLine(r: ActionRow, names: RequestorNames): string {
 
 function isolationLine(r: IsolationRow, names: RequestorNames): string {
   return `  ${pad(r.computerDnsName ?? r.machineId, 28)} since ${r.since.slice(0, 19).replace('T', ' ')}Z  ${pad(r.status, 10)} by ${displayRequestor(r.requestor, names)}${r.requestorComment ? `  "${oneLine(r.requestorComment, 80)}"` : ''}`;
+}
+
+/** Widest column of the text table, in characters; longer cells end with an ellipsis. */
+const TEXT_COLUMN_CHARS = 50;
+
+/** Aligned columns: a header, a rule, one line per row. */
+function tableLines(columns: readonly string[], rows: readonly (readonly string[])[]): string[] {
+  const header = columns.map((c) => oneLine(c, TEXT_COLUMN_CHARS));
+  const body = rows.map((r) => columns.map((_c, i) => oneLine(r[i] ?? '', TEXT_COLUMN_CHARS)));
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] ?? '').length)));
+  const lineOf = (cells: readonly string[]): string => `  ${cells.map((c, i) => (i === cells.length - 1 ? c : pad(c, widths[i] ?? 0))).join('  ')}`.trimEnd();
+  return [lineOf(header), lineOf(widths.map((w) => '-'.repeat(Math.max(1, w)))), ...body.map(lineOf)];
 }
 
 function oneLine(s: string, max: number): string {
@@ -125,6 +162,12 @@ export function toText(reply: Reply, names: RequestorNames): string {
         for (const [k, v] of Object.entries(reply.action)) lines.push(`  ${pad(k, 24)} ${v === null ? '' : k === 'requestor' ? displayRequestor(String(v), names) : String(v)}`);
         lines.push('Status history:', ...reply.history.map((h) => `  ${h.at}  ${h.status}`));
       }
+      break;
+    case 'table':
+      lines.push(reply.title, reply.subtitle);
+      if (reply.columns.length === 0 || reply.rows.length === 0) lines.push('  (no rows)');
+      else lines.push(...tableLines(reply.columns, reply.rows));
+      if (reply.truncated) lines.push(`  ... more rows exist; showing the first ${plural(reply.rows.length, 'row')}. Narrow the query (where, summarize, take) to see the rest.`);
       break;
     case 'status':
       lines.push(reply.title, ...reply.facts.map((f) => `  ${pad(f.label, 22)} ${f.value}`));

@@ -1,5 +1,6 @@
 import type { CountRow, QueryResult, QuerySpec, TimeRange } from '../core/query.js';
 import type { Reply, RequestorNames } from '../core/replies.js';
+import { adHocProblem, decodeHtmlEntities } from './adhoc.js';
 import { PERIOD_PATTERN, parsePeriod } from './period.js';
 
 /** What a command handler needs to plan its queries. */
@@ -26,7 +27,9 @@ export type Planned =
   | { kind: 'queries'; plan: QueryPlan }
   | { kind: 'status' }
   | { kind: 'digest' }
-  | { kind: 'subscription'; request: SubscriptionRequest };
+  | { kind: 'subscription'; request: SubscriptionRequest }
+  /** An ad hoc KQL query (decoded, trimmed, not a control command); run only in workspace mode, by admins. */
+  | { kind: 'kql'; query: string };
 
 export interface CommandDef {
   name: string;
@@ -168,6 +171,11 @@ export function fillDays(rows: readonly CountRow[], fromIso: string, nowMs: numb
     out.push({ key, count: counts.get(key) ?? 0 });
   }
   return out;
+}
+
+/** What `kql` does; with the configured row limit when known (help in workspace mode). */
+export function kqlDescription(rowLimit?: number): string {
+  return `Admins only, Log Analytics workspace mode (QUERY_BACKEND=log-analytics): runs a read-only KQL query and shows the first ${rowLimit === undefined ? 'rows' : `${rowLimit.toLocaleString('en-US')} rows`}.`;
 }
 
 /**
@@ -373,6 +381,19 @@ export const COMMANDS: readonly CommandDef[] = [
     description: 'Where alerts and digests go.',
     example: 'subscriptions',
     plan: () => ({ kind: 'subscription', request: { op: 'list' } }),
+  },
+  {
+    name: 'kql',
+    pattern: /^kql\s+(?<query>.+)$/is,
+    usage: 'kql <query>',
+    description: kqlDescription(),
+    // The table holds one row per version of an action: keep the latest per ActionId first.
+    example: 'kql MDEMachineActions_CL | summarize arg_max(TimeGenerated, *) by ActionId | summarize count() by ActionType',
+    plan(g) {
+      const query = decodeHtmlEntities(g.query ?? '').trim();
+      const problem = adHocProblem(query);
+      return problem === undefined ? { kind: 'kql', query } : err(problem);
+    },
   },
   {
     name: 'status',

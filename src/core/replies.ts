@@ -83,6 +83,21 @@ export type Reply =
       query: ShownQuery;
     }
   | {
+      /** The rows of an ad hoc KQL query (`kql <query>`, workspace mode only). */
+      kind: 'table';
+      title: string;
+      /** e.g. "first 20 rows" (more exist) or "3 rows". */
+      subtitle: string;
+      /** Column names, in the query's order. */
+      columns: string[];
+      /** One array of cells per row, aligned with `columns`; every cell as text (null as ''), clipped. */
+      rows: string[][];
+      /** More rows exist than `rows` holds (the query was cut at the row limit). */
+      truncated: boolean;
+      /** `kql` is the query as the user wrote it (HTML entities decoded), without the row limit. */
+      query: ShownQuery;
+    }
+  | {
       kind: 'status';
       title: string;
       facts: { label: string; value: string }[];

@@ -56,7 +56,7 @@ describe('cards/hostile text', () => {
   });
 
   it('every live link on every hostile card points to the Defender portal', () => {
-    for (const name of ['actionsHostile', 'actionHostile', 'actionLongComment', 'helpUnknown'] as const) {
+    for (const name of ['actionsHostile', 'actionHostile', 'actionLongComment', 'helpUnknown', 'tableHostile'] as const) {
       const card = render(SAMPLE_REPLIES[name]);
       for (const text of texts(card)) {
         for (const url of liveLinks(text)) assert.match(url, /^https:\/\/security\.microsoft\.com\/machines\/v2\/[0-9a-f]+$/, `${name}: ${text}`);
@@ -138,6 +138,25 @@ describe('cards/hostile text', () => {
     const run = card.actions?.[0];
     assert.equal(run?.title, 'Run: actions [x](http://evil.example)…', 'button titles are plain text, clipped');
     assert.deepEqual(run?.data, { command: 'actions [x](http://evil.example) ${title}' });
+  });
+
+  it('ad hoc KQL cells and column names stay inert text, one line each, clipped', () => {
+    const card = render(SAMPLE_REPLIES.tableHostile);
+    const [table] = ofType(card, 'Table');
+    assert.ok(table);
+    const rows = (table.rows as { cells: { items: { text: string }[] }[] }[]).map((r) => r.cells.map((c) => c.items[0]!.text));
+    assert.deepEqual(rows[0], ['\\[col\\](http://evil.example)', '${title}', 'Long']);
+    const [hostile, subtitle, long] = rows[1]!;
+    assert.ok(hostile!.startsWith('Isolated per ticket "INC-4711" \\[click here\\](http://evil.example/phish) ${title} ${$root.title} {\\{DATE('), hostile);
+    assert.ok(hostile!.length <= 130 && hostile!.endsWith('…') && !hostile!.includes('\n'), `${hostile!.length} characters`);
+    assert.equal(subtitle, '${subtitle}');
+    assert.ok(long!.startsWith('Contained after lateral movement') && long!.length <= 121 && long!.endsWith('…'), `${long!.length} characters`);
+    assert.deepEqual(rows[2], ['\\*\\*bold\\*\\* \\_it\\_', '{\\{DATE(2026-11-29T10:00:00Z, SHORT)}}', '\\# heading']);
+    for (const text of texts(card)) {
+      assert.ok(!/[\u202A-\u202E\u2066-\u2069]/.test(text), 'no bidi override');
+      assert.ok([...text].every((c) => c === '\n' || c.charCodeAt(0) >= 0x20), 'no control character');
+    }
+    assert.match(texts(card).join('\n'), /Long values end with "…"/);
   });
 
   it('the hostile comment sample contains what it claims to', () => {

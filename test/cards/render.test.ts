@@ -78,7 +78,7 @@ describe('cards/renderReplyCard', () => {
   });
 
   describe('Show query', () => {
-    const resultSamples: SampleName[] = ['actionsForDevice', 'countsByType', 'summary7d', 'timeline30d', 'isolatedNow', 'actionCancelled', 'actionNotFound'];
+    const resultSamples: SampleName[] = ['actionsForDevice', 'countsByType', 'summary7d', 'timeline30d', 'isolatedNow', 'actionCancelled', 'actionNotFound', 'tableSmall'];
     for (const name of resultSamples) {
       it(`${name}: a toggle reveals a hidden container with the KQL in monospace`, () => {
         const card = render(SAMPLE_REPLIES[name]);
@@ -244,6 +244,71 @@ describe('cards/renderReplyCard', () => {
       const card = render(SAMPLE_REPLIES.countsEmpty);
       assert.equal(ofType(card, 'Table').length, 0);
       assert.match(allText(card), /No actions in this period/);
+    });
+  });
+
+  describe('table (ad hoc KQL)', () => {
+    const cellTexts = (row: Json): string[] => (row.cells as Json[]).map((c) => (c.items as Json[])[0]!.text as string);
+    function table(card: AdaptiveCard): Json {
+      const [t] = ofType(card, 'Table');
+      assert.ok(t, 'has a Table');
+      return t;
+    }
+
+    it('is a Table with a header row of column names and one row per result row, cells as text', () => {
+      const card = render(SAMPLE_REPLIES.tableSmall);
+      const t = table(card);
+      assert.equal(t.firstRowAsHeader, true);
+      const rows = t.rows as Json[];
+      assert.equal(rows.length, 1 + 3);
+      assert.deepEqual(cellTexts(rows[0]!), ['ActionType', 'Status', 'Actions', 'Last', 'Devices', 'Cancelled']);
+      assert.deepEqual(cellTexts(rows[1]!), ['Isolate', 'Succeeded', '1000', '2026-11-29T12:00:00.1234567Z', '\\["ws-100.contoso.com","srv-0.contoso.com"\\]', ''], 'JSON brackets are escaped: no Markdown link');
+      assert.deepEqual([cellTexts(rows[2]!).at(-1), cellTexts(rows[3]!).at(-1)], ['false', 'true'], 'boolean text stays text');
+      assert.equal((t.columns as Json[]).length, 6);
+      for (const c of t.columns as Json[]) assert.ok(typeof c.width === 'number' && c.width >= 1 && c.width <= 4, JSON.stringify(c));
+      assert.equal(card.body[1]?.text, '3 rows');
+      assert.match(allText(card), /Read-only ad hoc query/);
+      assert.ok(!allText(card).includes('More rows exist'));
+    });
+
+    it('says when more rows exist than were fetched', () => {
+      const card = render(SAMPLE_REPLIES.tableTruncated);
+      assert.equal((table(card).rows as Json[]).length, 1 + 20);
+      const warning = ofType(card, 'TextBlock').find((b) => (b.text as string).startsWith('More rows exist'));
+      assert.equal(warning?.text, 'More rows exist: only the first 20 rows were fetched. Narrow the query (where, summarize, take) to see the rest.');
+      assert.equal(warning?.color, 'Warning');
+    });
+
+    it('says so when the query returned no rows', () => {
+      const card = render(SAMPLE_REPLIES.tableEmpty);
+      assert.equal(ofType(card, 'Table').length, 0);
+      assert.match(allText(card), /The query returned no rows\./);
+    });
+
+    it('100 wide rows: fewer rows, at most 10 columns, clipped cells, within 28 KB, and says so', () => {
+      const reply = SAMPLE_REPLIES.tableWide;
+      const card = render(reply);
+      assertValidCard(card);
+      assert.ok(cardByteLength(card) <= CARD_MAX_BYTES, `${cardByteLength(card)} bytes`);
+      const rows = (table(card).rows as Json[]).slice(1);
+      assert.ok(rows.length >= 5 && rows.length < 100, `${rows.length} rows`);
+      assert.equal((table(card).columns as Json[]).length, 10);
+      for (const row of rows) for (const text of cellTexts(row)) assert.ok(text.length <= 121, `${text.length} characters`);
+      assert.deepEqual(rows.map((r) => cellTexts(r)[0]!.slice(0, 12)), reply.rows.slice(0, rows.length).map((r) => r[0]!.slice(0, 12)), 'the first rows, in order');
+      const all = allText(card);
+      assert.match(all, new RegExp(`Showing ${rows.length} of 100 rows \\(the rest did not fit in the card\\) and the first 10 of 16 columns\\.`));
+      assert.match(all, /Long values end with "…"/);
+      assert.match(all, /--format csv/);
+      assert.match(all, /More rows exist: only the first 100 rows were fetched/);
+    });
+
+    it('keeps every row that fits a smaller budget, and names no cut when nothing was cut', () => {
+      assert.ok(!allText(render(SAMPLE_REPLIES.tableSmall)).includes('Showing'));
+      const card = render(SAMPLE_REPLIES.tableTruncated, { maxBytes: 6000 });
+      assert.ok(cardByteLength(card) <= 6000);
+      const shown = (table(card).rows as Json[]).length - 1;
+      assert.ok(shown >= 1 && shown < 20, `${shown} rows`);
+      assert.match(allText(card), new RegExp(`Showing ${shown} of 20 rows`));
     });
   });
 

@@ -196,6 +196,26 @@ function timelineReply(days: CountRow[], subtitle: string): ReplyOf<'timeline'> 
   return { kind: 'timeline', title: 'Actions per day', subtitle, days, total: days.reduce((s, d) => s + d.count, 0), query: query(SAMPLE_KQL.replace('| take 26', '| summarize count() by bin(CreationDateTimeUtc, 1d)')) };
 }
 
+/** The ad hoc KQL of the table samples (`kql <query>`). */
+export const TABLE_KQL = SAMPLE_KQL.replace('| take 26', '| summarize Actions = count(), Last = max(CreationDateTimeUtc), Devices = make_set(ComputerDnsName, 3) by ActionType, Status');
+
+const TABLE_COLUMNS = ['ActionType', 'Status', 'Actions', 'Last', 'Devices', 'Cancelled'];
+
+/** `n` rows of the table samples: text, a number, an ISO datetime, dynamic JSON, a boolean, an empty cell. */
+export function tableRows(n: number): string[][] {
+  return Array.from({ length: n }, (_, i) => {
+    const [type] = TYPES[i % TYPES.length]!;
+    return [type, STATUSES[i % STATUSES.length]!, String(1000 - i * 7), `2026-11-29T${String(12 - (i % 12)).padStart(2, '0')}:00:00.1234567Z`, JSON.stringify([`ws-${100 + i}.contoso.com`, `srv-${i}.contoso.com`]), i % 3 === 0 ? '' : String(i % 2 === 0)];
+  });
+}
+
+/** 100 rows of 16 columns of long values: far more than a card holds. */
+function wideTable(): ReplyOf<'table'> {
+  const columns = Array.from({ length: 16 }, (_, c) => `Column_with_a_long_name_${c}`);
+  const rows = Array.from({ length: 100 }, (_, r) => columns.map((_n, c) => `row ${r} column ${c}: ${'value '.repeat(30)}`.trim()));
+  return { kind: 'table', title: 'KQL query', subtitle: 'first 100 rows', columns, rows, truncated: true, query: query(TABLE_KQL) };
+}
+
 export const ISOLATION_ROWS: IsolationRow[] = [
   { machineId: WS042_NEW, computerDnsName: 'ws-042.contoso.com', actionId: actionId(10), status: 'Succeeded', scope: 'Full', requestor: KNOWN_APP_GUID, requestorComment: 'Automated containment: incident 8841', since: '2026-11-29T10:00:00.1234567Z' },
   { machineId: 'de693d7fbdabcdefabcdefcfc9cf40b5bf2da1d8', computerDnsName: null, actionId: actionId(6), status: 'Pending', scope: 'Selective', requestor: UNKNOWN_APP_GUID, requestorComment: null, since: '2026-11-29T12:58:30Z' },
@@ -297,6 +317,22 @@ export const SAMPLE_REPLIES = {
   actionHostile: { kind: 'action', title: 'Action ${title}', action: HOSTILE_ROWS[0]!, history: [], query: query() },
   actionLongComment: { kind: 'action', title: 'Action with a long comment', action: HOSTILE_ROWS[1]!, history: CANCELLED_HISTORY, query: query(LONG_KQL) },
   actionNotFound: { kind: 'action', title: 'Action 00000000-0000-4000-8000-000000000000', action: null, history: [], query: query() },
+  tableSmall: { kind: 'table', title: 'KQL query', subtitle: '3 rows', columns: TABLE_COLUMNS, rows: tableRows(3), truncated: false, query: query(TABLE_KQL) },
+  tableTruncated: { kind: 'table', title: 'KQL query', subtitle: 'first 20 rows', columns: TABLE_COLUMNS, rows: tableRows(20), truncated: true, query: query(TABLE_KQL, false) },
+  tableEmpty: { kind: 'table', title: 'KQL query', subtitle: 'no rows', columns: TABLE_COLUMNS, rows: [], truncated: false, query: query(TABLE_KQL) },
+  tableWide: wideTable(),
+  tableHostile: {
+    kind: 'table',
+    title: 'KQL query',
+    subtitle: '2 rows',
+    columns: ['[col](http://evil.example)', '${title}', 'Long'],
+    rows: [
+      [HOSTILE_COMMENT, '${subtitle}', LONG_COMMENT],
+      ['**bold** _it_', '{{DATE(2026-11-29T10:00:00Z, SHORT)}}', '# heading'],
+    ],
+    truncated: false,
+    query: query('MDEMachineActions_CL | where RequestorComment has "[x](http://evil.example)" | take 2'),
+  },
   statusOk: { kind: 'status', title: 'Status', facts: STATUS_FACTS, problem: null },
   statusProblem: { kind: 'status', title: 'Status', facts: STATUS_FACTS, problem: 'Last ingest failed 3 times (MDE_FORBIDDEN: the app lacks Machine.Read.All). Data is 47 min old.' },
   helpAsked: { kind: 'help', title: 'Help', message: null, suggestion: null, commands: HELP_COMMANDS },
@@ -309,7 +345,7 @@ export const SAMPLE_REPLIES = {
 export type SampleName = keyof typeof SAMPLE_REPLIES;
 
 /** Samples with hostile text on purpose (they may contain `${` in data). */
-export const HOSTILE_SAMPLES: ReadonlySet<SampleName> = new Set(['actionsHostile', 'actionHostile', 'actionLongComment']);
+export const HOSTILE_SAMPLES: ReadonlySet<SampleName> = new Set(['actionsHostile', 'actionHostile', 'actionLongComment', 'tableHostile']);
 
 // ── Alert, storm, backfill, digest and subscriptions cards (src/core/alerts.ts) ────────────────
 
