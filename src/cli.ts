@@ -6,13 +6,13 @@
  * (process.binding) that users can do nothing about.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { parseArgs, parseEnv, type ParseArgsConfig } from 'node:util';
 import { systemClock, type Clock } from './core/clock.js';
 import { formatDuration } from './core/duration.js';
 import { AppError, ConfigError, UsageError, describeError } from './core/errors.js';
 import { loadConfig, requireDefender, type Env } from './config/config.js';
-import { buildChat, buildDefenderClient, buildLogger, createBot, ingestSettings, main as startMain, replyCard, startService, type Bot } from './main.js';
+import { buildChat, buildDefenderClient, buildLogger, ingestSettings, main as startMain, replyCard, startDemo } from './main.js';
 import { createChat } from './commands/chat.js';
 import { toCsv, toJson, toText } from './commands/format.js';
 import { compileKql } from './queries/kql.js';
@@ -21,6 +21,8 @@ import { runOnce, type ChangeSet, type IngestProgress } from './ingest/run-once.
 import { openSqliteStore } from './store/sqlite-store.js';
 import { createSimulator, loadDataset, parseFaultSpec } from './simulator/index.js';
 import { createPinoLogger } from './core/pino-logger.js';
+import { doctorChecks, type DoctorDeps } from './doctor-checks.js';
+import { doctorExitCode, formatDoctor, runDoctor, summarizeDoctor } from './doctor/index.js';
 
 export interface Io {
   out: (text: string) => void;
@@ -29,6 +31,8 @@ export interface Io {
   tty: boolean;
   /** Time source; the system clock unless a test pins it. */
   clock?: Clock;
+  /** Azure SDK credential and HTTP client (doctor's Log Analytics checks); the SDK defaults unless a test injects them. */
+  azure?: DoctorDeps['azure'];
 }
 
 interface Subcommand {
@@ -290,6 +294,23 @@ const commands: Subcommand[] = [
     },
   },
   {
+    name: 'doctor',
+    usage: 'defender-audit-bot doctor [--env-file FILE]',
+    summary: 'check the configuration, the MDE token and its permissions, the API, the store, the Teams bot and Log Analytics; one line per check with the fix (exit 1 when one fails)',
+    async run(args, env, io) {
+      const { values } = parse(args, { 'env-file': { type: 'string', multiple: true } }, this.usage);
+      const plan = doctorChecks(withEnvFiles(values['env-file'], env), { ...(io.clock ? { clock: io.clock } : {}), ...(io.azure ? { azure: io.azure } : {}) });
+      try {
+        const results = await runDoctor(plan.checks);
+        io.out(formatDoctor(results));
+        io.out(summarizeDoctor(results));
+        return doctorExitCode(results);
+      } finally {
+        plan.close();
+      }
+    },
+  },
+  {
     name: 'start',
     usage: 'defender-audit-bot start [--env-file FILE]',
     summary: 'run the bot: /api/messages, /healthz and the scheduled ingest (SIGTERM or Ctrl-C stops it cleanly)',
@@ -301,53 +322,49 @@ const commands: Subcommand[] = [
   },
   {
     name: 'demo',
-    usage: 'defender-audit-bot demo [--store PATH] [--seed N]',
-    summary: 'run the simulator with live activity, the scheduled ingest and the bot on this machine',
+    usage: 'defender-audit-bot demo [--store PATH] [--seed N] [--playground-port N]',
+    summary: 'the whole product on this machine: MDE API simulator with live activity, ingest, the bot with alerts and the digest, and the Microsoft 365 Agents Playground as the Teams client',
     async run(args, env, io) {
-      const { values } = parse(args, { store: { type: 'string' }, seed: { type: 'string' } }, this.usage);
-      const sim = createSimulator({ seed: intOption('seed', values.seed, 0, 2 ** 31) ?? 1 });
+      const { values } = parse(args, { store: { type: 'string' }, seed: { type: 'string' }, 'playground-port': { type: 'string' } }, this.usage);
       const storePath = values.store ?? './data/demo/audit.db';
-      mkdirSync(dirname(storePath), { recursive: true });
-      let service: ReturnType<typeof startService> | undefined;
-      let bot: Bot | undefined;
-      let store: ReturnType<typeof openSqliteStore> | undefined;
+      const demo = await startDemo({
+        storePath,
+        seed: intOption('seed', values.seed, 0, 2 ** 31) ?? 1,
+        port: intOption('PORT', env.PORT, 0, 65_535) ?? 3978,
+        playgroundPort: intOption('playground-port', values['playground-port'], 0, 65_535) ?? 56150,
+        pollInterval: '5s',
+        actionsPerMinute: 6,
+        logLevel: env.LOG_LEVEL ?? 'error',
+        env,
+        onChanges: (c, service) => {
+          if (c.backfill || c.new.length + c.statusChanged.length + c.updated.length > 0) io.out(describeChangeSet(c, service.client.stats()));
+        },
+      });
       try {
-        const endpoint = await sim.start({ caCertFile: join(dirname(storePath), 'simulator-ca.pem') });
-        sim.startLive();
-        const config = loadConfig({ ...endpoint.env, STORE_PATH: storePath, MDE_POLL_INTERVAL: '5s', LOG_LEVEL: env.LOG_LEVEL ?? 'error', PORT: env.PORT ?? '3978', HOST: '127.0.0.1' }, ['defender']);
-        const logger = buildLogger(config);
-        store = openSqliteStore({ path: storePath });
-        bot = await createBot(config, { store, clock: systemClock, logger, ingestEnabled: true });
-        const { url } = await bot.start().catch((err: Error & { code?: string }) => {
-          if (err.code === 'EADDRINUSE') throw new UsageError(`Port ${config.bot.port} is in use. Fix: stop the other program, or run with PORT=<free port> npm run demo.`);
-          throw err;
-        });
-        const sample = sim.tenant.machines()[0]?.computerDnsName ?? 'ws-001';
-        io.out(`Demo: MDE API simulator on ${endpoint.baseUrl} (${fmt(sim.tenant.size())} actions, live activity); store ${storePath}; bot on ${url}/api/messages (local, unauthenticated).`);
-        io.out('Every 5 s the ingest reads what changed. In another terminal, ask what the bot would answer in Teams:');
-        io.out(`  STORE_PATH=${storePath} npm run -s cli -- ask "actions for device ${sample.split('.')[0] ?? sample}"`);
-        io.out(`  STORE_PATH=${storePath} npm run -s cli -- ask "summary 7d" --format card`);
-        io.out('The Teams client (Microsoft 365 Agents Playground) joins in a later release; until then alert cards and the digest have no channel to go to here. Ctrl-C stops everything.\n');
-        const started = startService(config, {
-          store,
-          logger,
-          onProgress: (p) => {
-            if (io.tty) io.err(`\r${progressLine(p)}\u001b[K`);
-          },
-          onChanges: (c) => {
-            if (io.tty) io.err('\r\u001b[K');
-            if (c.backfill || c.new.length + c.statusChanged.length + c.updated.length > 0) io.out(describeChangeSet(c, started.client.stats()));
-          },
-        });
-        service = started;
+        const sample = (demo.sim.tenant.machines()[0]?.computerDnsName ?? 'ws-001').split('.')[0] ?? 'ws-001';
+        const ui = demo.playground.url;
+        io.out(
+          [
+            'Defender Audit Bot demo: everything runs on this machine, nothing reaches Azure, Teams or Defender.',
+            `  MDE API simulator   ${demo.config.defender?.apiBaseUrl ?? ''}  (${fmt(demo.sim.tenant.size())} actions; about 6 new ones a minute)`,
+            `  Bot                 ${demo.botUrl}/api/messages  (local, unauthenticated; store ${storePath})`,
+            `  Teams client        ${ui}  (Microsoft 365 Agents Playground)`,
+            '',
+            'Next:',
+            `  1. Open ${ui} in a browser.`,
+            '  2. Choose the team "My Team", channel "General": this installs the bot there.',
+            '  3. Send "@Test Bot subscribe" (type @, pick Test Bot, then the word). New isolations and scans now',
+            '     arrive in the channel as cards that update in place when they complete; the daily digest goes there too.',
+            `  4. Ask "@Test Bot actions for device ${sample}", "@Test Bot isolated", "@Test Bot summary 7d" or "@Test Bot digest".`,
+            `  In a terminal: STORE_PATH=${storePath} npm run -s cli -- ask "actions for device ${sample}"`,
+            'Ctrl-C stops everything.\n',
+          ].join('\n'),
+        );
         await waitForSignal();
         io.out('\nStopping ...');
         return 0;
       } finally {
-        await service?.stop();
-        await bot?.stop();
-        store?.close();
-        await sim.stop();
+        await demo.stop();
       }
     },
   },

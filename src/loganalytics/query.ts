@@ -21,7 +21,7 @@ interface SdkTable {
 /** The part of `LogsQueryResult` read here. */
 export type SdkQueryResult =
   | { status: 'Success'; tables: SdkTable[] }
-  | { status: 'PartialFailure'; partialTables: SdkTable[]; partialError: { code?: string; message?: string } }
+  | { status: 'PartialFailure'; partialTables: SdkTable[]; partialError: { code?: string; message?: string; details?: { code?: string; message?: string }[] } }
   | { status: string; tables?: SdkTable[] };
 
 /** The part of `LogsQueryClient` used here. */
@@ -72,9 +72,11 @@ export function createLogAnalyticsRunner(options: LogAnalyticsRunnerOptions): Kq
       }
       if (result.status === 'PartialFailure' && 'partialError' in result) {
         const e = result.partialError;
+        // The top-level message is generic ("There were some errors..."); the details say what failed.
+        const details = (e.details ?? []).map((d) => d.message ?? d.code).filter((m): m is string => typeof m === 'string' && m !== '');
         throw new LogAnalyticsError(
           'LOG_ANALYTICS_PARTIAL',
-          `Log Analytics returned only part of the result (${e.code ?? 'PartialError'}: ${e.message ?? 'no message'}), so no answer is shown.`,
+          `Log Analytics returned only part of the result (${e.code ?? 'PartialError'}: ${[e.message ?? 'no message', ...details].join('; ')}), so no answer is shown.`,
           { status: 200, fix: 'Try again; if it persists, narrow the period (e.g. "last 30 days") or check the workspace health.' },
         );
       }

@@ -6,9 +6,9 @@ import { mapKqlRows } from './rows.js';
  * The QueryBackend over Log Analytics: compiles each spec to KQL for the table schema (`dcr` or
  * `legacy`), runs it through a KqlRunner and maps the rows to the same QueryResult as SQLite.
  *
- * Companion queries run only when needed: a list page past the end has no rows to carry the
- * `total` column, so the total query runs then; an action's status history runs after the action
- * was found.
+ * Companion queries run only when needed: a result without rows (a page past the end) has no row
+ * to carry the `total` column, so the total query runs then; an action's status history runs after
+ * the action was found.
  */
 export function createKqlQueryBackend(deps: { runner: KqlRunner; schema: KqlSchema }): QueryBackend {
   const { runner, schema } = deps;
@@ -20,20 +20,18 @@ export function createKqlQueryBackend(deps: { runner: KqlRunner; schema: KqlSche
     const from = spec.range?.from;
     const options = from === undefined ? {} : { from };
     const main = await runner.run(queries.main, options);
+    // A result without rows carries no `total` column: ask for the total separately then.
+    const totalRows = main.rows.length === 0 && queries.total !== undefined ? (await runner.run(queries.total, options)).rows : undefined;
     switch (spec.shape) {
-      case 'list': {
-        const offset = spec.offset ?? 0;
-        const needsTotal = main.rows.length === 0 && offset > 0 && queries.total !== undefined;
-        const totalRows = needsTotal && queries.total !== undefined ? (await runner.run(queries.total, options)).rows : undefined;
-        return mapKqlRows('list', main.rows, { offset, ...(totalRows ? { totalRows } : {}) });
-      }
+      case 'list':
+        return mapKqlRows('list', main.rows, { offset: spec.offset ?? 0, ...(totalRows ? { totalRows } : {}) });
       case 'one': {
         if (main.rows.length === 0 || queries.history === undefined) return mapKqlRows('one', main.rows);
         const historyRows = (await runner.run(queries.history)).rows;
         return mapKqlRows('one', main.rows, { historyRows });
       }
       default:
-        return mapKqlRows(spec.shape, main.rows);
+        return mapKqlRows(spec.shape, main.rows, totalRows ? { totalRows } : {});
     }
   };
 

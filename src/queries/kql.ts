@@ -34,8 +34,8 @@ export interface KqlQueries {
    */
   main: string;
   /**
-   * list only: one row, column `total`. A page past the end has no rows and so no `total` column;
-   * run this query then (the SQLite backend does the same with its count statement).
+   * list and isolation: one row, column `total`. A result without rows (a page past the end, a
+   * limit of 0) has no `total` column; run this query then (SQLite does the same with its count).
    */
   total?: string;
   /** one only: the status history, columns `status` and `at` (earliest update time seen with that status), oldest first. */
@@ -409,9 +409,11 @@ function compileIsolation(b: Builder, schema: KqlSchema, c: CheckedSpec): KqlQue
   if (c.statuses) body.push(`| where status in (${kqlList(c.statuses)})`);
   // Every isolated device is counted; at most `limit` rows (the newest isolations) are returned.
   const isolated = b.letExpression('_isolated', materialized(body));
+  // Written before `_total` is bound, so that it carries no unused let.
+  const totalQuery = b.query([isolated, '| count', '| project total = Count']);
   const total = b.letExpression('_total', `toscalar(${isolated} | count)`);
   const out = [isolated, '| sort by since desc, machineId asc', ...(c.limit !== undefined ? [`| take ${c.limit}`] : []), `| extend total = ${total}`];
-  return { main: b.query(out) };
+  return { main: b.query(out), total: totalQuery };
 }
 
 function compileOne(b: Builder, schema: KqlSchema, c: CheckedSpec, actionId: string): KqlQueries {
