@@ -57,7 +57,7 @@ export async function benchLogAnalytics(): Promise<void> {
   const forwarder = createForwarder({
     uploader: new LogsIngestionClient('https://dce.example.invalid', credential, { httpClient }),
     source: {
-      pending: (limit) => store.pendingForward(limit).map((i) => ({ seq: i.seq, row: toDcrRow(i.action) as Record<string, unknown> })),
+      pending: (limit) => store.pendingForward(limit).map((i) => ({ seq: i.seq, row: toDcrRow(i.action) })),
       ack: (seq) => store.ackForward(seq),
       backlog: () => store.forwardBacklog(),
     },

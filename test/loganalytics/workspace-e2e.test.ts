@@ -185,6 +185,25 @@ describe('Log Analytics end to end: forward through the Logs Ingestion API, answ
     };
     const rowsOf = (id: string): unknown[] => workspace.table(DCR_TABLE).rows.filter((r) => r.includes(id));
 
+    it('a large backlog goes in several gzip calls of at most 1 MB each, every version exactly once', async () => {
+      const uploadsBefore = workspace.uploads.length;
+      const many = Array.from({ length: 2500 }, (_, i) =>
+        makeAction({ id: guid(700_000 + i), requestorComment: `bulk ${i} ${'x'.repeat(1000)}`, lastUpdateDateTimeUtc: '2026-11-29T11:30:00.5Z' }),
+      );
+      ingest(many);
+      const r = await forwarder().forward();
+      assert.equal(r.sent, 2500);
+      const uploads = workspace.uploads.slice(uploadsBefore);
+      assert.ok(uploads.length >= 3, `${uploads.length} calls`);
+      for (const u of uploads) {
+        assert.ok(u.gzip, 'gzip');
+        assert.ok(Buffer.byteLength(JSON.stringify(u.rows)) <= 1_000_000, 'at most 1 MB of JSON per call');
+      }
+      const sent = uploads.flatMap((u) => u.rows.map((row) => row.ActionId));
+      assert.equal(new Set(sent).size, 2500);
+      assert.equal(sent.length, 2500);
+    });
+
     it('a 429 from the ingestion API is retried by the SDK; the version is sent once', async () => {
       ingest([version(1, 'Pending', 1)]);
       workspace.failNext({ api: 'ingest', status: 429, retryAfterSeconds: 0 });
