@@ -13,7 +13,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createSimulator } from '../src/simulator/index.js';
+import { createRandom, createSimulator } from '../src/simulator/index.js';
 import { openSqliteStore } from '../src/store/sqlite-store.js';
 import { startFakeConnector } from '../test/fakes/fake-connector.js';
 
@@ -31,18 +31,6 @@ function percentile(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   // Nearest-rank percentile.
   return s[Math.max(0, Math.ceil((p / 100) * s.length) - 1)] as number;
-}
-
-/** Deterministic pseudo-random numbers (mulberry32), so runs are comparable. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export async function benchAlerts(): Promise<void> {
@@ -69,7 +57,8 @@ export async function benchAlerts(): Promise<void> {
     env: { ...process.env, ...endpoint.env, STORE_PATH: dbPath, PORT: '0', MDE_POLL_INTERVAL: `${POLL_S}s`, MDE_OVERLAP_WINDOW: '1s', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  const rnd = random(42);
+  const random = createRandom(42);
+  const rnd = (): number => random.next();
   const created: { comment: string; id: string; createdAtMs: number; completedAtMs?: number }[] = [];
   const completions: Promise<void>[] = [];
   try {

@@ -1,4 +1,5 @@
 import type { MachineAction } from '../../src/core/types.js';
+import type { PageWrite } from '../../src/store/types.js';
 
 /** A complete MachineAction in wire format (all 20 keys, explicit nulls); override what matters. */
 export function makeAction(overrides: Partial<MachineAction> & { id: string }): MachineAction {
@@ -32,4 +33,9 @@ export function makeAction(overrides: Partial<MachineAction> & { id: string }): 
 export function guid(n: number): string {
   const h = n.toString(16).padStart(12, '0');
   return `00000000-0000-4000-8000-${h}`;
+}
+
+/** A page as the ingest writes it: run 1, observed 2026-11-29T12:00:00Z, not a backfill, no cursor move, unless overridden. */
+export function page(items: PageWrite['items'], extra: Partial<PageWrite> = {}): PageWrite {
+  return { runId: 1, items, quarantined: [], observedAt: '2026-11-29T12:00:00.000Z', backfill: false, cursor: null, ...extra };
 }

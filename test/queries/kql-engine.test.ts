@@ -9,7 +9,7 @@ import { createSqliteQueryBackend } from '../../src/queries/sqlite-backend.js';
 import { openSqliteStore, type SqliteAuditStore } from '../../src/store/sqlite-store.js';
 import { isKqlType, kqlRowObjects, kqlValue, runKql, type KqlColumn, type KqlTable } from '../fakes/kql-engine.js';
 import { ALEX, APP, datasetActions, id, M, MEGAN, NOW, range, WINDOW_360_FROM } from './dataset.js';
-import { WORKSPACES, type Workspace } from './kql-tables.js';
+import { expectedColumns, WORKSPACES, type Workspace } from './kql-tables.js';
 
 /**
  * The KQL the bot sends, executed by the test KQL engine over the tables Log Analytics would hold,
@@ -224,41 +224,6 @@ function prepare(ws: Workspace): Prepared {
 // Running a spec both ways
 // ---------------------------------------------------------------------------------------------
 
-const ACTION_COLUMNS = [
-  'id:string',
-  'type:string',
-  'title:string',
-  'scope:string',
-  'status:string',
-  'machineId:string',
-  'computerDnsName:string',
-  'requestor:string',
-  'requestorComment:string',
-  'requestSource:string',
-  'creationDateTimeUtc:datetime',
-  'lastUpdateDateTimeUtc:datetime',
-  'cancellationRequestor:string',
-  'cancellationComment:string',
-  'cancellationDateTimeUtc:datetime',
-  'errorHResult:long',
-  'externalId:string',
-];
-
-/** The result columns Kusto's analyser reports for each query (as asserted in kql.test.ts). */
-function expectedColumns(shape: QueryShape, part: 'main' | 'total' | 'history'): string[] {
-  if (part === 'total') return ['total:long'];
-  if (part === 'history') return ['status:string', 'at:datetime'];
-  switch (shape) {
-    case 'list':
-      return [...ACTION_COLUMNS, 'total:long'];
-    case 'one':
-      return ACTION_COLUMNS;
-    case 'isolation':
-      return ['machineId:string', 'computerDnsName:string', 'actionId:string', 'status:string', 'scope:string', 'requestor:string', 'requestorComment:string', 'since:datetime', 'total:long'];
-    default:
-      return ['key:string', 'count:long', 'total:long'];
-  }
-}
 
 /**
  * Runs the compiled KQL as a Log Analytics backend would: the main query; for a list page without

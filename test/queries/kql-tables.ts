@@ -1,4 +1,4 @@
-import type { KqlSchema } from '../../src/core/query.js';
+import type { KqlSchema, QueryShape } from '../../src/core/query.js';
 import { DCR_COLUMNS, DCR_TABLE, kustoSchemaText, LEGACY_COLUMNS, LEGACY_TABLE, type TableColumn } from '../../src/queries/schema.js';
 import type { DeclaredTable } from './kusto.js';
 
@@ -37,3 +37,40 @@ export const WORKSPACES: readonly Workspace[] = [
     tables: table(LEGACY_TABLE, LEGACY_COLUMNS.filter((c) => !c.maybeAbsent)),
   },
 ];
+
+/** Output columns of an action row, as `name:type`, in ActionRow order. */
+export const ACTION_COLUMNS = [
+  'id:string',
+  'type:string',
+  'title:string',
+  'scope:string',
+  'status:string',
+  'machineId:string',
+  'computerDnsName:string',
+  'requestor:string',
+  'requestorComment:string',
+  'requestSource:string',
+  'creationDateTimeUtc:datetime',
+  'lastUpdateDateTimeUtc:datetime',
+  'cancellationRequestor:string',
+  'cancellationComment:string',
+  'cancellationDateTimeUtc:datetime',
+  'errorHResult:long',
+  'externalId:string',
+];
+
+/** The result columns Kusto's analyser reports for each compiled query part (`main`, `total`, `history`). */
+export function expectedColumns(shape: QueryShape, part: string): string[] {
+  if (part === 'total') return ['total:long'];
+  if (part === 'history') return ['status:string', 'at:datetime'];
+  switch (shape) {
+    case 'list':
+      return [...ACTION_COLUMNS, 'total:long'];
+    case 'one':
+      return ACTION_COLUMNS;
+    case 'isolation':
+      return ['machineId:string', 'computerDnsName:string', 'actionId:string', 'status:string', 'scope:string', 'requestor:string', 'requestorComment:string', 'since:datetime', 'total:long'];
+    default:
+      return ['key:string', 'count:long', 'total:long'];
+  }
+}

@@ -4,7 +4,7 @@ import { UsageError } from '../../src/core/errors.js';
 import { compileKql, compileKqlQueries, kqlString } from '../../src/queries/kql.js';
 import { DCR_TABLE, LEGACY_COLUMNS, LEGACY_TABLE } from '../../src/queries/schema.js';
 import { kqlDiagnostics, kqlResultColumns, kqlTokens, stringLiteralKind } from './kusto.js';
-import { WORKSPACES } from './kql-tables.js';
+import { expectedColumns, WORKSPACES } from './kql-tables.js';
 
 const SHAPES: readonly QueryShape[] = [
   'list',
@@ -63,40 +63,6 @@ function allQueries(spec: QuerySpec, schema: KqlSchema): [string, string][] {
   return Object.entries(compileKqlQueries(spec, schema)).filter((e): e is [string, string] => typeof e[1] === 'string');
 }
 
-const ACTION_COLUMNS = [
-  'id:string',
-  'type:string',
-  'title:string',
-  'scope:string',
-  'status:string',
-  'machineId:string',
-  'computerDnsName:string',
-  'requestor:string',
-  'requestorComment:string',
-  'requestSource:string',
-  'creationDateTimeUtc:datetime',
-  'lastUpdateDateTimeUtc:datetime',
-  'cancellationRequestor:string',
-  'cancellationComment:string',
-  'cancellationDateTimeUtc:datetime',
-  'errorHResult:long',
-  'externalId:string',
-];
-
-function expectedColumns(shape: QueryShape, part: string): string[] {
-  if (part === 'total') return ['total:long'];
-  if (part === 'history') return ['status:string', 'at:datetime'];
-  switch (shape) {
-    case 'list':
-      return [...ACTION_COLUMNS, 'total:long'];
-    case 'one':
-      return ACTION_COLUMNS;
-    case 'isolation':
-      return ['machineId:string', 'computerDnsName:string', 'actionId:string', 'status:string', 'scope:string', 'requestor:string', 'requestorComment:string', 'since:datetime', 'total:long'];
-    default:
-      return ['key:string', 'count:long', 'total:long'];
-  }
-}
 
 describe('queries/kql compiler', () => {
   describe('Kusto parser and analyser', function () {

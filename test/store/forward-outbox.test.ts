@@ -3,12 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
-import type { PageWrite } from '../../src/store/types.js';
-import { guid, makeAction } from '../fakes/actions.js';
+import { guid, makeAction, page } from '../fakes/actions.js';
 
-function page(items: PageWrite['items'], extra: Partial<PageWrite> = {}): PageWrite {
-  return { runId: 1, items, quarantined: [], observedAt: '2026-11-29T12:00:00.000Z', backfill: false, cursor: null, ...extra };
-}
 
 describe('store/forwarding outbox (Log Analytics)', () => {
   let dir: string;

@@ -6,12 +6,8 @@ import DatabaseConstructor from 'better-sqlite3';
 import { migrate, MIGRATIONS, schemaVersion } from '../../src/store/migrations.js';
 import { deviceKeys, openSqliteStore } from '../../src/store/sqlite-store.js';
 import { StoreError } from '../../src/core/errors.js';
-import type { PageWrite } from '../../src/store/types.js';
-import { makeAction, guid } from '../fakes/actions.js';
+import { makeAction, guid, page } from '../fakes/actions.js';
 
-function page(items: PageWrite['items'], extra: Partial<PageWrite> = {}): PageWrite {
-  return { runId: 1, items, quarantined: [], observedAt: '2026-11-29T12:00:00.000Z', backfill: false, cursor: null, ...extra };
-}
 
 describe('store/sqlite', () => {
   let dir: string;
