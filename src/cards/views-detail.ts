@@ -109,10 +109,10 @@ export function statusView(reply: StatusReply, shown: number, env: RenderEnv): S
   const problem = reply.problem ?? '';
   return {
     // Facts arrive as formatted text (their times are the caller's): no zone note here.
-    ...headerView(reply.title, 'Bot, store and ingest health', '', env),
+    ...headerView(reply.title, reply.subtitle ?? 'Bot, store and ingest health', '', env),
     hasProblem: problem.trim() !== '',
     problem: paragraphs(`⚠️ ${problem}`, env.limits.longText),
-    okText: '✅ No problem found.',
+    okText: line(reply.okText ?? '✅ No problem found.', env),
     facts: facts.map((f) => fact(f.label, f.value, env)),
     hasShowing: facts.length < reply.facts.length,
     showing: line(`Showing ${formatCount(facts.length)} of ${formatCount(reply.facts.length)} facts`, env),

@@ -149,15 +149,22 @@ export function createChat(deps: ChatDeps): Chat {
     if (!ops || !conversation) {
       return { kind: 'error', title: 'Not here', message: 'Subscriptions are managed in Teams: @mention the bot with "subscribe" in the channel that should receive alerts.', reason: 'usage' };
     }
-    const listReply = (message: string): Extract<Reply, { kind: 'status' }> => ({
-      kind: 'status',
-      title: 'Subscriptions',
-      facts: ops.list().map((r) => ({
-        label: r.name,
-        value: `${[r.alerts ? 'alerts' : '', r.digest ? 'digest' : ''].filter(Boolean).join(' + ') || 'nothing'}${r.active ? '' : ` · inactive (${r.inactiveReason ?? 'unknown'})`}`,
-      })),
-      problem: message === '' ? null : message,
-    });
+    const listReply = (message: string): Extract<Reply, { kind: 'status' }> => {
+      const rows = ops.list();
+      const inactive = rows.filter((r) => !r.active).length;
+      const problem = message !== '' ? message : inactive > 0 ? `Teams refuses the bot's messages in ${inactive} of them (marked inactive): install the bot there again, or unsubscribe.` : null;
+      return {
+        kind: 'status',
+        title: 'Subscriptions',
+        subtitle: 'Where alerts and the daily digest go',
+        okText: rows.length === 0 ? 'No conversation is subscribed yet: send "subscribe" in the channel that should get alerts.' : '✅ Every subscribed conversation receives its messages.',
+        facts: rows.map((r) => ({
+          label: r.name,
+          value: `${[r.alerts ? 'alerts' : '', r.digest ? 'digest' : ''].filter(Boolean).join(' + ') || 'nothing'}${r.active ? '' : ` · inactive (${r.inactiveReason ?? 'unknown'})`}`,
+        })),
+        problem,
+      };
+    };
     if (request.op === 'list') return listReply('');
     if (!user || !ops.isAdmin(user.id)) {
       return { kind: 'error', title: 'Admins only', message: 'Only the administrators listed in ADMIN_AAD_OBJECT_IDS can change subscriptions.', reason: 'usage' };

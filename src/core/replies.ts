@@ -100,6 +100,10 @@ export type Reply =
   | {
       kind: 'status';
       title: string;
+      /** Under the title; default "Bot, store and ingest health". */
+      subtitle?: string;
+      /** Shown when there is no problem; default "✅ No problem found.". */
+      okText?: string;
       facts: { label: string; value: string }[];
       /** A problem to highlight (last run failed, ingest stale), or null. */
       problem: string | null;
