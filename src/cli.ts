@@ -351,7 +351,7 @@ const commands: Subcommand[] = [
             `  Teams client        ${ui}  (Microsoft 365 Agents Playground)`,
             '',
             'Next:',
-            `  1. Open ${ui} in a browser.`,
+            `  1. Open ${ui} in a browser and keep it open (the Playground shows only what arrives while it is open).`,
             '  2. Choose the team "My Team", channel "General": this installs the bot there.',
             '  3. Send "@Test Bot subscribe" (type @, pick Test Bot, then the word). New isolations and scans now',
             '     arrive in the channel as cards that update in place when they complete; the daily digest goes there too.',

@@ -10,10 +10,12 @@ import type { Logger } from '../core/logger.js';
  * Microsoft's pre-release licence, never bundled): a local Teams-like client with its own Bot
  * Connector, started as a child process and pointed at the bot. Facts from
  * shared/reference/teams.md §14: it prints `Listening on <port>`, falls back to a random port when
- * the asked one is taken, listens on all interfaces (it has no bind-address option), writes the
- * bot's messages as JSON lines (`createMessage`, `updateMessage`) to
- * `<cwd>/devTools/m365agentsplayground.log`, and has internal JSON routes used here for automation
- * (they may change in any release; the version is pinned).
+ * the asked one is taken, listens on all interfaces (it has no bind-address option), and has
+ * internal JSON routes used here for automation (they may change in any release; the version is
+ * pinned). While no browser is connected it buffers the bot's messages and writes them as JSON
+ * lines (`createMessage`, `updateMessage`) to `<cwd>/devTools/m365agentsplayground.log`; a page
+ * opened later does not show those buffered messages, and with a page open nothing is written
+ * there (seen with 0.2.28). So users open the page first, and the automated test runs headless.
  */
 
 /** Ids of the Playground's mock tenant (its defaults). */
@@ -120,7 +122,8 @@ export interface PlaygroundMessage {
 
 /**
  * The bot's messages from the Playground's log (JSON lines, each a text prefix then one JSON
- * object with `action` `createMessage` or `updateMessage`). Lines of other kinds are skipped.
+ * object with `action` `createMessage` or `updateMessage`), as written while no browser is
+ * connected. Lines of other kinds are skipped.
  */
 export function readPlaygroundMessages(logFile: string): PlaygroundMessage[] {
   if (!existsSync(logFile)) return [];
