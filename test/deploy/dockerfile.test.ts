@@ -171,7 +171,9 @@ describe('deploy: Dockerfile', () => {
     let paths: string[] = [];
     const server: Server = createServer((req, res) => {
       paths.push(req.url ?? '');
-      res.writeHead(status).end();
+      // Not chained: restify (loaded by other tests in this process) patches writeHead to return nothing.
+      res.writeHead(status);
+      res.end();
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = String((server.address() as AddressInfo).port);
