@@ -410,12 +410,6 @@ function specsFor(shape: QueryShape): QuerySpec[] {
 
 const SHAPES: readonly QueryShape[] = ['list', ...COUNT_SHAPES, 'isolation', 'one'];
 
-/**
- * Cases where the compiled KQL disagrees with SQLite because of the compiler, not the schema:
- * reported, and skipped here until src/queries/kql.ts is fixed. Keyed by `${schema} ${JSON spec}`.
- */
-const KNOWN_COMPILER_ISSUES: ReadonlyMap<string, string> = new Map<string, string>();
-
 function label(spec: QuerySpec): string {
   return JSON.stringify(spec);
 }
@@ -448,11 +442,9 @@ describe('queries/kql engine vs sqlite: the compiled KQL answers what the SQLite
 
       for (const shape of SHAPES) {
         const specs = specsFor(shape);
-        const issues = specs.filter((s) => KNOWN_COMPILER_ISSUES.has(`${ws.schema} ${label(s)}`));
-        it(`${shape}: ${specs.length - issues.length} specs agree`, async () => {
+        it(`${shape}: ${specs.length} specs agree`, async () => {
           const sqlite = createSqliteQueryBackend(p.store.db);
           for (const spec of specs) {
-            if (issues.includes(spec)) continue;
             const expected = expectedFor(p, await sqlite.run(spec));
             let got: QueryResult;
             try {
@@ -463,10 +455,6 @@ describe('queries/kql engine vs sqlite: the compiled KQL answers what the SQLite
             assert.deepEqual(got, expected, `${ws.label}: ${label(spec)}\n${compileKqlQueries(spec, ws.schema).main}`);
           }
         });
-        for (const spec of issues) {
-          // See KNOWN_COMPILER_ISSUES.
-          it.skip(`${shape}: ${label(spec)} — ${KNOWN_COMPILER_ISSUES.get(`${ws.schema} ${label(spec)}`) ?? ''}`, () => {});
-        }
       }
     });
   }
