@@ -153,6 +153,12 @@ var botEnv = [
     value: '/data/audit.db'
   }
   {
+    // SMB shares support neither SQLite's shared-memory WAL index nor its byte-range locks:
+    // the bot holds the database lock itself, and WAL then needs no -shm file.
+    name: 'STORE_LOCKING'
+    value: 'exclusive'
+  }
+  {
     // The bot's Microsoft App ID is the managed identity's client id (botbuilder's UserAssignedMSI).
     name: 'BOT_ID'
     value: identity.properties.clientId

@@ -183,7 +183,7 @@ const commands: Subcommand[] = [
       const config = loadConfig(withEnvFiles(values['env-file'], env), ['defender']);
       const defender = requireDefender(config);
       const logger = buildLogger(config);
-      const store = openSqliteStore({ path: config.store.path });
+      const store = openSqliteStore({ path: config.store.path, locking: config.store.locking });
       const client = buildDefenderClient(defender, { clock: systemClock, logger });
       try {
         io.err(`Ingesting from ${defender.apiBaseUrl} into ${config.store.path} ...`);
@@ -244,7 +244,7 @@ const commands: Subcommand[] = [
       if (!existsSync(config.store.path)) {
         throw new AppError('STORE_FAILED', `No store at ${config.store.path}.`, { fix: 'Run "defender-audit-bot ingest --once" (or npm run demo) first, or set STORE_PATH.' });
       }
-      const store = openSqliteStore({ path: config.store.path });
+      const store = openSqliteStore({ path: config.store.path, locking: config.store.locking });
       try {
         const clock = io.clock ?? systemClock;
         const chat = buildChat(config, { store, clock, logger, rateLimit: false });
@@ -276,7 +276,7 @@ const commands: Subcommand[] = [
         throw new AppError('STORE_FAILED', `No store at ${config.store.path}.`, { fix: 'Run "defender-audit-bot ingest --once" (or npm run demo) first, or set STORE_PATH.' });
       }
       const clock = io.clock ?? systemClock;
-      const store = openSqliteStore({ path: config.store.path });
+      const store = openSqliteStore({ path: config.store.path, locking: config.store.locking });
       try {
         const chat = buildChat(config, { store, clock, logger: createPinoLogger({ level: 'warn', destination: process.stderr as unknown as NonNullable<Parameters<typeof createPinoLogger>[0]>['destination'] }), rateLimit: false });
         const reply = await chat.handle('digest');

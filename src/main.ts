@@ -483,7 +483,7 @@ export async function main(env: Env = process.env): Promise<void> {
   const config = loadConfig(env, ['defender']);
   const logger = buildLogger(config);
   logger.info('starting', { config: summarizeConfig(config) });
-  const store = openSqliteStore({ path: config.store.path });
+  const store = openSqliteStore({ path: config.store.path, locking: config.store.locking });
   let service: Service | undefined;
   let bot: Bot | undefined;
   let alerts: IntervalRunner | undefined;

@@ -43,7 +43,15 @@ export interface Config {
   /** Present when MDE credentials are configured; `requireDefender` turns absence into an error. */
   readonly defender: DefenderConfig | undefined;
   readonly ingest: { readonly pollIntervalMs: number };
-  readonly store: { readonly path: string };
+  readonly store: {
+    readonly path: string;
+    /**
+     * 'exclusive': this process holds the database lock from open to close, and WAL then needs no
+     * shared-memory file; for network file shares (Azure Files), where neither shared memory nor
+     * byte-range locks can be trusted. Other processes (ask, doctor) cannot open it meanwhile.
+     */
+    readonly locking: 'normal' | 'exclusive';
+  };
   readonly bot: {
     readonly id: string | undefined;
     readonly password: string | undefined;
@@ -346,7 +354,7 @@ export function loadConfig(env: Env, needs: readonly ConfigNeed[] = []): Config 
   const config: Config = {
     defender,
     ingest: { pollIntervalMs: duration(env, p, 'MDE_POLL_INTERVAL', '30s', 1000) },
-    store: { path: value(env, 'STORE_PATH') ?? './data/audit.db' },
+    store: { path: value(env, 'STORE_PATH') ?? './data/audit.db', locking: oneOf(env, p, 'STORE_LOCKING', ['normal', 'exclusive'] as const, 'normal') },
     bot: parseBot(env, p),
     commands: {
       rateLimitPerMinute: int(env, p, 'COMMAND_RATE_LIMIT', 20, 1, 10_000),

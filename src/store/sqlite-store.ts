@@ -22,6 +22,14 @@ import type {
 export interface SqliteStoreOptions {
   /** File path, or ':memory:'. The parent folder is created when missing. */
   path: string;
+  /**
+   * 'exclusive' (STORE_LOCKING): `locking_mode = EXCLUSIVE` before WAL is enabled, so SQLite never
+   * uses the `-shm` shared-memory file (unreliable on network shares), and the lock is taken at
+   * open and held until close: a second process gets a clear error instead of a corrupt file.
+   */
+  locking?: 'normal' | 'exclusive';
+  /** How long to wait for a lock held by another connection, ms. Default 5,000. */
+  busyTimeoutMs?: number;
 }
 
 /** One version of an action waiting to be forwarded to Log Analytics. */
@@ -80,9 +88,14 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteAuditStore {
   try {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
     db = new DatabaseConstructor(options.path);
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
+    if (options.locking === 'exclusive') {
+      db.pragma('locking_mode = EXCLUSIVE');
+      // Take the write lock now (it is then held until close): fail at start, not mid-ingest.
+      db.exec('BEGIN IMMEDIATE; COMMIT');
+    }
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
-    db.pragma('busy_timeout = 5000');
     // 32 MiB page cache (default 2 MiB): the secondary indexes of a large store stay in memory, which
     // halves the system time of a bulk backfill. Checkpoint the WAL every 16,384 pages (64 MiB)
     // instead of 1,000, so a backfill does not rewrite the database every few pages.
@@ -92,6 +105,15 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteAuditStore {
     migrate(db);
   } catch (err) {
     if (err instanceof StoreError) throw err;
+    if ((err as { code?: unknown }).code === 'SQLITE_BUSY') {
+      throw new StoreError(`The store at ${options.path} is locked by another process.`, {
+        cause: err,
+        fix:
+          options.locking === 'exclusive'
+            ? 'With STORE_LOCKING=exclusive only one process may open the store: stop the running bot first (ask, digest --print and doctor read it while the bot is stopped).'
+            : 'Another process holds the store: wait for it, or stop it.',
+      });
+    }
     throw new StoreError(`Cannot open the store at ${options.path}: ${(err as Error).message}`, {
       cause: err,
       fix: 'Check STORE_PATH: its folder must be writable by the bot, and the file must be a defender-audit-bot SQLite database.',

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import DatabaseConstructor from 'better-sqlite3';
@@ -247,5 +247,24 @@ describe('store/sqlite', () => {
     assert.deepEqual(deviceKeys('WS-042.contoso.com'), { full: 'ws-042.contoso.com', short: 'ws-042' });
     assert.deepEqual(deviceKeys('LABTEST-EID'), { full: 'labtest-eid', short: 'labtest-eid' });
     assert.deepEqual(deviceKeys(null), { full: null, short: null });
+  });
+
+  describe('STORE_LOCKING=exclusive (network file shares)', () => {
+    it('holds the lock from open to close: a second opener is refused with the fix; no shared-memory file is used', () => {
+      const path = join(dir, 'locked.db');
+      const owner = openSqliteStore({ path, locking: 'exclusive' });
+      owner.applyPage(page([makeAction({ id: guid(1) })]));
+      for (const locking of ['exclusive', 'normal'] as const) {
+        assert.throws(
+          () => openSqliteStore({ path, locking, busyTimeoutMs: 50 }),
+          (e: unknown) => e instanceof StoreError && /locked by another process/.test(e.message) && /STORE_LOCKING=exclusive|Another process/.test(e.fix ?? ''),
+        );
+      }
+      assert.equal(existsSync(`${path}-shm`), false, 'WAL without the -shm index');
+      owner.close();
+      const next = openSqliteStore({ path, locking: 'exclusive' });
+      assert.equal(next.countActions(), 1, 'the data is there after a reopen');
+      next.close();
+    });
   });
 });
