@@ -489,14 +489,17 @@ export async function main(env: Env = process.env): Promise<void> {
   let alerts: IntervalRunner | undefined;
   let digest: DigestScheduler | undefined;
   let forwarding: IntervalRunner | undefined;
+  // One credential (and token cache) for every Azure Monitor client of the process.
+  const la = config.logAnalytics;
+  const azure: AzureDeps | undefined = la.forward !== undefined || la.queryBackend === 'log-analytics' ? { credential: new DefaultAzureCredential() } : undefined;
   try {
-    bot = await createBot(config, { store, clock: systemClock, logger, ingestEnabled: true });
+    bot = await createBot(config, { store, clock: systemClock, logger, ingestEnabled: true, ...(azure ? { azure } : {}) });
     const { url } = await bot.start();
     logger.info('listening', { url, messages: `${url}/api/messages`, health: `${url}/healthz` });
     const alertRunner = startAlerts(buildAlertPipeline(config, { store, bot, clock: systemClock, logger }), { clock: systemClock, logger });
     alerts = alertRunner;
-    digest = startDigest(config, { store, bot, clock: systemClock, logger });
-    const forwarder = buildForwarder(config, { store, clock: systemClock, logger });
+    digest = startDigest(config, { store, bot, clock: systemClock, logger, ...(azure ? { azure } : {}) });
+    const forwarder = buildForwarder(config, { store, clock: systemClock, logger, ...(azure ? { azure } : {}) });
     const forwardRunner = forwarder && config.logAnalytics.forward ? startForwarding(forwarder, config.logAnalytics.forward.intervalMs, { clock: systemClock, logger }) : undefined;
     forwarding = forwardRunner;
     service = startService(config, {
