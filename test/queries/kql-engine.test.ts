@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import type { QueryResult, QueryShape, QuerySpec } from '../../src/core/query.js';
-import { normalizeTimestamp } from '../../src/core/timestamps.js';
 import type { MachineAction } from '../../src/core/types.js';
 import { compileKqlQueries } from '../../src/queries/kql.js';
 import { mapKqlRows, type KqlRowExtras } from '../../src/queries/rows.js';
-import { LEGACY_COLUMNS, toDcrRow } from '../../src/queries/schema.js';
+import { toDcrRow } from '../../src/queries/schema.js';
 import { createSqliteQueryBackend } from '../../src/queries/sqlite-backend.js';
 import { openSqliteStore, type SqliteAuditStore } from '../../src/store/sqlite-store.js';
-import { isKqlType, kqlRowObjects, kqlValue, runKql, type KqlColumn, type KqlTable } from '../fakes/kql-engine.js';
+import { kqlRowObjects, runKql, type KqlColumn, type KqlTable } from '../fakes/kql-engine.js';
 import { ALEX, APP, datasetActions, id, M, MEGAN, NOW, range, WINDOW_360_FROM } from './dataset.js';
 import { expectedColumns, WORKSPACES, type Workspace } from './kql-tables.js';
+import { adaptPages, copiedStatuses, hasGuidRequestors, legacyHistory, legacyRecords, legacyRequestor, legacyRunTimes, legacyTable, parseSchema, toTable } from './legacy-table.js';
 
 /**
  * The KQL the bot sends, executed by the test KQL engine over the tables Log Analytics would hold,
@@ -22,7 +22,7 @@ import { expectedColumns, WORKSPACES, type Workspace } from './kql-tables.js';
  *   outbox, `toDcrRow`), so earlier versions of actions 1 and 3 sit next to their final ones.
  * - Legacy (`MDATPAdminAuditLog_CL`): the recipe's Logic App posts a copy of every action (its
  *   version current at that moment) every 8 hours, `TimeGenerated` = the post time, columns
- *   named by the Data Collector's suffix rules, null properties left out.
+ *   named by the Data Collector's suffix rules, null properties left out (legacy-table.ts).
  */
 
 const NOW_DATE = new Date(NOW);
@@ -60,33 +60,9 @@ function buildStore(pages: readonly MachineAction[][]): { store: SqliteAuditStor
   return { store, versions };
 }
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-function ts(text: string): string {
-  const n = normalizeTimestamp(text);
-  if (n === undefined) throw new TypeError(`not a timestamp: ${text}`);
-  return n;
-}
-
 // ---------------------------------------------------------------------------------------------
-// Workspaces: columns from kql-tables.ts, rows from the versions
+// Workspaces: columns from kql-tables.ts, rows from the versions (legacy: legacy-table.ts)
 // ---------------------------------------------------------------------------------------------
-
-/** `(a:string, b:datetime)` (kustoSchemaText) → columns. */
-function parseSchema(text: string): KqlColumn[] {
-  return text
-    .replace(/^\(|\)$/g, '')
-    .split(',')
-    .map((part) => {
-      const [name = '', type = ''] = part.trim().split(':');
-      if (!isKqlType(type)) throw new TypeError(`unknown column type ${type}`);
-      return { name, type };
-    });
-}
-
-function toTable(columns: readonly KqlColumn[], records: readonly Record<string, unknown>[]): KqlTable {
-  return { columns: [...columns], rows: records.map((r) => columns.map((c) => kqlValue(c.type, r[c.name]))) };
-}
 
 function dcrTable(columns: readonly KqlColumn[], versions: readonly MachineAction[]): KqlTable {
   return toTable(columns, versions.map((v) => toDcrRow(v)));
@@ -99,97 +75,7 @@ function dcrTable(columns: readonly KqlColumn[], versions: readonly MachineActio
  * 08:02 run of 2026-11-20 catches action 1 while it is still Pending; action 3's Pending and
  * InProgress versions (10:00 to 10:04 on 2026-11-25) fall between runs, so no copy carries them.
  */
-function legacyRunTimes(): string[] {
-  const runs: string[] = [];
-  const end = Date.parse(NOW);
-  for (let t = Date.parse('2025-12-01T00:02:00Z'); t <= end; t += 8 * 3_600_000) runs.push(ts(new Date(t).toISOString()));
-  runs.push(ts('2026-11-30T11:59:00Z'));
-  return runs.sort();
-}
-
-/**
- * One Data Collector record of a version: every non-null field under its suffixed column. Fields
- * that come in two columns (`requestor`, `cancellationRequestor`) go to `_g` when the value looks
- * like a GUID (app ids), else to `_s`.
- */
-function legacyRecord(version: MachineAction, ingestedAt: string): Record<string, unknown> {
-  const record: Record<string, unknown> = { TimeGenerated: ingestedAt };
-  for (const column of LEGACY_COLUMNS) {
-    if (column.source === null) continue;
-    const value = version[column.source];
-    if (value === null) continue;
-    const paired = LEGACY_COLUMNS.some((other) => other !== column && other.source === column.source);
-    if (paired && column.name.endsWith('_g') !== (typeof value === 'string' && GUID.test(value))) continue;
-    record[column.name] = value;
-  }
-  return record;
-}
-
-/** The copies the Logic App posted: at each run, the version of every created action current at that moment. */
-function legacyRecords(versions: readonly MachineAction[]): Record<string, unknown>[] {
-  const records: Record<string, unknown>[] = [];
-  for (const run of legacyRunTimes()) {
-    const current = new Map<string, MachineAction>();
-    for (const v of versions) {
-      if (ts(v.creationDateTimeUtc) <= run && ts(v.lastUpdateDateTimeUtc) <= run) current.set(v.id, v);
-    }
-    for (const v of current.values()) records.push(legacyRecord(v, run));
-  }
-  return records;
-}
-
-/**
- * What the KQL substitutes for a column the table lacks (src/queries/kql.ts, legacy dialect); a
- * record may only lose a column's value when it equals that substitute (checked in legacyTable).
- */
-function substituteOf(column: string, record: Record<string, unknown>): unknown {
-  if (column === 'lastUpdateDateTimeUtc_t') return record.creationDateTimeUtc_t;
-  if (column === 'errorHResult_d') return 0;
-  return undefined;
-}
-
-function legacyTable(columns: readonly KqlColumn[], versions: readonly MachineAction[]): KqlTable {
-  const records = legacyRecords(versions);
-  const names = new Set(columns.map((c) => c.name));
-  for (const r of records) {
-    for (const [key, value] of Object.entries(r)) {
-      if (!names.has(key) && value !== '' && value !== substituteOf(key, r)) {
-        throw new Error(`the workspace variant has no column ${key}, but a copy carries ${JSON.stringify(value)}`);
-      }
-    }
-  }
-  return toTable(columns, records);
-}
-
-/**
- * The actions a workspace variant can have received. A legacy table lacks a column exactly when no
- * copy ever carried a value for it, so the actions are adapted to that history:
- * - without `requestor_g` (but with `requestor_s`): no app ever requested an action, so the
- *   app-requested actions (3, 8, 13, 16) are left out;
- * - without a field's column otherwise: the field is empty (null; requestor '', errorHResult 0, the
- *   values the KQL substitutes); without `lastUpdateDateTimeUtc_t` every action has a single
- *   version whose update time is its creation time (what the KQL falls back to).
- * The "without any maybe-absent column" variant is therefore synthetic (MDE always sends a
- * requestor and an errorHResult); it checks that the queries run and agree on what remains.
- */
-function adaptPages(pages: readonly MachineAction[][], columns: readonly KqlColumn[]): MachineAction[][] {
-  const has = (name: string) => columns.some((c) => c.name === name);
-  const absentNames = LEGACY_COLUMNS.filter((c) => c.maybeAbsent && !has(c.name));
-  const absent = (field: keyof MachineAction) => LEGACY_COLUMNS.filter((c) => c.source === field).every((c) => absentNames.includes(c));
-  const adapt = (a: MachineAction): MachineAction | null => {
-    if (!has('requestor_g') && has('requestor_s') && GUID.test(a.requestor)) return null;
-    const out: MachineAction = { ...a };
-    if (absent('requestor')) out.requestor = '';
-    if (absent('lastUpdateDateTimeUtc')) out.lastUpdateDateTimeUtc = a.creationDateTimeUtc;
-    if (absent('errorHResult')) out.errorHResult = 0;
-    for (const field of ['title', 'requestorComment', 'computerDnsName', 'cancellationRequestor', 'cancellationComment', 'cancellationDateTimeUtc', 'scope', 'externalId', 'requestSource'] as const) {
-      if (absent(field)) out[field] = null;
-    }
-    return out;
-  };
-  const source = absent('lastUpdateDateTimeUtc') ? pages.slice(-1) : pages;
-  return source.map((page) => page.map(adapt).filter((a): a is MachineAction => a !== null));
-}
+const LEGACY_RUNS = legacyRunTimes({ first: '2025-12-01T00:02:00Z', until: NOW, extra: ['2026-11-30T11:59:00Z'] });
 
 interface Prepared {
   ws: Workspace;
@@ -206,18 +92,9 @@ function prepare(ws: Workspace): Prepared {
   const columns = parseSchema(declared.schema);
   const pages = ws.schema === 'legacy' ? adaptPages(versionPages(), columns) : versionPages();
   const { store, versions } = buildStore(pages);
-  const table = ws.schema === 'dcr' ? dcrTable(columns, versions) : legacyTable(columns, versions);
-  const copiedStatuses = new Map<string, Set<string>>();
-  if (ws.schema === 'legacy') {
-    for (const r of legacyRecords(versions)) {
-      const key = String(r.id_g);
-      const set = copiedStatuses.get(key) ?? new Set<string>();
-      set.add(String(r.status_s));
-      copiedStatuses.set(key, set);
-    }
-  }
-  const guidRequestors = columns.some((c) => c.name === 'requestor_g' && c.type === 'guid');
-  return { ws, store, tables: { [declared.name]: table }, copiedStatuses, guidRequestors };
+  const table = ws.schema === 'dcr' ? dcrTable(columns, versions) : legacyTable(columns, versions, LEGACY_RUNS);
+  const copied = ws.schema === 'legacy' ? copiedStatuses(legacyRecords(versions, LEGACY_RUNS)) : new Map<string, Set<string>>();
+  return { ws, store, tables: { [declared.name]: table }, copiedStatuses: copied, guidRequestors: hasGuidRequestors(columns) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -263,7 +140,7 @@ function viaKql(p: Prepared, spec: QuerySpec): QueryResult {
  */
 function expectedFor(p: Prepared, sqlite: QueryResult): QueryResult {
   if (p.ws.schema !== 'legacy') return sqlite;
-  const requestor = (r: string) => (p.guidRequestors && GUID.test(r) ? r.toLowerCase() : r);
+  const requestor = (r: string) => legacyRequestor(r, p.guidRequestors);
   switch (sqlite.shape) {
     case 'list':
       return { ...sqlite, rows: sqlite.rows.map((r) => ({ ...r, requestor: requestor(r.requestor) })) };
@@ -271,8 +148,7 @@ function expectedFor(p: Prepared, sqlite: QueryResult): QueryResult {
       return { ...sqlite, rows: sqlite.rows.map((r) => ({ ...r, requestor: requestor(r.requestor) })) };
     case 'one': {
       if (sqlite.row === null) return sqlite;
-      const seen = p.copiedStatuses.get(sqlite.row.id) ?? new Set<string>();
-      return { ...sqlite, row: { ...sqlite.row, requestor: requestor(sqlite.row.requestor) }, history: sqlite.history.filter((h) => seen.has(h.status)) };
+      return { ...sqlite, row: { ...sqlite.row, requestor: requestor(sqlite.row.requestor) }, history: legacyHistory(sqlite.history, p.copiedStatuses.get(sqlite.row.id)) };
     }
     default:
       return sqlite;
