@@ -198,6 +198,7 @@ const GROUP_ROWS = 10;
 
 /** A count list cut to `max` rows, with what was left out. */
 export interface GroupView {
+  hasRows: boolean;
   rows: CountRowView[];
   hasMore: boolean;
   more: string;
@@ -207,6 +208,7 @@ function groupView(rows: readonly CountRow[], of: number, dimension: 'type' | 'r
   const shown = rows.slice(0, max);
   const rest = rows.slice(max);
   return {
+    hasRows: shown.length > 0,
     rows: countRowViews(shown, of, dimension, env),
     hasMore: rest.length > 0,
     more: line(`and ${plural(rest.length, `more ${noun}`)} with ${plural(sum(rest), 'action')}`, env),

@@ -152,7 +152,8 @@ export interface TimelineView extends HeaderView {
   xAxisTitle: string;
   showBarValues: boolean;
   chartData: { x: string; y: number }[];
-  fallbackText: string;
+  /** What clients without charts show instead: the same counts as a table. */
+  dayTable: PerDayView;
   query: QueryView;
 }
 
@@ -166,14 +167,155 @@ interface Bucket {
   count: number;
 }
 
-function bucketDays(days: readonly CountRow[]): { size: number; buckets: Bucket[] } {
-  const size = BUCKET_DAYS.find((d) => Math.ceil(days.length / d) <= MAX_BARS) ?? Math.ceil(days.length / MAX_BARS);
+/** `days` summed `size` at a time. */
+function bucketsOf(days: readonly CountRow[], size: number): Bucket[] {
   const buckets: Bucket[] = [];
   for (let i = 0; i < days.length; i += size) {
     const slice = days.slice(i, i + size);
     buckets.push({ first: slice[0]?.key ?? '', last: slice.at(-1)?.key ?? '', count: sum(slice) });
   }
-  return { size, buckets };
+  return buckets;
+}
+
+function bucketDays(days: readonly CountRow[]): { size: number; buckets: Bucket[] } {
+  const size = BUCKET_DAYS.find((d) => Math.ceil(days.length / d) <= MAX_BARS) ?? Math.ceil(days.length / MAX_BARS);
+  return { size, buckets: bucketsOf(days, size) };
+}
+
+/** A count in a per-day table: zero is shown subtle, so that the busy days stand out. */
+export interface DayCountView {
+  text: string;
+  isZero: boolean;
+}
+
+/** A week of the per-day table: `Week of 24 Nov`, Monday to Sunday, and the week's total. */
+export interface WeekRowView {
+  label: string;
+  /** Seven cells, Monday first; days outside the range are blank. */
+  days: DayCountView[];
+  total: string;
+}
+
+/** Two periods side by side (first half of the range on the left, second half on the right). */
+export interface PeriodPairView {
+  left: { label: string; count: DayCountView };
+  right: { label: string; count: DayCountView };
+}
+
+/**
+ * The counts of a chart of days as a compact table, the fallback of clients without charts:
+ * daily counts as one row per week (Monday to Sunday, with the week's total); days summed into
+ * longer periods as two columns of periods. Both with a header row (Teams styles the first row of
+ * a table as its header whatever the card says).
+ */
+export interface PerDayView {
+  caption: string;
+  isWeekly: boolean;
+  weekHeader: { text: string }[];
+  weeks: WeekRowView[];
+  pairHeader: { text: string }[];
+  pairs: PeriodPairView[];
+}
+
+const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+const DAY_MS = 86_400_000;
+/** Longest range shown as weeks (as many days as the chart shows bars, at most ten rows). */
+const MAX_WEEK_TABLE_DAYS = MAX_BARS;
+
+/** Epoch ms of a `YYYY-MM-DD` UTC day; undefined for anything else. */
+function dayMs(key: string): number | undefined {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(key)) return undefined;
+  const ms = Date.parse(`${key}T00:00:00Z`);
+  return Number.isFinite(ms) && new Date(ms).toISOString().startsWith(key) ? ms : undefined;
+}
+
+function dayKey(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+function countCell(count: number): DayCountView {
+  return { text: formatCount(count), isZero: count === 0 };
+}
+
+/** `24 Nov`, or `24 Nov 2025` when the range spans years. */
+function dayLabel(key: string, withYear: boolean): string {
+  return withYear && /^\d{4}-/.test(key) ? `${shortDay(key)} ${key.slice(0, 4)}` : shortDay(key);
+}
+
+/** `3 Jun – 9 Jun`; with years `26 Oct – 1 Nov 2025` or `28 Dec 2025 – 3 Jan 2026`. */
+function periodLabel(first: string, last: string, withYear: boolean): string {
+  if (first === last) return dayLabel(first, withYear);
+  const sameYear = first.slice(0, 4) === last.slice(0, 4);
+  return `${dayLabel(first, withYear && !sameYear)} – ${dayLabel(last, withYear)}`;
+}
+
+/**
+ * Weeks (Monday first) from the first to the last day; undefined unless every key is a UTC day and
+ * they span at most `MAX_WEEK_TABLE_DAYS`.
+ */
+function weekRows(days: readonly CountRow[], env: RenderEnv): WeekRowView[] | undefined {
+  const counts = new Map<number, number>();
+  for (const d of days) {
+    const ms = dayMs(d.key);
+    if (ms === undefined) return undefined;
+    counts.set(ms, (counts.get(ms) ?? 0) + d.count);
+  }
+  const known = [...counts.keys()];
+  if (known.length === 0) return [];
+  const first = Math.min(...known);
+  const last = Math.max(...known);
+  // Days far apart (a reply without its zero days): listed one by one instead of as empty weeks.
+  if (last - first > MAX_WEEK_TABLE_DAYS * DAY_MS) return undefined;
+  const withYear = dayKey(first).slice(0, 4) !== dayKey(last).slice(0, 4);
+  const weeks: WeekRowView[] = [];
+  // getUTCDay: Sunday 0 … Saturday 6; the week starts on Monday.
+  for (let monday = first - ((new Date(first).getUTCDay() + 6) % 7) * DAY_MS; monday <= last; monday += 7 * DAY_MS) {
+    let total = 0;
+    const cells = WEEKDAYS.map((_d, i) => {
+      const ms = monday + i * DAY_MS;
+      if (ms < first || ms > last) return { text: '', isZero: false };
+      const count = counts.get(ms) ?? 0;
+      total += count;
+      return countCell(count);
+    });
+    weeks.push({ label: line(dayLabel(dayKey(monday), withYear), env), days: cells, total: formatCount(total) });
+  }
+  return weeks;
+}
+
+/** Periods in two columns: the first half of the range on the left, the rest on the right. */
+function periodPairs(periods: readonly { label: string; count: number }[]): PeriodPairView[] {
+  const half = Math.ceil(periods.length / 2);
+  const blank = { label: '', count: { text: '', isZero: false } };
+  return periods.slice(0, half).map((p, i) => {
+    const r = periods[half + i];
+    return { left: { label: p.label, count: countCell(p.count) }, right: r === undefined ? blank : { label: r.label, count: countCell(r.count) } };
+  });
+}
+
+/**
+ * The per-day table of `days` (one row per UTC day, oldest first). With `bucketSize` > 1 the days
+ * are summed into periods of that many days (as the chart does) and listed in two columns.
+ */
+export function perDayView(days: readonly CountRow[], caption: string, env: RenderEnv, bucketSize = 1): PerDayView {
+  const weeks = bucketSize === 1 ? weekRows(days, env) : undefined;
+  const spansYears = (days[0]?.key.slice(0, 4) ?? '') !== (days.at(-1)?.key.slice(0, 4) ?? '');
+  const periods =
+    weeks !== undefined
+      ? []
+      : bucketsOf(days, Math.max(1, bucketSize)).map((b) => ({
+          label: line(periodLabel(b.first, b.last, spansYears), env),
+          count: b.count,
+        }));
+  const periodNoun = bucketSize === 1 ? 'Day (UTC)' : 'Days (UTC)';
+  return {
+    caption: line(caption, env),
+    isWeekly: weeks !== undefined,
+    weekHeader: ['Week of', ...WEEKDAYS, 'Total'].map((text) => ({ text })),
+    weeks: weeks ?? [],
+    pairHeader: [periodNoun, 'Actions', '', periodNoun, 'Actions'].map((text) => ({ text })),
+    pairs: periodPairs(periods),
+  };
 }
 
 export function timelineView(reply: TimelineReply, env: RenderEnv): TimelineView {
@@ -184,6 +326,7 @@ export function timelineView(reply: TimelineReply, env: RenderEnv): TimelineView
   const busiest = reply.days.reduce<CountRow | undefined>((best, d) => (best === undefined || d.count > best.count ? d : best), undefined);
   const average = reply.days.length > 0 ? total / reply.days.length : 0;
   const unit = size === 1 ? 'day' : `${size} days`;
+  const chartTitle = size === 1 ? 'Actions per day (UTC)' : `Actions per ${unit} (UTC)`;
   return {
     ...headerView(reply.title, reply.subtitle, size === 1 ? 'Days in UTC' : `Days in UTC, summed per ${unit} (bars are labelled with their first day)`, env),
     tiles: [
@@ -197,15 +340,11 @@ export function timelineView(reply: TimelineReply, env: RenderEnv): TimelineView
     ],
     isEmpty: reply.days.length === 0,
     emptyText: 'No days in this period.',
-    chartTitle: size === 1 ? 'Actions per day (UTC)' : `Actions per ${unit} (UTC)`,
+    chartTitle,
     xAxisTitle: size === 1 ? 'Day (UTC)' : `First day of ${unit} (UTC)`,
     showBarValues: buckets.length <= 14,
     chartData: buckets.map((b) => ({ x: line(label(b.first), env), y: b.count })),
-    fallbackText: line(
-      buckets.map((b) => `${size === 1 ? b.first : `${b.first} to ${b.last}`}: ${formatCount(b.count)}`).join(' · '),
-      env,
-      MAX_BARS * 40,
-    ),
+    dayTable: perDayView(reply.days, chartTitle, env, size),
     query: queryView(reply.query, env),
   };
 }

@@ -2,15 +2,16 @@ import type { DigestModel } from '../core/alerts.js';
 import type { ActionRow, CountRow, IsolationRow } from '../core/query.js';
 import { headerView, line, type HeaderView, type RenderEnv } from './common.js';
 import { formatAge, formatCount, plural, requestorLabel, shortDay, statusColor, typeWithScope, type TextColor } from './format.js';
-import { shareText, sum, type TileView } from './views-counts.js';
+import { perDayView, shareText, sum, type PerDayView, type TileView } from './views-counts.js';
 import { fact, type FactView } from './views-detail.js';
 import { deviceLink } from './views-lists.js';
 
 /**
  * View model of the daily digest (`digest.json`), one card for management: tiles for the last
- * 24 hours, actions per UTC day and share by type as charts with text fallbacks, top requestors and
- * devices, devices isolated now and the oldest pending actions with their ages (measured to the
- * model's `now`), and the trend against the previous 24 hours.
+ * 24 hours, actions per UTC day and share by type as charts (falling back to a table of weeks and
+ * a text), top requestors and devices (tables whose name column takes most of the width), devices
+ * isolated now and the oldest pending actions with their ages (measured to the model's `now`), and
+ * the trend against the previous 24 hours.
  */
 
 /** Rows per list shown at most, so that the card stays readable; the budget may cut further. */
@@ -65,7 +66,8 @@ export interface DigestView extends HeaderView {
   hasPerDay: boolean;
   perDayTitle: string;
   perDayData: { x: string; y: number }[];
-  perDayFallback: string;
+  /** The chart's fallback: the days as a table, one row per week. */
+  dayTable: PerDayView;
   hasShare: boolean;
   shareTitle: string;
   shareData: { legend: string; value: number }[];
@@ -147,6 +149,7 @@ export function digestView(model: DigestModel, shown: number, env: RenderEnv): D
   const isolated = model.isolated.slice(0, n);
   const pending = model.oldestPending.slice(0, n);
   const requestorName = (key: string): string => requestorLabel(key, env.names).short;
+  const perDayTitle = `Actions per day, last ${plural(days.length, 'day')} (UTC)`;
   return {
     ...headerView(
       'Machine actions: daily digest',
@@ -164,9 +167,9 @@ export function digestView(model: DigestModel, shown: number, env: RenderEnv): D
     byType: byType.map((r) => fact(r.key.trim() === '' ? '(none)' : r.key, `${formatCount(r.count)} (${shareText(r.count, byTypeTotal)})`, env)),
     trendText: line(trendSentence(model.trend.current, model.trend.previous), env),
     hasPerDay: days.length > 0,
-    perDayTitle: `Actions per day, last ${plural(days.length, 'day')} (UTC)`,
+    perDayTitle,
     perDayData: days.map((d) => ({ x: line(shortDay(d.key), env, LABEL_CHARS), y: d.count })),
-    perDayFallback: line(`Actions per day (UTC): ${days.map((d) => `${d.key}: ${formatCount(d.count)}`).join(' · ')}`, env, MAX_BARS * 40),
+    dayTable: perDayView(days, perDayTitle, env),
     hasShare: shareTotal > 0,
     shareTitle: `Share by type, last ${plural(days.length > 0 ? days.length : 14, 'day')}`,
     shareData: donutSlices(model.shareByType).map((r) => ({ legend: line(r.key, env, LABEL_CHARS), value: r.count })),

@@ -31,13 +31,22 @@ describe('cards/renderDigestCard', () => {
     const set = card.body.find((e) => e.type === 'ColumnSet');
     return ofType(set, 'Column').map((c) => ({ text: texts(c).join(' '), color: ofType(c, 'TextBlock')[0]?.color }));
   }
-  /** The FactSet that follows the heading `heading`, as title → value. */
-  function factsAfter(card: AdaptiveCard, heading: string): Record<string, string> {
+  /** The rows of a Table as cell texts (header row first). */
+  function tableRows(t: Json): string[][] {
+    return (t.rows as Json[]).map((r) => (r.cells as Json[]).map((c) => texts(c).join(' ')));
+  }
+  /** The Table that follows the heading `heading`: its header, and its rows as name → value. */
+  function tableAfter(card: AdaptiveCard, heading: string): { header: string[]; rows: Record<string, string>; table: Json } {
     const at = card.body.findIndex((e) => e.type === 'TextBlock' && e.text === heading);
     assert.ok(at >= 0, `a heading ${heading}`);
-    const set = card.body.slice(at).find((e) => e.type === 'FactSet');
-    assert.ok(set, `facts after ${heading}`);
-    return Object.fromEntries((set.facts as { title: string; value: string }[]).map((f) => [f.title, f.value]));
+    const table = card.body.slice(at).find((e) => e.type === 'Table');
+    assert.ok(table, `a table after ${heading}`);
+    assert.equal(ofType(card, 'FactSet').length, 0, 'no FactSet: its titles are too narrow for long names');
+    const [header, ...rows] = tableRows(table);
+    return { header: header!, rows: Object.fromEntries(rows.map(([name, value]) => [name!, value!])), table };
+  }
+  function factsAfter(card: AdaptiveCard, heading: string): Record<string, string> {
+    return tableAfter(card, heading).rows;
   }
   /** Texts of the separated rows that follow the heading (until the next heading). */
   function rowsAfter(card: AdaptiveCard, heading: string): string[][] {
@@ -80,24 +89,28 @@ describe('cards/renderDigestCard', () => {
     assert.match(allText(render(DIGEST_SAMPLES.quiet)), /0 actions in the last 24 hours, as many as in the 24 hours before\./);
   });
 
-  it('lists the totals by type for the last 24 hours with shares', () => {
-    assert.deepEqual(factsAfter(render(DIGEST_SAMPLES.daily), 'By type (last 24 hours)'), {
+  it('lists the totals by type for the last 24 hours with shares, in a table whose name column takes most of the width', () => {
+    const { header, rows, table } = tableAfter(render(DIGEST_SAMPLES.daily), 'By type (last 24 hours)');
+    assert.deepEqual(header, ['Action type', 'Actions']);
+    assert.deepEqual(rows, {
       RunAntiVirusScan: '21 (57%)',
       Isolate: '9 (24%)',
       Unisolate: '5 (14%)',
       CollectInvestigationPackage: '2 (5%)',
     });
+    assert.deepEqual(table.columns, [{ width: 4 }, { width: 1, horizontalCellContentAlignment: 'Right' }]);
+    assert.equal(table.showGridLines, false);
   });
 
   describe('charts', () => {
     it('every chart element has a fallback', () => {
       for (const model of Object.values(DIGEST_SAMPLES)) {
         const charts = allObjects(render(model)).filter((o) => typeof o.type === 'string' && o.type.startsWith('Chart.'));
-        for (const chart of charts) assert.equal((chart.fallback as Json | undefined)?.type, 'TextBlock', String(chart.type));
+        for (const chart of charts) assert.ok(['TextBlock', 'Container'].includes((chart.fallback as Json | undefined)?.type as string), String(chart.type));
       }
     });
 
-    it('actions per day: a vertical bar chart of the 14 UTC days whose fallback lists every day', () => {
+    it('actions per day: a vertical bar chart of the 14 UTC days whose fallback is a table of the weeks', () => {
       const model = DIGEST_SAMPLES.daily;
       const [chart] = ofType(render(model), 'Chart.VerticalBar');
       assert.ok(chart);
@@ -107,8 +120,15 @@ describe('cards/renderDigestCard', () => {
       assert.equal(data.length, 14);
       assert.deepEqual(data[0], { x: '16 Nov', y: model.perDay[0]!.count });
       assert.deepEqual(data.map((d) => d.y), model.perDay.map((d) => d.count));
-      const fallback = (chart.fallback as Json).text as string;
-      for (const d of model.perDay) assert.ok(fallback.includes(`${d.key}: ${d.count}`), d.key);
+      const fallback = chart.fallback as Json;
+      assert.equal(fallback.type, 'Container');
+      assert.equal((fallback.items as Json[])[0]?.text, 'Actions per day, last 14 days (UTC)');
+      const [header, ...weeks] = tableRows(ofType(fallback, 'Table')[0]!);
+      assert.deepEqual(header, ['Week of', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun', 'Total']);
+      // 2026-11-16 is a Monday: two full weeks.
+      assert.deepEqual(weeks.map((w) => w[0]), ['16 Nov', '23 Nov']);
+      assert.deepEqual(weeks.flatMap((w) => w.slice(1, 8)), model.perDay.map((d) => d.count.toLocaleString('en-US')));
+      assert.deepEqual(weeks.map((w) => Number(w[8])), [0, 7].map((i) => model.perDay.slice(i, i + 7).reduce((s, d) => s + d.count, 0)));
     });
 
     it('share by type: a donut of the largest types plus "Other", whose fallback lists every type with its share', () => {
@@ -139,6 +159,8 @@ describe('cards/renderDigestCard', () => {
 
   it('names top requestors (friendly names for apps) and top devices', () => {
     const card = render(DIGEST_SAMPLES.daily);
+    assert.deepEqual(tableAfter(card, 'Top requestors').header, ['Requestor', 'Actions']);
+    assert.deepEqual(tableAfter(card, 'Top devices').header, ['Device', 'Actions']);
     assert.deepEqual(factsAfter(card, 'Top requestors'), { 'Alex.Wilber@contoso.com': '41', [KNOWN_APP_NAME]: '30', [`app ${UNKNOWN_APP_GUID}`]: '12', 'Megan.Bowen@contoso.com': '7' });
     assert.deepEqual(factsAfter(card, 'Top devices'), { 'ws-042.contoso.com': '11', 'srv-sql-07.contoso.com': '6', 'ws-117.contoso.com': '4' });
   });

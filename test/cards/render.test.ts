@@ -24,6 +24,8 @@ import {
   WS042_OLD,
   type SampleName,
 } from './samples.js';
+import { TABLE_LAYOUT } from '../../src/cards/views-table.js';
+import { textWidth } from '../../src/cards/text-width.js';
 import { allObjects, assertValidCard, byId, ofType, texts } from './validate.js';
 
 type Json = Record<string, unknown>;
@@ -255,20 +257,75 @@ describe('cards/renderReplyCard', () => {
       return t;
     }
 
-    it('is a Table with a header row of column names and one row per result row, cells as text', () => {
+    it('is a Table with a header row of column names and one row per result row, cells as small text', () => {
       const card = render(SAMPLE_REPLIES.tableSmall);
       const t = table(card);
       assert.equal(t.firstRowAsHeader, true);
       const rows = t.rows as Json[];
       assert.equal(rows.length, 1 + 3);
       assert.deepEqual(cellTexts(rows[0]!), ['ActionType', 'Status', 'Actions', 'Last', 'Devices', 'Cancelled']);
-      assert.deepEqual(cellTexts(rows[1]!), ['Isolate', 'Succeeded', '1000', '2026-11-29T12:00:00.1234567Z', '\\["ws-100.contoso.com","srv-0.contoso.com"\\]', ''], 'JSON brackets are escaped: no Markdown link');
+      assert.deepEqual(
+        cellTexts(rows[1]!),
+        ['Isolate', 'Succeeded', '1000', '2026-11-29 12:00:00.1234567Z', '\\["ws-100.contoso.com", "srv-0.contoso.com"\\]', ''],
+        'date and time, and the elements of dynamic values, are spaced so that they wrap there; JSON brackets are escaped: no Markdown link',
+      );
       assert.deepEqual([cellTexts(rows[2]!).at(-1), cellTexts(rows[3]!).at(-1)], ['false', 'true'], 'boolean text stays text');
-      assert.equal((t.columns as Json[]).length, 6);
-      for (const c of t.columns as Json[]) assert.ok(typeof c.width === 'number' && c.width >= 1 && c.width <= 4, JSON.stringify(c));
+      for (const block of ofType(t, 'TextBlock')) assert.equal(block.size, 'Small');
+      assert.equal((t.columns as Json[]).length, 6, 'all six columns fit a 600 px card');
+      for (const c of t.columns as Json[]) assert.ok(Number.isInteger(c.width) && (c.width as number) >= 1, JSON.stringify(c));
       assert.equal(card.body[1]?.text, '3 rows');
       assert.match(allText(card), /Read-only ad hoc query/);
       assert.ok(!allText(card).includes('More rows exist'));
+      assert.ok(!allText(card).includes('Showing'));
+    });
+
+    it('gives every column the room its longest word needs at 600 px, and the rest of the width to long values', () => {
+      const reply = SAMPLE_REPLIES.tableSmall;
+      const widths = (table(render(reply)).columns as Json[]).map((c) => c.width as number);
+      assert.ok(widths.reduce((a, b) => a + b, 0) <= TABLE_LAYOUT.width, widths.join(' + '));
+      const shownText = (text: string): string => text.replace(/^(\d{4}-\d{2}-\d{2})T/, '$1 ').replace(/","/g, '", "');
+      reply.columns.forEach((name, i) => {
+        const words = [name, ...reply.rows.map((r) => shownText(r[i] ?? ''))].flatMap((v) => v.split(' '));
+        const need = Math.max(...words.map((w) => textWidth(w, TABLE_LAYOUT.fontSize, w === name))) + TABLE_LAYOUT.cellOverhead;
+        assert.ok(widths[i]! >= need, `${name}: ${widths[i]} px < ${need.toFixed(1)} px`);
+      });
+      const [type, status, actions, last, devices] = widths as [number, number, number, number, number];
+      assert.ok(devices > last && last > type && type > status && status > actions, widths.join(', '));
+    });
+
+    it('leaves out the columns that do not fit the width of the card, and says so', () => {
+      const card = render(SAMPLE_REPLIES.tableTruncated);
+      const t = table(card);
+      assert.deepEqual(cellTexts((t.rows as Json[])[0]!), ['ActionType', 'Status', 'Actions', 'Last', 'Devices'], 'CollectInvestigationPackage takes the room of "Cancelled"');
+      assert.match(allText(card), /Showing the first 5 of 6 columns \(the others do not fit the width of the card\)\./);
+      assert.match(allText(card), /--format csv/);
+    });
+
+    it('shows at most 10 columns however narrow, and says so', () => {
+      const columns = Array.from({ length: 16 }, (_, i) => `c${i}`);
+      const reply: Reply = { kind: 'table', title: 'KQL query', subtitle: '1 row', columns, rows: [columns.map((_c, i) => String(i))], truncated: false, query: { kql: 'T | take 1' } };
+      const card = render(reply);
+      assert.equal((table(card).columns as Json[]).length, 10);
+      assert.match(allText(card), /Showing the first 10 of 16 columns\./);
+    });
+
+    it('spaces only real JSON and whole ISO datetimes; other text is shown as it is', () => {
+      const reply: Reply = {
+        kind: 'table',
+        title: 'KQL query',
+        subtitle: '1 row',
+        columns: ['Json', 'NotJson', 'Braces', 'Time', 'Text'],
+        rows: [['{"a":"x,y:z","b":[1,2],"c":{"d":null}}', '[not json,really]', '{{DATE(2026-11-29T10:00:00Z, SHORT)}}', '2026-11-29T10:00:00Z', 'at 2026-11-29T10:00:00Z']],
+        truncated: false,
+        query: { kql: 'T | take 1' },
+      };
+      assert.deepEqual(cellTexts((table(render(reply)).rows as Json[])[1]!), [
+        '{"a": "x,y:z", "b": \\[1, 2\\], "c": {"d": null}}',
+        '\\[not json,really\\]',
+        '{\\{DATE(2026-11-29T10:00:00Z, SHORT)}}',
+        '2026-11-29 10:00:00Z',
+        'at 2026-11-29T10:00:00Z',
+      ]);
     });
 
     it('says when more rows exist than were fetched', () => {
@@ -285,18 +342,19 @@ describe('cards/renderReplyCard', () => {
       assert.match(allText(card), /The query returned no rows\./);
     });
 
-    it('100 wide rows: fewer rows, at most 10 columns, clipped cells, within 28 KB, and says so', () => {
+    it('100 wide rows: fewer rows, the columns that fit the width, clipped cells, within 28 KB, and says so', () => {
       const reply = SAMPLE_REPLIES.tableWide;
       const card = render(reply);
       assertValidCard(card);
       assert.ok(cardByteLength(card) <= CARD_MAX_BYTES, `${cardByteLength(card)} bytes`);
       const rows = (table(card).rows as Json[]).slice(1);
       assert.ok(rows.length >= 5 && rows.length < 100, `${rows.length} rows`);
-      assert.equal((table(card).columns as Json[]).length, 10);
+      const shown = (table(card).columns as Json[]).length;
+      assert.equal(shown, 3, 'three 25-character column names fit side by side');
       for (const row of rows) for (const text of cellTexts(row)) assert.ok(text.length <= 121, `${text.length} characters`);
       assert.deepEqual(rows.map((r) => cellTexts(r)[0]!.slice(0, 12)), reply.rows.slice(0, rows.length).map((r) => r[0]!.slice(0, 12)), 'the first rows, in order');
       const all = allText(card);
-      assert.match(all, new RegExp(`Showing ${rows.length} of 100 rows \\(the rest did not fit in the card\\) and the first 10 of 16 columns\\.`));
+      assert.match(all, new RegExp(`Showing ${rows.length} of 100 rows \\(the rest did not fit in the card\\) and the first 3 of 16 columns \\(the others do not fit the width of the card\\)\\.`));
       assert.match(all, /Long values end with "…"/);
       assert.match(all, /--format csv/);
       assert.match(all, /More rows exist: only the first 100 rows were fetched/);
@@ -326,7 +384,12 @@ describe('cards/renderReplyCard', () => {
   });
 
   describe('timeline', () => {
-    it('is a vertical bar chart with axis titles and a text fallback listing every day', () => {
+    /** The rows of a Table as cell texts (header row first). */
+    function tableRows(t: Json): string[][] {
+      return (t.rows as Json[]).map((r) => (r.cells as Json[]).map((c) => texts(c).join(' ')));
+    }
+
+    it('is a vertical bar chart with axis titles', () => {
       const card = render(SAMPLE_REPLIES.timeline7d);
       const [chart] = ofType(card, 'Chart.VerticalBar');
       assert.ok(chart);
@@ -334,19 +397,64 @@ describe('cards/renderReplyCard', () => {
       assert.equal(chart.yAxisTitle, 'Actions');
       assert.deepEqual((chart.data as Json[]).map((d) => d.x), ['23 Nov', '24 Nov', '25 Nov', '26 Nov', '27 Nov', '28 Nov', '29 Nov']);
       assert.deepEqual((chart.data as Json[]).map((d) => d.y), SAMPLE_REPLIES.timeline7d.days.map((d) => d.count));
-      const fallback = chart.fallback as Json;
-      assert.equal(fallback.type, 'TextBlock');
-      for (const d of SAMPLE_REPLIES.timeline7d.days) assert.ok((fallback.text as string).includes(`${d.key}: ${d.count}`), d.key);
     });
 
-    it('sums long ranges into buckets and says so', () => {
-      const card = render(SAMPLE_REPLIES.timeline180d);
+    it('without charts: a table of the days, one row per week (Monday first), zero days subtle, with week totals', () => {
+      const reply = SAMPLE_REPLIES.timeline30d;
+      const [chart] = ofType(render(reply), 'Chart.VerticalBar');
+      const fallback = chart!.fallback as Json;
+      assert.equal(fallback.type, 'Container');
+      assert.equal(((fallback.items as Json[])[0]!).text, 'Actions per day (UTC)');
+      const tables = ofType(fallback, 'Table');
+      assert.equal(tables.length, 1);
+      const [header, ...weeks] = tableRows(tables[0]!);
+      assert.deepEqual(header, ['Week of', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun', 'Total']);
+      // 2026-10-31 is a Saturday: the first week starts on Monday 26 Oct, blank before the range.
+      assert.deepEqual(weeks.map((w) => w[0]), ['26 Oct', '2 Nov', '9 Nov', '16 Nov', '23 Nov']);
+      assert.deepEqual(weeks[0]!.slice(1, 6), ['', '', '', '', '']);
+      const byDay = new Map<string, string>();
+      weeks.forEach((w, i) => w.slice(1, 8).forEach((text, d) => byDay.set(new Date(Date.UTC(2026, 9, 26 + i * 7 + d)).toISOString().slice(0, 10), text)));
+      for (const d of reply.days) assert.equal(byDay.get(d.key), String(d.count), d.key);
+      assert.equal(weeks.reduce((s, w) => s + Number(w[8]!.replace(/,/g, '')), 0), reply.total, 'week totals add up');
+      const dayCells = ofType(tables[0], 'TableRow').slice(1).flatMap((r) => (r.cells as Json[]).slice(1, 8).map((c) => (c.items as Json[])[0]!));
+      assert.ok(dayCells.length > 0);
+      for (const cell of dayCells) assert.equal(cell.isSubtle, cell.text === '0', JSON.stringify(cell));
+      assert.ok(cardByteLength(render(reply)) < 12_000);
+    });
+
+    it('sums long ranges into buckets and says so; without charts, the periods in two columns', () => {
+      const reply = SAMPLE_REPLIES.timeline180d;
+      const card = render(reply);
       const [chart] = ofType(card, 'Chart.VerticalBar');
       const data = chart!.data as Json[];
       assert.equal(data.length, Math.ceil(180 / 7));
-      assert.equal(data.reduce((s, d) => s + (d.y as number), 0), SAMPLE_REPLIES.timeline180d.total);
+      assert.equal(data.reduce((s, d) => s + (d.y as number), 0), reply.total);
       assert.equal(chart!.title, 'Actions per 7 days (UTC)');
       assert.match(allText(card), /summed per 7 days/);
+      const [header, ...rows] = tableRows(ofType(chart!.fallback, 'Table')[0]!);
+      assert.deepEqual(header, ['Days (UTC)', 'Actions', '', 'Days (UTC)', 'Actions']);
+      assert.equal(rows.length, 13);
+      const periods = [...rows.map((r) => [r[0]!, r[1]!]), ...rows.map((r) => [r[3]!, r[4]!])].filter(([label]) => label !== '');
+      assert.deepEqual(periods.map(([, n]) => Number(n)), data.map((d) => d.y), 'left column first, then the right one, oldest first');
+      assert.deepEqual(periods[0], ['3 Jun – 9 Jun', String(data[0]!.y)]);
+      assert.equal(periods.at(-1)![0], '25 Nov – 29 Nov');
+    });
+
+    it('lists days far apart one by one, not as years of empty weeks', () => {
+      const days = [
+        { key: '2020-01-01', count: 2 },
+        { key: '2026-01-01', count: 3 },
+      ];
+      const reply: Reply = { kind: 'timeline', title: 'Actions per day', subtitle: 'sparse', days, total: 5, query: { kql: 'T' } };
+      const [chart] = ofType(render(reply), 'Chart.VerticalBar');
+      assert.deepEqual(tableRows(ofType(chart!.fallback, 'Table')[0]!).slice(1), [['1 Jan 2020', '2', '', '1 Jan 2026', '3']]);
+    });
+
+    it('labels periods with years when the range spans years', () => {
+      const [chart] = ofType(render(SAMPLE_REPLIES.timeline400d), 'Chart.VerticalBar');
+      const labels = tableRows(ofType(chart!.fallback, 'Table')[0]!).slice(1).flatMap((r) => [r[0]!, r[3]!]);
+      assert.ok(labels.includes('26 Oct – 1 Nov 2025'), labels.join(' | '));
+      assert.ok(labels.includes('28 Dec 2025 – 3 Jan 2026'), labels.join(' | '));
     });
 
     it('shows no chart for an empty range', () => {
