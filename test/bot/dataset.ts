@@ -1,5 +1,5 @@
 import type { MachineAction } from '../../src/core/types.js';
-import { makeAction } from '../fakes/actions.js';
+import { guid, makeAction } from '../fakes/actions.js';
 
 /**
  * A small tenant with known answers for the end-to-end command tests. NOW is fixed; times are
@@ -43,4 +43,28 @@ export const DATASET: MachineAction[] = [
   action(350, { type: 'Offboard', scope: null, machineId: M_SRV, computerDnsName: 'srv-sql-01.contoso.com', requestor: 'megan.bowen@contoso.com', status: 'Failed', errorHResult: -2147467259 }),
   // Outside 360 days.
   action(370, { type: 'RunAntiVirusScan', scope: 'Quick', machineId: M_SRV, computerDnsName: 'srv-sql-01.contoso.com', requestor: 'megan.bowen@contoso.com' }),
+];
+
+/** Chat commands covering every query the bot runs, with answers known on DATASET (compared across backends). */
+export const DATASET_COMMANDS: readonly string[] = [
+  'actions for device ws-042 90d',
+  'actions for device ws-042 90d page 2',
+  'device WS-042.CONTOSO.COM 7d',
+  'actions by ALEX.WILBER@contoso.com 30d',
+  'actions by SOAR playbooks',
+  `actions by ${SOAR_APP.toUpperCase()} 30d`,
+  'summary 360d',
+  'summary 7d',
+  'requestors 360d',
+  'devices 30d',
+  'timeline 7d',
+  'timeline 360d',
+  'isolated',
+  'failed 360d',
+  'pending',
+  `action ${DATASET[10]!.id}`,
+  `action ${guid(999_999)}`,
+  'actions for device nosuchhost 7d',
+  "device ws-042'|take 1//\" 7d",
+  'digest',
 ];

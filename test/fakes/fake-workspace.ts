@@ -1,3 +1,4 @@
+import type { TokenCredential } from '@azure/core-auth';
 import { gunzipSync } from 'node:zlib';
 import { createHttpHeaders, type HttpClient, type PipelineRequest, type PipelineResponse, type RequestBodyType } from '@azure/core-rest-pipeline';
 import { DCR_COLUMNS } from '../../src/queries/schema.js';
@@ -418,3 +419,8 @@ function withinTimespan(table: KqlTable, span: { from: string; to: string }): Kq
     }),
   };
 }
+
+/** A TokenCredential for the SDK clients in tests: a fixed token, valid for an hour. */
+export const testCredential: TokenCredential = {
+  getToken: () => Promise.resolve({ token: 'test-token', expiresOnTimestamp: Date.now() + 3_600_000 }),
+};

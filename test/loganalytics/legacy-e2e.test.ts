@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import type { TokenCredential } from '@azure/core-auth';
 import type { Chat } from '../../src/commands/chat.js';
 import { loadConfig, type Env } from '../../src/config/config.js';
 import type { ActionRow, IsolationRow } from '../../src/core/query.js';
@@ -11,8 +10,8 @@ import { openSqliteStore, type SqliteAuditStore } from '../../src/store/sqlite-s
 import { guid, makeAction } from '../fakes/actions.js';
 import { createCaptureLogger } from '../fakes/capture-logger.js';
 import { FakeClock } from '../fakes/fake-clock.js';
-import { createFakeWorkspace, type FakeWorkspace } from '../fakes/fake-workspace.js';
-import { DATASET, NOW, SOAR_APP } from '../bot/dataset.js';
+import { createFakeWorkspace, testCredential as credential, type FakeWorkspace } from '../fakes/fake-workspace.js';
+import { DATASET, DATASET_COMMANDS as COMMANDS, NOW, SOAR_APP } from '../bot/dataset.js';
 import { WORKSPACES, type Workspace } from '../queries/kql-tables.js';
 import { adaptPages, copiedStatuses, hasGuidRequestors, legacyHistory, legacyRecords, legacyRequestor, legacyRunTimes, legacyTableOf, parseSchema } from '../queries/legacy-table.js';
 
@@ -36,10 +35,6 @@ import { adaptPages, copiedStatuses, hasGuidRequestors, legacyHistory, legacyRec
  */
 
 const WORKSPACE_ID = '44444444-4444-4444-4444-444444444444';
-
-const credential: TokenCredential = {
-  getToken: () => Promise.resolve({ token: 'test-token', expiresOnTimestamp: Date.now() + 3_600_000 }),
-};
 
 /** An Isolate requested by the SOAR app, its id in upper case (the Data Collector stores it in requestor_g). */
 const UPPER_APP_ACTION = makeAction({
@@ -81,29 +76,6 @@ function versionPages(): MachineAction[][] {
  */
 const LEGACY_RUNS = legacyRunTimes({ first: '2025-11-20T00:02:00Z', until: NOW, extra: ['2026-11-29T11:59:00Z'] });
 
-/** The same commands as workspace-e2e.test.ts (answers from the bot's dataset). */
-const COMMANDS = [
-  'actions for device ws-042 90d',
-  'actions for device ws-042 90d page 2',
-  'device WS-042.CONTOSO.COM 7d',
-  'actions by ALEX.WILBER@contoso.com 30d',
-  'actions by SOAR playbooks',
-  `actions by ${SOAR_APP.toUpperCase()} 30d`,
-  'summary 360d',
-  'summary 7d',
-  'requestors 360d',
-  'devices 30d',
-  'timeline 7d',
-  'timeline 360d',
-  'isolated',
-  'failed 360d',
-  'pending',
-  `action ${DATASET[10]!.id}`,
-  `action ${guid(999_999)}`,
-  'actions for device nosuchhost 7d',
-  "device ws-042'|take 1//\" 7d",
-  'digest',
-];
 
 /** Legacy specifics: the action whose intermediate statuses no copy carries, and the one whose Pending a copy caught. */
 const LEGACY_COMMANDS = [`action ${DATASET[0]!.id}`, `action ${UPPER_APP_ACTION.id}`, `action ${UPPER_APP_ACTION.id.toUpperCase()}`];

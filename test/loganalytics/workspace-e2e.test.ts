@@ -2,18 +2,17 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TokenCredential } from '@azure/core-auth';
 import { loadConfig, type Env } from '../../src/config/config.js';
 import type { Reply } from '../../src/core/replies.js';
-import { buildChat, buildForwarder, storeSubscriptions } from '../../src/main.js';
+import { buildChat, buildForwarder, storeSubscriptions, type AzureDeps } from '../../src/main.js';
 import { DCR_TABLE } from '../../src/queries/schema.js';
 import { openSqliteStore, type SqliteAuditStore } from '../../src/store/sqlite-store.js';
 import type { Chat } from '../../src/commands/chat.js';
 import { createCaptureLogger } from '../fakes/capture-logger.js';
 import { FakeClock } from '../fakes/fake-clock.js';
-import { createFakeWorkspace, type FakeWorkspace } from '../fakes/fake-workspace.js';
+import { createFakeWorkspace, testCredential as credential, type FakeWorkspace } from '../fakes/fake-workspace.js';
 import { guid, makeAction } from '../fakes/actions.js';
-import { DATASET, NOW, SOAR_APP } from '../bot/dataset.js';
+import { DATASET, DATASET_COMMANDS as COMMANDS, NOW, SOAR_APP } from '../bot/dataset.js';
 
 /**
  * Log Analytics end to end, with the real Azure SDK clients (`LogsIngestionClient`,
@@ -29,32 +28,6 @@ const DCR_ID = `dcr-${'0a'.repeat(16)}`;
 const RESOURCE_ID = '/subscriptions/s-1/resourceGroups/rg-sec/providers/Microsoft.OperationalInsights/workspaces/ws-sec';
 const ADMIN = 'aaaaaaaa-1111-2222-3333-444444444444';
 
-const credential: TokenCredential = {
-  getToken: () => Promise.resolve({ token: 'test-token', expiresOnTimestamp: Date.now() + 3_600_000 }),
-};
-
-const COMMANDS = [
-  'actions for device ws-042 90d',
-  'actions for device ws-042 90d page 2',
-  'device WS-042.CONTOSO.COM 7d',
-  'actions by ALEX.WILBER@contoso.com 30d',
-  'actions by SOAR playbooks',
-  `actions by ${SOAR_APP.toUpperCase()} 30d`,
-  'summary 360d',
-  'summary 7d',
-  'requestors 360d',
-  'devices 30d',
-  'timeline 7d',
-  'timeline 360d',
-  'isolated',
-  'failed 360d',
-  'pending',
-  `action ${DATASET[10]!.id}`,
-  `action ${guid(999_999)}`,
-  'actions for device nosuchhost 7d',
-  "device ws-042'|take 1//\" 7d",
-  'digest',
-];
 
 /** A reply without the "Open in Log Analytics" link, which only the workspace mode adds. */
 function withoutPortalLink(reply: Reply): Reply {
@@ -84,7 +57,7 @@ describe('Log Analytics end to end: forward through the Logs Ingestion API, answ
   let sqliteChat: Chat;
   let laChat: Chat;
 
-  const azure = (): { credential: TokenCredential; httpClient: FakeWorkspace['httpClient'] } => ({ credential, httpClient: workspace.httpClient });
+  const azure = (): AzureDeps => ({ credential, httpClient: workspace.httpClient });
   const forwarder = () => buildForwarder(loadConfig(laEnv), { store, clock, logger, azure: azure() })!;
 
   before(async () => {
