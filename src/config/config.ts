@@ -320,7 +320,8 @@ function parseLogAnalytics(env: Env, p: Problems): Config['logAnalytics'] {
   const dcr = value(env, 'LOGS_DCR_IMMUTABLE_ID');
   let forward: Config['logAnalytics']['forward'];
   if (endpoint !== undefined || dcr !== undefined) {
-    const ingestUrl = url(env, p, 'LOGS_INGESTION_ENDPOINT', 'https://<dcr-or-dce-name>.<region>-1.ingest.monitor.azure.com');
+    // Checked only when set: a missing endpoint gets one "is required" problem, not two.
+    const ingestUrl = endpoint === undefined ? '' : url(env, p, 'LOGS_INGESTION_ENDPOINT', 'https://<rule>.<region>-1.ingest.monitor.azure.com');
     if (endpoint === undefined) p.add('LOGS_INGESTION_ENDPOINT', 'is required with LOGS_DCR_IMMUTABLE_ID. Fix: set it to the logs ingestion endpoint of the data collection rule (output of infra/loganalytics.bicep).');
     if (dcr === undefined) p.add('LOGS_DCR_IMMUTABLE_ID', 'is required with LOGS_INGESTION_ENDPOINT. Fix: set it to the immutable id of the data collection rule, "dcr-" and 32 hex digits.');
     else if (!DCR_IMMUTABLE_ID.test(dcr)) p.add('LOGS_DCR_IMMUTABLE_ID', `must be "dcr-" followed by 32 hex digits (got "${dcr}").`);

@@ -121,6 +121,10 @@ describe('config/loadConfig', () => {
       new Set(['LOG_ANALYTICS_WORKSPACE_ID', 'LOG_ANALYTICS_WORKSPACE_RESOURCE_ID', 'LOGS_INGESTION_ENDPOINT', 'LOGS_DCR_IMMUTABLE_ID']),
     );
     assert.ok(problems.every((p) => /Fix:|must/.test(p)));
+    assert.equal(problems.filter((p) => p.startsWith('LOGS_INGESTION_ENDPOINT')).length, 1, 'a missing endpoint is one problem');
+    const badUrl = problemsOf(() => loadConfig({ LOGS_INGESTION_ENDPOINT: 'http://dce.example', LOGS_DCR_IMMUTABLE_ID: `dcr-${'a'.repeat(32)}` }));
+    assert.deepEqual(badUrl.map((p) => p.split(':')[0]), ['LOGS_INGESTION_ENDPOINT']);
+    assert.match(badUrl[0]!, /must be an https URL/);
   });
 
   it('every variable the configuration reads is documented in env/.env.example', () => {
