@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ConfigError } from '../core/errors.js';
 import { parseDuration } from '../core/duration.js';
+import { canonicalTimeZone } from '../core/time-zone.js';
 
 /**
  * The whole configuration, parsed once from an injected environment (the only reader of
@@ -186,13 +187,9 @@ function oneOf<T extends string>(env: Env, p: Problems, name: string, allowed: r
 
 function timeZone(env: Env, p: Problems, name: string, def: string): string {
   const raw = value(env, name) ?? def;
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: raw });
-    return raw;
-  } catch {
-    p.add(name, `must be an IANA time zone such as Europe/Amsterdam or UTC (got "${raw}").`);
-    return def;
-  }
+  if (canonicalTimeZone(raw) !== undefined) return raw;
+  p.add(name, `must be an IANA time zone name such as Europe/Amsterdam or UTC, not an offset (got "${raw}").`);
+  return def;
 }
 
 function guidList(env: Env, p: Problems, name: string): string[] {

@@ -1,8 +1,9 @@
 import { ConfigError } from '../core/errors.js';
+import { canonicalTimeZone } from '../core/time-zone.js';
 
 /**
  * Local calendar dates in an IANA time zone, through Intl (the ICU data of Node). Only names are
- * accepted, never fixed offsets such as `+01:00`: a digest at 08:00 must follow daylight saving.
+ * accepted, never fixed offsets such as `+01:00` (core/time-zone.ts).
  */
 
 /**
@@ -10,13 +11,11 @@ import { ConfigError } from '../core/errors.js';
  * Throws ConfigError naming DIGEST_TIMEZONE when Intl does not know the zone.
  */
 export function checkTimeZone(timeZone: string): string {
-  try {
-    return new Intl.DateTimeFormat('en-US', { timeZone }).resolvedOptions().timeZone;
-  } catch (err) {
-    throw new ConfigError([
-      `DIGEST_TIMEZONE "${timeZone}" is not an IANA time zone name such as Europe/Amsterdam or UTC (${(err as Error).message}).`,
-    ]);
+  const canonical = canonicalTimeZone(timeZone);
+  if (canonical === undefined) {
+    throw new ConfigError([`DIGEST_TIMEZONE "${timeZone}" is not an IANA time zone name such as Europe/Amsterdam or UTC.`]);
   }
+  return canonical;
 }
 
 /** The calendar date (YYYY-MM-DD) in `timeZone` at the instant `ms` (epoch milliseconds, UTC). */

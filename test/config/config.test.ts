@@ -102,6 +102,16 @@ describe('config/loadConfig', () => {
     assert.equal(msi.bot.authType, 'UserAssignedMSI');
   });
 
+  it('time zones are IANA names on every Node version: offsets (which Node 24\'s Intl accepts), empty and unknown names are refused', () => {
+    for (const zone of ['+01:00', '-05:00', '\u221201:00', 'Mars/Olympus']) {
+      for (const name of ['DISPLAY_TIME_ZONE', 'DIGEST_TIMEZONE', 'BUSINESS_TIME_ZONE']) {
+        const problems = problemsOf(() => loadConfig({ [name]: zone }));
+        assert.deepEqual(problems.map((p) => p.split(':')[0]), [name], `${name}=${zone}`);
+      }
+    }
+    assert.equal(loadConfig({ DIGEST_TIMEZONE: 'Europe/Amsterdam' }).digest.timeZone, 'Europe/Amsterdam');
+  });
+
   it('Log Analytics: SQLite and no forwarding by default; workspace mode needs the workspace id; forwarding needs endpoint and DCR id', () => {
     const d = loadConfig({});
     assert.equal(d.logAnalytics.queryBackend, 'sqlite');
