@@ -10,20 +10,17 @@
 # an unauthenticated bot stays on loopback. In Azure, infra/hosting.bicep runs this image on
 # Azure Container Apps with a user-assigned managed identity.
 #
-# Two stages: `build` compiles TypeScript and the native better-sqlite3 addon with the full
-# dependency tree; the runtime stage gets only dist/, the card templates, the Teams app package
+# Two stages: `build` compiles TypeScript with the full dependency tree; the runtime stage gets only dist/, the card templates, the Teams app package
 # sources and the production node_modules, and runs as an unprivileged user.
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+# Node.js 24 LTS, the supported runtime (package.json engines: 22.12 or later).
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 # ── build ──────────────────────────────────────────────────────────────────────────────────────
 FROM ${NODE_IMAGE} AS build
 
-# better-sqlite3 installs a prebuilt binary when one matches (prebuild-install) and otherwise
-# compiles with node-gyp, which needs Python, make and a C++ compiler.
-RUN apt-get update \
- && apt-get install -y --no-install-recommends python3 make g++ \
- && rm -rf /var/lib/apt/lists/*
+# No toolchain: better-sqlite3 13 ships its native addon (Node-API) inside the npm package for
+# linux-x64 and linux-arm64 (glibc and musl) and runs no install script, so nothing compiles.
 
 WORKDIR /app
 
@@ -67,10 +64,8 @@ COPY --from=build /app/appPackage ./appPackage
 #   heap (npm run bench: SQLite page cache, native buffers and code live outside the heap), so
 #   256 MB leaves headroom for bursts while keeping the container under 512 MiB; give the
 #   container at least 512 MiB (infra/hosting.bicep asks for 1 GiB).
-# - --disable-warning=DEP0111: restify 11 calls process.binding('http_parser') on Node 20; the
-#   bin's shebang hides this warning, `node dist/cli.js` needs it here.
 ENV NODE_ENV=production \
-    NODE_OPTIONS="--max-old-space-size=256 --disable-warning=DEP0111" \
+    NODE_OPTIONS="--max-old-space-size=256" \
     STORE_PATH=/data/audit.db \
     HOST=0.0.0.0 \
     PORT=3978
@@ -83,7 +78,7 @@ EXPOSE 3978
 USER bot
 
 # Liveness plus ingest freshness (GET /healthz answers 503 when the store is unreadable or no ingest
-# run succeeded for a while). The slim image has no curl: Node 20's fetch does the request.
+# run succeeded for a while). The slim image has no curl: Node's fetch does the request.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3978)+'/healthz').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"]
 

@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'devTools/**', 'docs/**', 'coverage/**', 'bench/out/**'] },
+  { ignores: ['dist/**', '.node/**', 'node_modules/**', 'data/**', 'devTools/**', 'docs/**', 'coverage/**', 'bench/out/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

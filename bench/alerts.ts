@@ -52,7 +52,7 @@ export async function benchAlerts(): Promise<void> {
   store.setSubscription(CHANNEL, { alerts: true, digest: false }, 'bench', at);
   store.close();
 
-  const bot = spawn(process.execPath, ['--import', 'tsx', '--disable-warning=DEP0111', 'src/cli.ts', 'start'], {
+  const bot = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'start'], {
     cwd: ROOT,
     env: { ...process.env, ...endpoint.env, STORE_PATH: dbPath, PORT: '0', MDE_POLL_INTERVAL: `${POLL_S}s`, MDE_OVERLAP_WINDOW: '1s', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],

@@ -20,7 +20,7 @@
  *
  * Knobs: BENCH_COMMAND_RUNS (default 50) measured runs per command after 5 warm-up runs;
  * BENCH_REBUILD=1 rebuilds the store; BENCH_COMMAND_ACTIONS (default 1,000,000) for quick trials.
- * Standalone: npx tsx --disable-warning=DEP0111 bench/commands.ts
+ * Standalone: npx tsx bench/commands.ts
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';

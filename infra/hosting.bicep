@@ -44,7 +44,7 @@ param location string = resourceGroup().location
 @maxLength(20)
 param resourceBaseName string = 'mdeaudit${take(uniqueString(resourceGroup().id), 8)}'
 
-@description('Image of the bot, e.g. <registry>.azurecr.io/defender-audit-bot:<tag>. Empty: create everything except the container app (first provision, before an image exists).')
+@description('Image of the bot, built from the Dockerfile (Node.js 24 LTS), e.g. <registry>.azurecr.io/defender-audit-bot:<tag>. Empty: create everything except the container app (first provision, before an image exists).')
 param containerImage string = ''
 
 @description('Name of the bot shown in Azure.')

@@ -12,9 +12,9 @@ export interface Finished {
   stderr: string;
 }
 
-/** Starts the CLI (through tsx) as a child process with exactly the given environment. */
-export function spawnCli(args: string[], env: Record<string, string>): ChildProcess & { output: { stdout: string; stderr: string }; finished: Promise<Finished> } {
-  const child = spawn(process.execPath, ['--disable-warning=DEP0111', '--import', 'tsx', CLI, ...args], {
+/** Starts the CLI (through tsx) as a child process with exactly the given environment; `nodeArgs` go to Node before tsx. */
+export function spawnCli(args: string[], env: Record<string, string>, nodeArgs: string[] = []): ChildProcess & { output: { stdout: string; stderr: string }; finished: Promise<Finished> } {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', CLI, ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -29,8 +29,8 @@ export function spawnCli(args: string[], env: Record<string, string>): ChildProc
 }
 
 /** Runs the CLI to completion. */
-export function runCli(args: string[], env: Record<string, string>): Promise<Finished> {
-  return spawnCli(args, env).finished;
+export function runCli(args: string[], env: Record<string, string>, nodeArgs: string[] = []): Promise<Finished> {
+  return spawnCli(args, env, nodeArgs).finished;
 }
 
 /** Polls `check` every `everyMs` until it returns true (bounded by `tries`, not by wall-clock assertions). */
