@@ -195,7 +195,7 @@ export function storeSubscriptions(config: Config, store: SqliteAuditStore, cloc
   const find = (id: string) => store.conversations().find((c) => c.conversationId === id);
   return {
     // An empty list lets everyone manage subscriptions (warned at start), never run ad hoc KQL.
-    isAdmin: (userId, strict = false) => (admins.size === 0 ? !strict : admins.has(userId.toLowerCase())),
+    isAdmin: (aadObjectId, strict = false) => (admins.size === 0 ? !strict : aadObjectId !== undefined && admins.has(aadObjectId.toLowerCase())),
     set(conversation, flags, by) {
       const at = new Date(clock.now()).toISOString();
       if (!find(conversation.conversationId)) store.saveConversation({ ...conversation, at });
@@ -307,7 +307,9 @@ export async function createBot(
       return Promise.resolve();
     },
     onCommand: async (ref, text, user) => {
-      const reply = await chat.handle(text, { id: user.aadObjectId ?? user.id, ...(user.name !== undefined ? { name: user.name } : {}) }, chatConversation(ref));
+      const reply = await chat.handle(text, { id: user.id, ...(user.aadObjectId !== undefined ? { aadObjectId: user.aadObjectId } : {}), ...(user.name !== undefined ? { name: user.name } : {}) }, chatConversation(ref));
+      // A repeated refusal in the same rate-limit window: the user was told once already.
+      if (reply.kind === 'error' && reply.silent === true) return undefined;
       return replyCard(reply, config, templates, deps.clock.now());
     },
   };

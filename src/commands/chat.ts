@@ -30,10 +30,11 @@ export interface ChatConversation {
 /** Subscription storage and the admin rule, injected so that commands stay free of I/O. */
 export interface SubscriptionOps {
   /**
-   * Whether the user (Entra ID object id) is an admin. `strict`: only a listed admin counts (for
-   * ad hoc KQL); otherwise an empty admin list lets everyone change subscriptions.
+   * Whether the user (Entra ID object id; undefined when Teams sent none) is an admin. `strict`: only
+   * a listed admin counts (for ad hoc KQL); otherwise an empty admin list lets everyone change
+   * subscriptions. Never called with the channel user id: that id is not an Entra identity.
    */
-  isAdmin(userId: string, strict?: boolean): boolean;
+  isAdmin(aadObjectId: string | undefined, strict?: boolean): boolean;
   /** Sets what the conversation receives, recording the conversation if needed. */
   set(conversation: ChatConversation, flags: { alerts: boolean; digest: boolean }, by: string): void;
   /** The current flags of a conversation (both false when unknown). */
@@ -68,8 +69,10 @@ export interface ChatDeps {
 }
 
 export interface ChatUser {
-  /** Entra ID object id when known (admin checks use it), else the channel user id. */
+  /** The channel's user id (`from.id`): the rate-limit key and the log field, never an identity for admin checks. */
   id: string;
+  /** Entra ID object id (`from.aadObjectId`), when Teams sent one: the only identity admin checks use. */
+  aadObjectId?: string;
   name?: string;
 }
 
@@ -166,13 +169,13 @@ export function createChat(deps: ChatDeps): Chat {
       };
     };
     if (request.op === 'list') return listReply('');
-    if (!user || !ops.isAdmin(user.id)) {
+    if (!user || !ops.isAdmin(user.aadObjectId)) {
       return { kind: 'error', title: 'Admins only', message: 'Only the administrators listed in ADMIN_AAD_OBJECT_IDS can change subscriptions.', reason: 'usage' };
     }
     const now = ops.get(conversation.conversationId);
     const on = request.op === 'subscribe';
     const flags = { alerts: request.alerts ? on : now.alerts, digest: request.digest ? on : now.digest };
-    ops.set(conversation, flags, user.id);
+    ops.set(conversation, flags, user.aadObjectId ?? user.id);
     const what = [flags.alerts ? 'alerts' : '', flags.digest ? 'the daily digest' : ''].filter(Boolean).join(' and ') || 'nothing';
     const reply = listReply('');
     return { ...reply, title: `This conversation now receives ${what}`, problem: null };
@@ -185,12 +188,12 @@ export function createChat(deps: ChatDeps): Chat {
   async function adHoc(query: string, user: ChatUser | undefined): Promise<Reply> {
     const kql = deps.adHocKql;
     if (!kql) return { kind: 'error', title: 'Not available here', message: KQL_NEEDS_WORKSPACE, reason: 'usage' };
-    if (user && !(deps.subscriptions?.isAdmin(user.id, true) ?? false)) {
+    if (user && !(deps.subscriptions?.isAdmin(user.aadObjectId, true) ?? false)) {
       return { kind: 'error', title: 'Admins only', message: 'Only the administrators listed in ADMIN_AAD_OBJECT_IDS can run ad hoc KQL queries.', reason: 'usage' };
     }
     const rowLimit = Math.max(1, Math.floor(kql.rowLimit) || 1);
     // Who ran which query is audit evidence too.
-    deps.logger.info('ad hoc KQL query', { user: user?.id ?? 'cli', query: query.length > 2000 ? `${query.slice(0, 1999)}…` : query });
+    deps.logger.info('ad hoc KQL query', { user: user?.aadObjectId ?? user?.id ?? 'cli', query: query.length > 2000 ? `${query.slice(0, 1999)}…` : query });
     const rows = await kql.run(limitedQuery(query, rowLimit));
     return tableReply(query, rows, rowLimit);
   }
@@ -227,9 +230,16 @@ export function createChat(deps: ChatDeps): Chat {
     parse,
     async handle(text, user, conversation) {
       const log = deps.logger.child({ user: user?.id ?? 'cli' });
-      if (user && deps.rateLimiter && !deps.rateLimiter.allow(user.id)) {
-        log.warn('command rate limit hit');
-        return { kind: 'error', title: 'Slow down', message: 'You sent many commands in a short time. Wait a minute and try again.', reason: 'limited' };
+      const decision = user && deps.rateLimiter ? deps.rateLimiter.check(user.id) : 'allow';
+      if (decision !== 'allow') {
+        log.warn('command rate limit hit', { told: decision === 'refuse' });
+        return {
+          kind: 'error',
+          title: 'Slow down',
+          message: 'You sent many commands in a short time. Wait a minute and try again.',
+          reason: 'limited',
+          ...(decision === 'refuse-quietly' ? { silent: true } : {}),
+        };
       }
       try {
         const parsed = parse(text);

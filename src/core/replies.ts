@@ -128,6 +128,8 @@ export type Reply =
       message: string;
       /** usage: the command was wrong (CLI exit 2); failed: the query or backend failed (exit 1); limited: rate limit. */
       reason?: 'usage' | 'failed' | 'limited';
+      /** A repeated rate-limit refusal in the same window: nothing is sent (the user was told once). */
+      silent?: boolean;
     };
 
 export type ReplyKind = Reply['kind'];

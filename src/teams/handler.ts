@@ -102,7 +102,7 @@ class AuditActivityHandler extends TeamsActivityHandler {
       const user = userOf(activity);
       this.logger.debug('command', { conversationId: ref.conversationId, userId: user.id, activityId: activity.id });
       const reply = await this.inbound.onCommand(ref, text, user);
-      await ctx.sendActivity(toReplyActivity(reply));
+      if (reply !== undefined) await ctx.sendActivity(toReplyActivity(reply));
       await next();
     });
 

@@ -86,8 +86,11 @@ export type CommandReply = string | object;
 export interface InboundHandlers {
   onInstall(ref: ConvRef, info: InstallInfo): Promise<void>;
   onUninstall(ref: ConvRef): Promise<void>;
-  /** `text` has the bot @mention removed and is trimmed; for an Action.Submit it is `value.command`. */
-  onCommand(ref: ConvRef, text: string, user: InboundUser): Promise<CommandReply>;
+  /**
+   * `text` has the bot @mention removed and is trimmed; for an Action.Submit it is `value.command`.
+   * Undefined: send nothing (a repeated rate-limit refusal).
+   */
+  onCommand(ref: ConvRef, text: string, user: InboundUser): Promise<CommandReply | undefined>;
 }
 
 /**

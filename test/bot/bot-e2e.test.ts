@@ -206,19 +206,30 @@ describe('the bot end to end: restify + CloudAdapter + fake Bot Connector, again
 
 describe('the bot rate-limits each user', function () {
   this.timeout(30_000);
-  it('answers "Slow down" after COMMAND_RATE_LIMIT commands in a minute', async () => {
+  it('answers "Slow down" once per window after COMMAND_RATE_LIMIT commands in a minute, not once per refused command', async () => {
     const store = openSqliteStore({ path: ':memory:' });
     const connector = await startFakeConnector();
-    const bot = await createBot(loadConfig({ PORT: '0', COMMAND_RATE_LIMIT: '2' }), { store, clock: new FakeClock(NOW), logger: createCaptureLogger(), ingestEnabled: false });
+    const clock = new FakeClock(NOW);
+    const bot = await createBot(loadConfig({ PORT: '0', COMMAND_RATE_LIMIT: '2' }), { store, clock, logger: createCaptureLogger(), ingestEnabled: false });
     const { url } = await bot.start();
-    try {
-      for (let i = 0; i < 3; i++) {
-        await fetch(`${url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(channelMessage(connector.url, 'help')) });
+    const send = async (n: number): Promise<void> => {
+      for (let i = 0; i < n; i++) {
+        const res = await fetch(`${url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(channelMessage(connector.url, 'help')) });
+        assert.equal(res.status, 200);
       }
-      const texts = connector.cardsPosted().map((c) => cardText(c.card));
-      assert.equal(texts.length, 3);
+    };
+    try {
+      await send(80);
+      let texts = connector.cardsPosted().map((c) => cardText(c.card));
+      assert.equal(texts.length, 3, '2 answers and one "Slow down" for 80 commands');
       assert.ok(!texts[1]!.includes('Slow down'));
       assert.match(texts[2]!, /Slow down/);
+      // A minute after the notice: answered again, and told again once when over the limit.
+      await clock.advance(60_001);
+      await send(10);
+      texts = connector.cardsPosted().map((c) => cardText(c.card));
+      assert.equal(texts.length, 6);
+      assert.deepEqual(texts.slice(3).map((t) => t.includes('Slow down')), [false, false, true]);
     } finally {
       await bot.stop();
       await connector.close();

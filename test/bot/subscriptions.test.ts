@@ -55,6 +55,9 @@ describe('subscriptions through the bot', function () {
     assert.equal(store.conversations().find((c) => c.conversationId === ALERTS_CHANNEL)?.digest, false);
     const stranger = { ...USER, id: '29:someone-else', aadObjectId: '99999999-0000-0000-0000-000000000009' };
     assert.match(await say('subscribe digest', stranger), /Admins only/);
+    // The admin's object id as the channel user id, without aadObjectId: not an Entra identity, refused.
+    const impostor = { id: USER.aadObjectId, name: 'Impostor' } as unknown as typeof USER;
+    assert.match(await say('subscribe digest', impostor), /Admins only/);
     assert.equal(store.conversations().find((c) => c.conversationId === ALERTS_CHANNEL)?.digest, false);
     const list = await say('subscriptions', stranger);
     assert.match(list, /alerts/);

@@ -10,8 +10,8 @@ import { FakeClock } from '../fakes/fake-clock.js';
 import { FakeQueryBackend } from '../fakes/fake-query-backend.js';
 
 const NOW = Date.parse('2026-11-29T12:00:00.000Z');
-const ADMIN = { id: 'aad-admin' };
-const USER = { id: 'aad-user' };
+const ADMIN = { id: '29:admin', aadObjectId: 'aad-admin' };
+const USER = { id: '29:user', aadObjectId: 'aad-user' };
 
 type TableReply = Extract<Reply, { kind: 'table' }>;
 
@@ -31,14 +31,14 @@ function fakeKql(rowLimit = 3) {
 }
 
 function subscriptions(admins: string[]): SubscriptionOps {
-  return { isAdmin: (id) => admins.includes(id), set: () => undefined, get: () => ({ alerts: false, digest: false }), list: () => [] };
+  return { isAdmin: (id) => id !== undefined && admins.includes(id), set: () => undefined, get: () => ({ alerts: false, digest: false }), list: () => [] };
 }
 
 function setup(options: { kql?: ReturnType<typeof fakeKql> | null; admins?: string[] | null; portalUrl?: ChatDeps['portalUrl'] } = {}) {
   const kql = options.kql === null ? undefined : (options.kql ?? fakeKql());
   const backend = new FakeQueryBackend();
   const logger = createCaptureLogger();
-  const admins = options.admins === undefined ? [ADMIN.id] : options.admins;
+  const admins = options.admins === undefined ? [ADMIN.aadObjectId] : options.admins;
   const chat = createChat({
     backend,
     kqlOf: (spec: QuerySpec) => `KQL(${spec.shape})`,
@@ -126,6 +126,9 @@ describe('commands/kql (ad hoc KQL)', () => {
       const e = asError(await chat.handle('kql MDEMachineActions_CL | take 5', USER));
       assert.equal(e.title, 'Admins only');
       assert.equal(e.reason, 'usage');
+      assert.equal(kql?.queries.length, 0, 'nothing ran');
+      // The admin's object id as the channel user id, with no aadObjectId: the channel id is no Entra identity.
+      assert.equal(asError(await chat.handle('kql MDEMachineActions_CL | take 5', { id: ADMIN.aadObjectId })).title, 'Admins only');
       assert.equal(kql?.queries.length, 0, 'nothing ran');
       const none = setup({ admins: null });
       asError(await none.chat.handle('kql MDEMachineActions_CL | take 5', ADMIN));
@@ -245,7 +248,7 @@ describe('commands/kql (ad hoc KQL)', () => {
       const { chat, logger } = setup();
       await chat.handle('kql T | take 1', ADMIN);
       const line = logger.lines.find((l) => l.msg === 'ad hoc KQL query');
-      assert.equal(line?.fields.user, ADMIN.id);
+      assert.equal(line?.fields.user, ADMIN.aadObjectId);
       assert.equal(line?.fields.query, 'T | take 1');
     });
   });
