@@ -234,7 +234,7 @@ export async function benchCommands(): Promise<void> {
     const { url } = await bot.start();
     closers.push(() => bot.stop());
     const messages = `${url}/api/messages`;
-    const backend = createSqliteQueryBackend(store.db);
+    const backend = createSqliteQueryBackend(store);
     const rawStatements = new Map<string, Statement>();
 
     /** One command through the bot; returns ms until the connector had the reply, and until the POST returned. */

@@ -18,6 +18,7 @@ import { createHttpTransport, type HttpTransport } from './defender/http.js';
 import { createMsalTokenProvider, type TokenProvider } from './defender/token.js';
 import { decodeJwtPayload, missingRoles, tokenRoles, type DoctorCheck, type DoctorOutcome } from './doctor/index.js';
 import { inspectSqliteStore } from './store/inspect.js';
+import { storeFix } from './store/sqlite-errors.js';
 import { authPolicy } from './teams/adapter.js';
 import { buildKqlRunner, type AzureDeps } from './main.js';
 
@@ -34,6 +35,8 @@ export interface DoctorDeps {
   azure?: AzureDeps;
   /** Gets a Bot Framework token; by default msal client credentials against login.microsoftonline.com. */
   botToken?: (bot: BotCredentials) => Promise<string>;
+  /** `doctor --deep`: the store's full `integrity_check` instead of `quick_check`. */
+  deepStoreCheck?: boolean;
 }
 
 const READ_ROLE = 'Machine.Read.All';
@@ -258,9 +261,17 @@ export function doctorChecks(env: Env, deps: DoctorDeps = {}): DoctorPlan {
         const path = config.store.path;
         let found: ReturnType<typeof inspectSqliteStore>;
         try {
-          found = inspectSqliteStore(path);
+          found = inspectSqliteStore(path, { deep: deps.deepStoreCheck === true, locking: config.store.locking });
         } catch (err) {
           return failure(err, 'check STORE_PATH.');
+        }
+        if (found !== undefined && found.integrity.length > 0) {
+          const n = found.integrity.length;
+          return {
+            status: 'fail',
+            detail: `${path} is damaged (${found.integrityCheck}: ${found.integrity[0] ?? ''}${n > 1 ? `, and ${n - 1}${n === 20 ? ' or more' : ''} more findings` : ''})`,
+            fix: storeFix('corrupt', path, config.store.locking),
+          };
         }
         if (found === undefined) {
           const dir = nearestExistingDir(path);

@@ -127,7 +127,7 @@ export function buildQueryBackend(
   deps: { store: SqliteAuditStore; clock: Clock; azure?: AzureDeps },
 ): { backend: QueryBackend; runner?: KqlRunner; portalUrl?: (kql: string) => string | undefined } {
   const runner = buildKqlRunner(config, deps);
-  if (runner === undefined) return { backend: createSqliteQueryBackend(deps.store.db) };
+  if (runner === undefined) return { backend: createSqliteQueryBackend(deps.store) };
   const resourceId = config.logAnalytics.workspaceResourceId;
   return {
     backend: createKqlQueryBackend({ runner, schema: config.commands.kqlSchema }),
@@ -485,7 +485,11 @@ export async function main(env: Env = process.env): Promise<void> {
   const config = loadConfig(env, ['defender']);
   const logger = buildLogger(config);
   logger.info('starting', { config: summarizeConfig(config) });
-  const store = openSqliteStore({ path: config.store.path, locking: config.store.locking });
+  const store = openSqliteStore({ path: config.store.path, locking: config.store.locking, check: 'quick' });
+  // A damaged store: the bot still starts, so that /healthz reports it (503) and chat says why, but
+  // nothing is answered from the file nor written to it (every store operation throws the error).
+  const corrupt = store.corruption();
+  if (corrupt) logger.error('the store is damaged', { error: describeError(corrupt), code: corrupt.code });
   let service: Service | undefined;
   let bot: Bot | undefined;
   let alerts: IntervalRunner | undefined;
@@ -590,7 +594,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
       ['defender'],
     );
     const logger = buildLogger(config);
-    const store = openSqliteStore({ path: options.storePath });
+    const store = openSqliteStore({ path: options.storePath, check: 'quick' });
     stops.push(() => store.close());
     const bot = await createBot(config, { store, clock: systemClock, logger, ingestEnabled: true });
     const { url } = await bot.start().catch((err: Error & { code?: string }) => {

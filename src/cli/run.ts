@@ -16,7 +16,7 @@ import { toCsv, toJson, toText } from '../commands/format.js';
 import { compileKql } from '../queries/kql.js';
 import { loadCardTemplates } from '../cards/index.js';
 import { runOnce, type ChangeSet, type IngestProgress } from '../ingest/run-once.js';
-import { openSqliteStore } from '../store/sqlite-store.js';
+import { openSqliteStore, type SqliteAuditStore } from '../store/sqlite-store.js';
 import { createSimulator, loadDataset, parseFaultSpec } from '../simulator/index.js';
 import { createPinoLogger } from '../core/pino-logger.js';
 import { doctorChecks, type DoctorDeps } from '../doctor-checks.js';
@@ -53,6 +53,20 @@ function withEnvFiles(files: string[] | undefined, env: Env): Env {
     merged = { ...merged, ...parseEnv(text) };
   }
   return { ...merged, ...env };
+}
+
+/**
+ * Opens the store for a one-shot command after SQLite's quick integrity check: a damaged file is
+ * never answered from nor written to (the error carries the Fix line, exit 1).
+ */
+function openCheckedStore(options: { path: string; locking: 'normal' | 'exclusive' }): SqliteAuditStore {
+  const store = openSqliteStore({ path: options.path, locking: options.locking, check: 'quick' });
+  const corrupt = store.corruption();
+  if (corrupt) {
+    store.close();
+    throw corrupt;
+  }
+  return store;
 }
 
 function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T, usage: string) {
@@ -181,7 +195,7 @@ const commands: Subcommand[] = [
       const config = loadConfig(withEnvFiles(values['env-file'], env), ['defender']);
       const defender = requireDefender(config);
       const logger = buildLogger(config);
-      const store = openSqliteStore({ path: config.store.path, locking: config.store.locking });
+      const store = openCheckedStore(config.store);
       const client = buildDefenderClient(defender, { clock: systemClock, logger });
       try {
         io.err(`Ingesting from ${defender.apiBaseUrl} into ${config.store.path} ...`);
@@ -242,7 +256,7 @@ const commands: Subcommand[] = [
       if (!existsSync(config.store.path)) {
         throw new AppError('STORE_FAILED', `No store at ${config.store.path}.`, { fix: 'Run "defender-audit-bot ingest --once" (or npm run demo) first, or set STORE_PATH.' });
       }
-      const store = openSqliteStore({ path: config.store.path, locking: config.store.locking });
+      const store = openCheckedStore(config.store);
       try {
         const clock = io.clock ?? systemClock;
         const chat = buildChat(config, { store, clock, logger, rateLimit: false });
@@ -274,7 +288,7 @@ const commands: Subcommand[] = [
         throw new AppError('STORE_FAILED', `No store at ${config.store.path}.`, { fix: 'Run "defender-audit-bot ingest --once" (or npm run demo) first, or set STORE_PATH.' });
       }
       const clock = io.clock ?? systemClock;
-      const store = openSqliteStore({ path: config.store.path, locking: config.store.locking });
+      const store = openCheckedStore(config.store);
       try {
         const chat = buildChat(config, { store, clock, logger: createPinoLogger({ level: 'warn', destination: process.stderr as unknown as NonNullable<Parameters<typeof createPinoLogger>[0]>['destination'] }), rateLimit: false });
         const reply = await chat.handle('digest');
@@ -293,11 +307,16 @@ const commands: Subcommand[] = [
   },
   {
     name: 'doctor',
-    usage: 'defender-audit-bot doctor [--env-file FILE]',
-    summary: 'check the configuration, the MDE token and its permissions, the API, the store, the Teams bot and Log Analytics; one line per check with the fix (exit 1 when one fails)',
+    usage: 'defender-audit-bot doctor [--deep] [--env-file FILE]',
+    summary:
+      'check the configuration, the MDE token and its permissions, the API, the store (SQLite quick_check; --deep: the full integrity_check), the Teams bot and Log Analytics; one line per check with the fix (exit 1 when one fails)',
     async run(args, env, io) {
-      const { values } = parse(args, { 'env-file': { type: 'string', multiple: true } }, this.usage);
-      const plan = doctorChecks(withEnvFiles(values['env-file'], env), { ...(io.clock ? { clock: io.clock } : {}), ...(io.azure ? { azure: io.azure } : {}) });
+      const { values } = parse(args, { deep: { type: 'boolean' }, 'env-file': { type: 'string', multiple: true } }, this.usage);
+      const plan = doctorChecks(withEnvFiles(values['env-file'], env), {
+        ...(io.clock ? { clock: io.clock } : {}),
+        ...(io.azure ? { azure: io.azure } : {}),
+        ...(values.deep === true ? { deepStoreCheck: true } : {}),
+      });
       try {
         const results = await runDoctor(plan.checks);
         io.out(formatDoctor(results));

@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'MDE_TIMEOUT'
   | 'MDE_NETWORK'
   | 'STORE_FAILED'
+  | 'STORE_CORRUPT'
   | 'LOG_ANALYTICS_AUTH'
   | 'LOG_ANALYTICS_FORBIDDEN'
   | 'LOG_ANALYTICS_BAD_REQUEST'
@@ -76,10 +77,19 @@ export class DefenderApiError extends AppError {
   }
 }
 
-/** A failed store operation (SQLite). */
+/**
+ * What kind of store failure an error is, when SQLite says so: `corrupt` (the file is damaged),
+ * `full` (no space left), `locked` (another process holds the lock), `readonly` (no write access).
+ */
+export type StoreFault = 'corrupt' | 'full' | 'locked' | 'readonly';
+
+/** A failed store operation (SQLite). Code STORE_CORRUPT when the file is damaged, else STORE_FAILED. */
 export class StoreError extends AppError {
-  constructor(message: string, options: { cause?: unknown; fix?: string } = {}) {
-    super('STORE_FAILED', message, options);
+  readonly fault: StoreFault | undefined;
+
+  constructor(message: string, options: { cause?: unknown; fix?: string; fault?: StoreFault } = {}) {
+    super(options.fault === 'corrupt' ? 'STORE_CORRUPT' : 'STORE_FAILED', message, options);
+    this.fault = options.fault;
   }
 }
 

@@ -1,6 +1,7 @@
-import type { Database, Statement } from 'better-sqlite3';
+import type { Statement } from 'better-sqlite3';
 import { AppError, StoreError } from '../core/errors.js';
 import type { QueryBackend, QueryResult, QuerySpec } from '../core/query.js';
+import type { SqliteAuditStore } from '../store/sqlite-store.js';
 import { compileSql, type SqlStatement } from './sql.js';
 import { toActionRow, toCountRow, toHistoryRow, toIsolationRow, type ResultRow } from './rows.js';
 
@@ -15,9 +16,12 @@ const MAX_CACHED_STATEMENTS = 256;
 
 /**
  * The QueryBackend over the SQLite store (read-only use of the store's handle). Runs compileSql and
- * maps rows to QueryResult; timestamps leave in the API's wire form.
+ * maps rows to QueryResult; timestamps leave in the API's wire form. A store known to be damaged
+ * answers nothing: every query rejects with its corruption error (and a query that finds damage
+ * latches it for the whole store).
  */
-export function createSqliteQueryBackend(db: Database): QueryBackend {
+export function createSqliteQueryBackend(store: Pick<SqliteAuditStore, 'db' | 'corruption' | 'noteError'>): QueryBackend {
+  const db = store.db;
   const statements = new Map<string, Statement>();
 
   const all = (statement: SqlStatement): ResultRow[] => {
@@ -66,11 +70,14 @@ export function createSqliteQueryBackend(db: Database): QueryBackend {
   return {
     name: 'sqlite',
     run(spec) {
+      const corrupt = store.corruption();
+      if (corrupt) return Promise.reject(corrupt);
       try {
         return Promise.resolve(run(spec));
       } catch (err) {
+        store.noteError(err);
         if (err instanceof AppError) return Promise.reject(err);
-        return Promise.reject(new StoreError(`Query ${spec.shape} failed: ${(err as Error).message}`, { cause: err }));
+        return Promise.reject(store.corruption() ?? new StoreError(`Query ${spec.shape} failed: ${(err as Error).message}`, { cause: err }));
       }
     },
   };

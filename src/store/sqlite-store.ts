@@ -6,6 +6,7 @@ import { StoreError } from '../core/errors.js';
 import type { MachineAction } from '../core/types.js';
 import { normalizeTimestamp } from '../core/timestamps.js';
 import { migrate } from './migrations.js';
+import { storeFaultOf, storeFix, toStoreError } from './sqlite-errors.js';
 import type {
   ActionChange,
   AuditStore,
@@ -30,6 +31,11 @@ export interface SqliteStoreOptions {
   locking?: 'normal' | 'exclusive';
   /** How long to wait for a lock held by another connection, ms. Default 5,000. */
   busyTimeoutMs?: number;
+  /**
+   * 'quick': run `PRAGMA quick_check` once the store is open (about 0.5 s per 200,000 actions), so
+   * that a damaged file is known before anything is answered from it (`corruption()`). Default 'none'.
+   */
+  check?: 'quick' | 'none';
 }
 
 /** One version of an action waiting to be forwarded to Log Analytics. */
@@ -42,6 +48,19 @@ export interface ForwardItem {
 export interface SqliteAuditStore extends AuditStore {
   /** The underlying handle, for the query layer (read-only use). */
   readonly db: Database;
+  /**
+   * Runs SQLite's integrity check (`quick_check`, or the full `integrity_check` with `deep`) and
+   * returns its findings, at most 20 (empty: the file is sound). Findings latch `corruption()`.
+   */
+  checkIntegrity(deep?: boolean): string[];
+  /**
+   * The error every operation throws once the file is known to be damaged (an integrity check found
+   * problems, or SQLite reported SQLITE_CORRUPT / SQLITE_NOTADB), with the Fix line; else undefined.
+   * Latched until the process ends: a damaged file is never answered from, nor written to, again.
+   */
+  corruption(): StoreError | undefined;
+  /** Notes an error that came from this store's database outside its own methods (the query layer). */
+  noteError(err: unknown): void;
   /**
    * Turns on recording of every new or changed version in the forwarding outbox (durable, so every
    * process writing to this store records them). The first time, the outbox is seeded with the
@@ -105,24 +124,20 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteAuditStore {
     migrate(db);
   } catch (err) {
     if (err instanceof StoreError) throw err;
-    if ((err as { code?: unknown }).code === 'SQLITE_BUSY') {
-      throw new StoreError(`The store at ${options.path} is locked by another process.`, {
-        cause: err,
-        fix:
-          options.locking === 'exclusive'
-            ? 'With STORE_LOCKING=exclusive only one process may open the store: stop the running bot first (ask, digest --print and doctor read it while the bot is stopped).'
-            : 'Another process holds the store: wait for it, or stop it.',
-      });
-    }
-    throw new StoreError(`Cannot open the store at ${options.path}: ${(err as Error).message}`, {
+    const e = toStoreError(err, `Cannot open the store at ${options.path}`, options.path, options.locking);
+    if (e.fault === 'locked') throw new StoreError(`The store at ${options.path} is locked by another process.`, { cause: err, fault: 'locked', fix: e.fix ?? '' });
+    if (e.fault !== undefined) throw e;
+    throw new StoreError(e.message, {
       cause: err,
       fix: 'Check STORE_PATH: its folder must be writable by the bot, and the file must be a defender-audit-bot SQLite database.',
     });
   }
-  return createSqliteStore(db);
+  const store = createSqliteStore(db, options.path, options.locking ?? 'normal');
+  if (options.check === 'quick') store.checkIntegrity();
+  return store;
 }
 
-function createSqliteStore(db: Database): SqliteAuditStore {
+function createSqliteStore(db: Database, path: string, locking: 'normal' | 'exclusive'): SqliteAuditStore {
   const selectExisting = db.prepare('SELECT status, last_update_time, seq FROM actions WHERE id = ?').raw(true);
   const insertAction = db.prepare(`INSERT INTO actions (
       id, type, title, requestor, requestor_comment, status, machine_id, computer_dns_name, device_name_lc, device_short_lc,
@@ -222,12 +237,23 @@ function createSqliteStore(db: Database): SqliteAuditStore {
     return { changes, unchanged, quarantined: page.quarantined.length };
   });
 
+  /** Set once the file is known to be damaged; every operation then throws it. */
+  let corrupt: StoreError | undefined;
+  const noteError = (err: unknown): StoreError => {
+    const e = toStoreError(err, 'The store failed', path, locking);
+    if (e.fault === 'corrupt') corrupt ??= e;
+    return e;
+  };
   const wrap = <T>(what: string, fn: () => T): T => {
+    if (corrupt) throw corrupt;
     try {
       return fn();
     } catch (err) {
-      if (err instanceof StoreError) throw err;
-      throw new StoreError(`Store ${what} failed: ${(err as Error).message}`, { cause: err });
+      if (err instanceof StoreError) {
+        if (err.fault === 'corrupt') corrupt ??= err;
+        throw err;
+      }
+      throw noteError(toStoreError(err, `Store ${what} failed`, path, locking));
     }
   };
 
@@ -255,6 +281,27 @@ function createSqliteStore(db: Database): SqliteAuditStore {
 
   return {
     db,
+    checkIntegrity(deep = false) {
+      let findings: string[];
+      try {
+        findings = (db.prepare(`PRAGMA ${deep ? 'integrity_check' : 'quick_check'}(20)`).pluck().all() as string[]).filter((f) => f !== 'ok');
+      } catch (err) {
+        // A file too damaged to check at all: the error is the finding. Other failures (a lock) are not damage.
+        if (storeFaultOf(err) !== 'corrupt') throw toStoreError(err, 'The integrity check failed', path, locking);
+        findings = [(err as Error).message];
+      }
+      if (findings.length > 0) {
+        corrupt ??= new StoreError(`The store at ${path} is damaged: ${findings.length === 1 ? findings[0] : `${findings[0]} (and ${findings.length - 1} more findings)`}`, {
+          fault: 'corrupt',
+          fix: storeFix('corrupt', path, locking),
+        });
+      }
+      return findings;
+    },
+    corruption: () => corrupt,
+    noteError(err) {
+      noteError(err);
+    },
     enableForwarding(at) {
       return wrap('enableForwarding', () =>
         db.transaction(() => {

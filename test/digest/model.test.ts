@@ -98,7 +98,7 @@ describe('digest/model buildDigest (SQLite)', () => {
   beforeEach(() => {
     store = openSqliteStore({ path: ':memory:' });
     write(store, ROWS.map((r) => action(r)));
-    backend = createSqliteQueryBackend(store.db);
+    backend = createSqliteQueryBackend(store);
   });
   afterEach(() => store.close());
 
@@ -197,7 +197,7 @@ describe('digest/model buildDigest (SQLite)', () => {
   it('gives an empty but complete model for an empty store', async () => {
     const empty = openSqliteStore({ path: ':memory:' });
     try {
-      const d = await buildDigest(createSqliteQueryBackend(empty.db), { nowMs: NOW, timeZone: 'UTC' });
+      const d = await buildDigest(createSqliteQueryBackend(empty), { nowMs: NOW, timeZone: 'UTC' });
       assert.equal(d.date, '2027-03-29');
       assert.deepEqual(d.tiles, { total: 0, byType: [], failed: 0, timedOut: 0 });
       assert.deepEqual(d.trend, { current: 0, previous: 0 });

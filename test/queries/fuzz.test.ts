@@ -223,7 +223,7 @@ describe('queries/fuzz: hostile user text', function () {
     });
 
     it('running the statements returns no rows and throws nothing', async () => {
-      const backend = createSqliteQueryBackend(store.db);
+      const backend = createSqliteQueryBackend(store);
       const empty = (r: QueryResult): boolean =>
         r.shape === 'one' ? r.row === null && r.history.length === 0 : r.shape === 'isolation' ? r.rows.length === 0 : r.rows.length === 0 && r.total === 0;
       for (const field of FIELDS) {

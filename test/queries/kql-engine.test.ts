@@ -319,7 +319,7 @@ describe('queries/kql engine vs sqlite: the compiled KQL answers what the SQLite
       for (const shape of SHAPES) {
         const specs = specsFor(shape);
         it(`${shape}: ${specs.length} specs agree`, async () => {
-          const sqlite = createSqliteQueryBackend(p.store.db);
+          const sqlite = createSqliteQueryBackend(p.store);
           for (const spec of specs) {
             const expected = expectedFor(p, await sqlite.run(spec));
             let got: QueryResult;

@@ -22,7 +22,7 @@ describe('queries/sqlite backend', () => {
 
   before(() => {
     store = datasetStore();
-    backend = createSqliteQueryBackend(store.db);
+    backend = createSqliteQueryBackend(store);
   });
   after(() => store.close());
 

@@ -257,7 +257,7 @@ describe('store/sqlite', () => {
       for (const locking of ['exclusive', 'normal'] as const) {
         assert.throws(
           () => openSqliteStore({ path, locking, busyTimeoutMs: 50 }),
-          (e: unknown) => e instanceof StoreError && /locked by another process/.test(e.message) && /STORE_LOCKING=exclusive|Another process/.test(e.fix ?? ''),
+          (e: unknown) => e instanceof StoreError && /locked by another process/.test(e.message) && /STORE_LOCKING=exclusive|another process holds the lock/.test(e.fix ?? ''),
         );
       }
       assert.equal(existsSync(`${path}-shm`), false, 'WAL without the -shm index');
