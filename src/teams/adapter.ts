@@ -13,6 +13,7 @@
 import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type Activity, type ConfigurationBotFrameworkAuthenticationOptions, type TurnContext } from 'botbuilder';
 import { ConfigError, describeError, asAppError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import { createTokenGate } from './token-gate.js';
 
 export interface BotAdapterOptions {
   /** Microsoft App ID of the bot registration (BOT_ID). */
@@ -23,6 +24,15 @@ export interface BotAdapterOptions {
   botTenantId?: string;
   /** Client id of a user-assigned managed identity used as the bot identity. */
   managedIdentityClientId?: string;
+  /**
+   * Where botbuilder downloads the token signing keys (OpenID metadata); its public-cloud defaults
+   * unless set (tests point them at loopback).
+   */
+  openIdMetadataUrls?: { channel?: string; emulator?: string };
+  /** Token validation bounds (token-gate.ts); defaults: 10 s per request, back-off 10 s doubling to 5 min. */
+  tokenValidation?: { timeoutMs?: number; backoffMs?: number; maxBackoffMs?: number };
+  /** Epoch ms; the system clock unless a test pins it. */
+  now?: () => number;
   logger: Logger;
 }
 
@@ -76,7 +86,28 @@ class AuditCloudAdapter extends CloudAdapter {
 export function createBotAdapter(options: BotAdapterOptions): BotAdapter {
   const logger = options.logger.child({ component: 'teams' });
   const { settings, mode, appId } = authSettings(options);
+  const urls = options.openIdMetadataUrls;
+  if (urls !== undefined) {
+    // Setting one endpoint makes botbuilder expect all of them ("parameterized" authentication):
+    // the others keep the public cloud's values (botframework-connector's AuthenticationConstants).
+    Object.assign(settings, {
+      ToChannelFromBotLoginUrl: 'https://login.microsoftonline.com/botframework.com',
+      ToChannelFromBotOAuthScope: 'https://api.botframework.com',
+      ToBotFromChannelTokenIssuer: 'https://api.botframework.com',
+      OAuthUrl: 'https://api.botframework.com',
+      CallerId: 'urn:botframework:azure',
+      ToBotFromChannelOpenIdMetadataUrl: urls.channel ?? 'https://login.botframework.com/v1/.well-known/openidconfiguration',
+      ToBotFromEmulatorOpenIdMetadataUrl: urls.emulator ?? 'https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration',
+    });
+  }
   const adapter = new AuditCloudAdapter(new ConfigurationBotFrameworkAuthentication(settings));
+  const gate = createTokenGate({
+    appId,
+    now: options.now ?? Date.now,
+    timeoutMs: options.tokenValidation?.timeoutMs ?? 10_000,
+    backoffMs: options.tokenValidation?.backoffMs ?? 10_000,
+    maxBackoffMs: options.tokenValidation?.maxBackoffMs ?? 300_000,
+  });
 
   adapter.onTurnError = async (context, error) => {
     const activity = context.activity;
@@ -115,22 +146,40 @@ export function createBotAdapter(options: BotAdapterOptions): BotAdapter {
       const activity = fixTimestamps(body as Record<string, unknown>);
       const auth = req.headers['authorization'] ?? req.headers['Authorization'];
       const authHeader = typeof auth === 'string' ? auth : '';
+      const fields = (error: string) => ({ error, activityType: activity['type'], conversationId: conversationIdOf(activity) });
+      const unauthorized = (why: string): void => {
+        logger.warn('rejected an unauthenticated request', fields(why));
+        reply(401, { error: 'unauthorized' });
+      };
+      // Checked above: an object with a string `type`; botbuilder validates the rest as it reads it.
+      const run = (authenticated: () => boolean) =>
+        adapter.runActivity(authHeader, activity as unknown as Activity, async (ctx) => {
+          if (authenticated()) await bot.run(ctx);
+        });
       try {
-        // Checked above: an object with a string `type`; botbuilder validates the rest as it reads it.
-        const invokeResponse = await adapter.runActivity(authHeader, activity as unknown as Activity, (ctx) => bot.run(ctx));
-        reply(invokeResponse?.status ?? 200, invokeResponse?.body);
+        if (mode === 'none') {
+          const invokeResponse = await run(() => true);
+          reply(invokeResponse?.status ?? 200, invokeResponse?.body);
+          return;
+        }
+        const never = gate.precheck(authHeader);
+        if (never !== undefined) {
+          unauthorized(never);
+          return;
+        }
+        const admission = await gate.admit(run, (err) => (authStatusOf(err) !== undefined ? 'verdict' : 'keys'));
+        if (!admission.admitted) {
+          unauthorized(admission.reason);
+          return;
+        }
+        reply(admission.value?.status ?? 200, admission.value?.body);
       } catch (err) {
         const status = authStatusOf(err);
-        const fields = {
-          error: describeError(err),
-          activityType: activity['type'],
-          conversationId: conversationIdOf(activity),
-        };
         if (status !== undefined) {
-          logger.warn('rejected an unauthenticated request', fields);
+          logger.warn('rejected an unauthenticated request', fields(describeError(err)));
           reply(status, { error: status === 401 ? 'unauthorized' : 'forbidden' });
         } else {
-          logger.error('could not process the activity', fields);
+          logger.error('could not process the activity', fields(describeError(err)));
           reply(500, { error: 'internal error' });
         }
       }
@@ -197,7 +246,10 @@ function fixTimestamps(activity: Record<string, unknown>): Record<string, unknow
   return activity;
 }
 
-/** 401/403 for botbuilder's AuthenticationError (not exported by botbuilder; matched by its statusCode). */
+/**
+ * 401/403 for botbuilder's AuthenticationError (not exported by botbuilder; matched by its
+ * statusCode). Its 500 ("Failed to load openID config") is key trouble, not a verdict on the token.
+ */
 function authStatusOf(err: unknown): number | undefined {
   if (!(err instanceof Error) || err.name === 'RestError') return undefined;
   const status = (err as Error & { statusCode?: unknown }).statusCode;
