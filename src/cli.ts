@@ -18,5 +18,7 @@ if (problem !== undefined) {
     out: (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
     err: (t) => process.stderr.write(t.startsWith('\r') || t === '\n' ? t : `${t}\n`),
     tty: process.stderr.isTTY === true,
+    // Honours backpressure: a large export waits for a slow reader instead of buffering in memory.
+    write: (chunk) => new Promise<void>((resolve) => (process.stdout.write(chunk) ? resolve() : process.stdout.once('drain', resolve))),
   });
 }

@@ -12,7 +12,7 @@ import { AppError, ConfigError, UsageError, describeError } from '../core/errors
 import { loadConfig, requireDefender, type Env } from '../config/config.js';
 import { buildChat, buildDefenderClient, buildLogger, ingestSettings, main as startMain, replyCard, startDemo } from '../main.js';
 import { createChat } from '../commands/chat.js';
-import { toCsv, toJson, toText } from '../commands/format.js';
+import { toCsv, toJson, toText, writeExport } from '../commands/format.js';
 import { compileKql } from '../queries/kql.js';
 import { loadCardTemplates } from '../cards/index.js';
 import { runOnce, type ChangeSet, type IngestProgress } from '../ingest/run-once.js';
@@ -27,6 +27,8 @@ export interface Io {
   err: (text: string) => void;
   /** Whether stderr is an interactive terminal (progress lines). */
   tty: boolean;
+  /** Writes raw text to standard output and resolves when it may take more (exports); `out` collects otherwise. */
+  write?: (chunk: string) => Promise<void>;
   /** Time source; the system clock unless a test pins it. */
   clock?: Clock;
   /** Azure SDK credential and HTTP client (doctor's Log Analytics checks); the SDK defaults unless a test injects them. */
@@ -234,7 +236,7 @@ const commands: Subcommand[] = [
       if (format === 'kql') {
         // Compilation only: no store, no network.
         const chat = createChat({
-          backend: { name: 'sqlite', run: () => Promise.reject(new Error('not used')) },
+          backend: { name: 'sqlite', run: () => Promise.reject(new Error('not used')), rows: () => ({ [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(new Error('not used')) }) }) },
           kqlOf: (spec) => compileKql(spec, config.commands.kqlSchema),
           clock: io.clock ?? systemClock,
           logger,
@@ -260,6 +262,18 @@ const commands: Subcommand[] = [
       try {
         const clock = io.clock ?? systemClock;
         const chat = buildChat(config, { store, clock, logger, rateLimit: false });
+        if (format === 'json' || format === 'csv') {
+          // Evidence export: every matching row, streamed (a chat answer is one page).
+          const exported = await chat.export(text);
+          if (exported.kind === 'rows') {
+            let collected = '';
+            const write = io.write ?? ((chunk: string) => Promise.resolve(void (collected += chunk)));
+            const n = await writeExport(exported.rows, format, write);
+            if (io.write === undefined) io.out(collected.trimEnd());
+            io.err(`${n.toLocaleString('en-US')} row${n === 1 ? '' : 's'}: every matching one. The same query in Log Analytics:\n${exported.kql}`);
+            return 0;
+          }
+        }
         const reply = await chat.handle(text);
         const names = config.commands.requestorNames;
         if (format === 'text') io.out(toText(reply, names).trimEnd());

@@ -1,7 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import { describeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import type { KqlRows, QueryBackend, QueryResult, QuerySpec } from '../core/query.js';
+import { exportSpec, isCutSpec, type ExportRow, type KqlRows, type QueryBackend, type QueryResult, type QuerySpec } from '../core/query.js';
 import type { Reply, RequestorNames } from '../core/replies.js';
 import type { DigestModel, SubscriptionRow } from '../core/alerts.js';
 import { limitedQuery, tableReply } from './adhoc.js';
@@ -89,6 +89,13 @@ export interface Chat {
   parse(text: string): ParsedChat;
   /** Parses, runs and answers. Never throws: every failure becomes an error reply. */
   handle(text: string, user?: ChatUser, conversation?: ChatConversation): Promise<Reply>;
+  /**
+   * The evidence export of a command (`ask --format json|csv`): for a command whose chat answer is
+   * cut (a page of a list, the newest isolations, the top keys), every matching row of its main
+   * query, streamed, with that query's KQL (no `take`); for the others, the complete reply. Paging
+   * stays a chat matter: `page N` is ignored here. Rows are read as they are consumed.
+   */
+  export(text: string): Promise<{ kind: 'rows'; rows: AsyncIterable<ExportRow>; kql: string } | { kind: 'reply'; reply: Reply }>;
 }
 
 /** Removes `<at>…</at>` mentions and collapses white space. */
@@ -228,6 +235,14 @@ export function createChat(deps: ChatDeps): Chat {
 
   return {
     parse,
+    async export(text) {
+      const parsed = parse(text);
+      const first = parsed.queries[0];
+      if (parsed.planned.kind !== 'queries' || first === undefined || !isCutSpec(first.spec)) return { kind: 'reply', reply: await this.handle(text) };
+      const spec = exportSpec(first.spec);
+      deps.logger.info('export', { command: parsed.command?.name ?? null, shape: spec.shape });
+      return { kind: 'rows', rows: deps.backend.rows(spec), kql: deps.kqlOf(spec) };
+    },
     async handle(text, user, conversation) {
       const log = deps.logger.child({ user: user?.id ?? 'cli' });
       const decision = user && deps.rateLimiter ? deps.rateLimiter.check(user.id) : 'allow';

@@ -1,4 +1,4 @@
-import type { ActionRow, CountRow, IsolationRow } from '../core/query.js';
+import type { ActionRow, CountRow, ExportRow, IsolationRow } from '../core/query.js';
 import type { Reply, RequestorNames } from '../core/replies.js';
 
 /**
@@ -74,13 +74,56 @@ export function toCsv(reply: Reply): string {
   const rows = replyRows(reply);
   const columns = reply.kind === 'table' ? uniqueNames(reply.columns) : [...new Set(rows.flatMap((r) => Object.keys(r)))];
   if (columns.length === 0) return '';
-  const cell = (v: unknown): string => {
-    if (v === null || v === undefined) return '';
-    let s = typeof v === 'string' ? v : JSON.stringify(v);
-    if (/^[=+\-@\t\r]/.test(s) && typeof v === 'string' && !PLAIN_NUMBER.test(s)) s = `'${s}`;
-    return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  return `${[columns.join(','), ...rows.map((r) => csvLine(columns, r))].join('\r\n')}\r\n`;
+}
+
+function csvCell(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  let s = typeof v === 'string' ? v : JSON.stringify(v);
+  if (/^[=+\-@\t\r]/.test(s) && typeof v === 'string' && !PLAIN_NUMBER.test(s)) s = `'${s}`;
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+function csvLine(columns: readonly string[], row: Record<string, unknown>): string {
+  return columns.map((c) => csvCell(row[c])).join(',');
+}
+
+/** Characters gathered before one write of an export (fewer, larger writes; bounded memory). */
+const EXPORT_CHUNK_CHARS = 64 * 1024;
+
+/**
+ * Writes every row of an export as JSON (the same text as toJson gives for the rows) or CSV (as
+ * toCsv), in chunks, awaiting each write (backpressure): memory stays bounded however many rows
+ * there are. Returns how many rows were written.
+ */
+export async function writeExport(rows: AsyncIterable<ExportRow>, format: 'json' | 'csv', write: (chunk: string) => Promise<void>): Promise<number> {
+  let buffer = '';
+  let count = 0;
+  let columns: string[] | undefined;
+  const push = async (text: string): Promise<void> => {
+    buffer += text;
+    if (buffer.length >= EXPORT_CHUNK_CHARS) {
+      const chunk = buffer;
+      buffer = '';
+      await write(chunk);
+    }
   };
-  return `${[columns.join(','), ...rows.map((r) => columns.map((c) => cell(r[c])).join(','))].join('\r\n')}\r\n`;
+  for await (const row of rows) {
+    const record = { ...row } as Record<string, unknown>;
+    if (format === 'json') {
+      await push(`${count === 0 ? '[\n' : ',\n'}${JSON.stringify(record, null, 2).replace(/^/gm, '  ')}`);
+    } else {
+      if (columns === undefined) {
+        columns = Object.keys(record);
+        await push(`${columns.join(',')}\r\n`);
+      }
+      await push(`${csvLine(columns, record)}\r\n`);
+    }
+    count += 1;
+  }
+  if (format === 'json') buffer += count === 0 ? '[]\n' : '\n]\n';
+  if (buffer !== '') await write(buffer);
+  return count;
 }
 
 function plural(n: number, noun: string): string {

@@ -118,10 +118,31 @@ export type QueryResult =
   | { shape: 'isolation'; rows: IsolationRow[]; total: number }
   | { shape: 'one'; row: ActionRow | null; history: StatusHistoryRow[] };
 
+/** One row of an evidence export: an action, a count or an isolated device, as in QueryResult. */
+export type ExportRow = ActionRow | CountRow | IsolationRow;
+
 /** Runs specs against a store: SQLite (local) or Log Analytics (KQL). */
 export interface QueryBackend {
   readonly name: 'sqlite' | 'log-analytics';
   run(spec: QuerySpec): Promise<QueryResult>;
+  /**
+   * Every row of a list, count or isolation spec, one at a time, for evidence exports: the spec
+   * as given (pass it through `exportSpec` for no page and no top). SQLite reads them from a cursor
+   * (bounded memory at any store size); Log Analytics returns them in one response, within the
+   * query API's limits (a cut result fails as LOG_ANALYTICS_PARTIAL, never silently short).
+   */
+  rows(spec: QuerySpec): AsyncIterable<ExportRow>;
+}
+
+/** Whether an export of `spec` differs from its chat answer: a page of a list, or only the top keys. */
+export function isCutSpec(spec: QuerySpec): boolean {
+  return spec.shape === 'list' || spec.shape === 'isolation' || spec.top !== undefined;
+}
+
+/** The spec of an evidence export: every matching row (no limit, offset or top). */
+export function exportSpec(spec: QuerySpec): QuerySpec {
+  const { limit: _limit, offset: _offset, top: _top, ...rest } = spec;
+  return rest;
 }
 
 /** The Log Analytics table a KQL query reads. */

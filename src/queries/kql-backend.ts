@@ -1,4 +1,4 @@
-import type { KqlRunner, KqlSchema, QueryBackend, QueryResult, QuerySpec } from '../core/query.js';
+import type { ExportRow, KqlRunner, KqlSchema, QueryBackend, QueryResult, QuerySpec } from '../core/query.js';
 import { compileKqlQueries } from './kql.js';
 import { mapKqlRows } from './rows.js';
 
@@ -35,5 +35,13 @@ export function createKqlQueryBackend(deps: { runner: KqlRunner; schema: KqlSche
     }
   };
 
-  return { name: 'log-analytics', run };
+  return {
+    name: 'log-analytics',
+    run,
+    async *rows(spec: QuerySpec): AsyncIterable<ExportRow> {
+      if (spec.shape === 'one') throw new Error('An export needs a list, count or isolation query, not one action.');
+      const result = await run(spec);
+      if ('rows' in result) yield* result.rows;
+    },
+  };
 }

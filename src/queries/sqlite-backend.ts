@@ -1,6 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import { AppError, StoreError } from '../core/errors.js';
-import type { QueryBackend, QueryResult, QuerySpec } from '../core/query.js';
+import type { ExportRow, QueryBackend, QueryResult, QuerySpec } from '../core/query.js';
 import type { SqliteAuditStore } from '../store/sqlite-store.js';
 import { compileSql, type SqlStatement } from './sql.js';
 import { toActionRow, toCountRow, toHistoryRow, toIsolationRow, type ResultRow } from './rows.js';
@@ -67,8 +67,30 @@ export function createSqliteQueryBackend(store: Pick<SqliteAuditStore, 'db' | 'c
     }
   };
 
+  const rowOf = (shape: QuerySpec['shape']): ((r: ResultRow) => ExportRow) => {
+    if (shape === 'list') return (r) => toActionRow(r, false);
+    if (shape === 'isolation') return (r) => toIsolationRow(r, false);
+    if (shape === 'one') throw new StoreError('An export needs a list, count or isolation query, not one action.');
+    return toCountRow;
+  };
+
   return {
     name: 'sqlite',
+    async *rows(spec) {
+      const corrupt = store.corruption();
+      if (corrupt) throw corrupt;
+      const map = rowOf(spec.shape);
+      const main = compileSql(spec).main;
+      try {
+        // A cursor over the statement: one row in memory at a time, whatever the store's size.
+        for (const r of db.prepare(main.sql).iterate(...main.params)) yield map(r as ResultRow);
+      } catch (err) {
+        store.noteError(err);
+        if (err instanceof AppError) throw err;
+        throw store.corruption() ?? new StoreError(`Export of ${spec.shape} failed: ${(err as Error).message}`, { cause: err });
+      }
+      await Promise.resolve();
+    },
     run(spec) {
       const corrupt = store.corruption();
       if (corrupt) return Promise.reject(corrupt);

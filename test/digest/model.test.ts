@@ -88,6 +88,7 @@ function interceptList(inner: QueryBackend, nth: number, before: () => void): Qu
       if (spec.shape === 'list' && ++this.lists === nth) before();
       return inner.run(spec);
     },
+    rows: (spec: QuerySpec) => inner.rows(spec),
   };
 }
 

@@ -1,4 +1,4 @@
-import type { QueryBackend, QueryResult, QuerySpec } from '../../src/core/query.js';
+import type { ExportRow, QueryBackend, QueryResult, QuerySpec } from '../../src/core/query.js';
 
 /** A QueryBackend that records specs and answers from a function (default: empty results). */
 export class FakeQueryBackend implements QueryBackend {
@@ -11,6 +11,14 @@ export class FakeQueryBackend implements QueryBackend {
     this.specs.push(spec);
     if (this.fail) return Promise.reject(this.fail);
     return Promise.resolve(this.answer(spec));
+  }
+
+  /** The rows of `answer(spec)`, one at a time (recorded like `run`). */
+  async *rows(spec: QuerySpec): AsyncIterable<ExportRow> {
+    this.specs.push(spec);
+    if (this.fail) throw this.fail;
+    const result = await Promise.resolve(this.answer(spec));
+    if ('rows' in result) yield* result.rows;
   }
 }
 
