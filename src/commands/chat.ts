@@ -6,6 +6,7 @@ import type { Reply, RequestorNames } from '../core/replies.js';
 import type { DigestModel, SubscriptionRow } from '../core/alerts.js';
 import { limitedQuery, tableReply } from './adhoc.js';
 import { closest } from './closest.js';
+import { PERIOD_HELP } from './period.js';
 import type { RateLimiter } from './rate-limit.js';
 import { COMMANDS, kqlDescription, type CommandDef, type PlanContext, type Planned, type SubscriptionRequest } from './table.js';
 
@@ -144,6 +145,18 @@ export function createChat(deps: ChatDeps): Chat {
       if (planned.kind === 'reply' && planned.reply.kind === 'help') planned = { kind: 'reply', reply: help(null, null) };
       const queries = planned.kind === 'queries' ? planned.plan.specs.map((spec) => ({ spec, kql: deps.kqlOf(spec) })) : [];
       return { command, planned, queries };
+    }
+    // A known command whose last word looks like a period it does not take ("summary 99x"): say
+    // what a period may be, rather than guess at another command.
+    const last = text.split(' ').at(-1) ?? '';
+    const named = COMMANDS.filter((c) => text.toLowerCase().startsWith(`${c.name.toLowerCase()} `)).sort((a, b) => b.name.length - a.name.length)[0];
+    if (named !== undefined && /^\d+[a-z]*$/i.test(last) && named.usage.includes('[period]')) {
+      const shownPeriod = last.length > 20 ? `${last.slice(0, 17)}...` : last;
+      return {
+        command: named,
+        planned: { kind: 'reply', reply: { kind: 'error', title: 'Not a period', message: `"${shownPeriod}" is not a period. ${PERIOD_HELP} Usage: ${named.usage}`, reason: 'usage' } },
+        queries: [],
+      };
     }
     const suggestion = closest(text, COMMANDS.map((c) => c.name));
     const shown = text.length > 60 ? `${text.slice(0, 57)}...` : text;

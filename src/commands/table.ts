@@ -194,7 +194,7 @@ export const COMMANDS: readonly CommandDef[] = [
   {
     name: 'actions for device',
     pattern: new RegExp(`^(?:actions\\s+for\\s+device|device)\\s+(?<name>.+?)${PERIOD}${PAGE}$`, 'i'),
-    usage: 'actions for device <name> [period]',
+    usage: 'actions for device NAME [period]',
     description: 'Every action on a device (short name or FQDN, any case), newest first.',
     example: 'actions for device WS-042 7d',
     plan(g, ctx) {
@@ -207,7 +207,7 @@ export const COMMANDS: readonly CommandDef[] = [
   {
     name: 'actions by',
     pattern: new RegExp(`^actions\\s+by\\s+(?<who>.+?)${PERIOD}${PAGE}$`, 'i'),
-    usage: 'actions by <requestor> [period]',
+    usage: 'actions by REQUESTOR [period]',
     description: 'Every action requested by a person (UPN) or an app (GUID or its configured name).',
     example: 'actions by alex.wilber@contoso.com 30d',
     plan(g, ctx) {
@@ -332,7 +332,7 @@ export const COMMANDS: readonly CommandDef[] = [
   {
     name: 'action',
     pattern: /^action\s+(?<id>\S+)$/i,
-    usage: 'action <id>',
+    usage: 'action ID',
     description: 'One action in detail, with its status history.',
     example: 'action 2a800b14-1234-5678-abe4-abcdef42d881',
     plan(g) {
@@ -385,7 +385,7 @@ export const COMMANDS: readonly CommandDef[] = [
   {
     name: 'kql',
     pattern: /^kql\s+(?<query>.+)$/is,
-    usage: 'kql <query>',
+    usage: 'kql QUERY',
     description: kqlDescription(),
     // The table holds one row per version of an action: keep the latest per ActionId first.
     example: 'kql MDEMachineActions_CL | summarize arg_max(TimeGenerated, *) by ActionId | summarize count() by ActionType',

@@ -14,9 +14,10 @@ export interface TimeRange {
   to?: string;
   /**
    * How the user said it, kept so that KQL can say `ago(7d)` (reusable in Log Analytics) instead of
-   * a fixed datetime: `{ kind: 'ago', days }` or `{ kind: 'since', date: 'YYYY-MM-DD' }`.
+   * a fixed datetime: `{ kind: 'ago', days }` (with `hours` when said in hours that are not whole
+   * days: `ago(36h)`) or `{ kind: 'since', date: 'YYYY-MM-DD' }`.
    */
-  source: { kind: 'ago'; days: number } | { kind: 'since'; date: string } | { kind: 'absolute' };
+  source: { kind: 'ago'; days: number; hours?: number } | { kind: 'since'; date: string } | { kind: 'absolute' };
   /** Human label: "last 7 days", "since 2026-01-01". */
   label: string;
 }

@@ -116,6 +116,7 @@ function kqlDatetime(normalized: string): string {
  */
 function kqlFrom(range: CheckedRange): string {
   const source = range.source;
+  if (source.kind === 'ago' && source.hours !== undefined && Number.isInteger(source.hours) && source.hours > 0) return `ago(${source.hours}h)`;
   if (source.kind === 'ago' && Number.isFinite(source.days) && source.days >= 0 && /^\d+(\.\d+)?$/.test(String(source.days))) {
     return `ago(${String(source.days)}d)`;
   }

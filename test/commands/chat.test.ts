@@ -109,6 +109,44 @@ describe('commands/chat', () => {
     assert.ok(!parsePeriod('12w', NOW).ok);
   });
 
+  it('takes any whole number of hours or days up to the documented maximum, and says what a period is otherwise', async () => {
+    const { chat } = setup();
+    const specs = (text: string) => chat.parse(text).queries.map((q) => q.spec);
+    const range = (t: string) => {
+      const r = parsePeriod(t, NOW);
+      assert.ok(r.ok, t);
+      return r.range;
+    };
+    assert.equal(range('180d').from, new Date(NOW - 180 * 86_400_000).toISOString());
+    assert.equal(range('36h').from, new Date(NOW - 36 * 3_600_000).toISOString());
+    assert.deepEqual(range('36h').source, { kind: 'ago', days: 1.5, hours: 36 });
+    assert.equal(range('24h').label, 'last 24 hours');
+    assert.deepEqual(range('48h').source, { kind: 'ago', days: 2 });
+    assert.equal(range('1d').label, 'last 1 day');
+    assert.equal(range('3650d').from, new Date(NOW - 3650 * 86_400_000).toISOString());
+    for (const bad of ['0d', '0h', '3651d', '8761h']) {
+      const r = parsePeriod(bad, NOW);
+      assert.ok(!r.ok && /outside the periods/.test(r.message) && /at most 8760h or 3650d/.test(r.message), bad);
+    }
+    assert.equal(specs('devices 180d')[0]?.range?.from, new Date(NOW - 180 * 86_400_000).toISOString());
+    for (const text of ['summary 99x', 'devices 180x', 'failed 12w', 'timeline 7days']) {
+      const r = await chat.handle(text);
+      assert.ok(r.kind === 'error' && r.title === 'Not a period', `${text}: ${JSON.stringify(r)}`);
+      assert.match(r.message, /is not a period\. Periods: a whole number of hours or days such as 24h, 7d, 30d/);
+      assert.match(r.message, /Usage: \w+ \[period\]/);
+    }
+    const tooFar = await chat.handle('summary 4000d');
+    assert.ok(tooFar.kind === 'error' && /outside the periods I answer/.test(tooFar.message));
+  });
+
+  it('the help shows placeholders that survive any client: capitals, no angle brackets (read as HTML by Teams clients)', async () => {
+    const { chat } = setup();
+    const help = await chat.handle('help');
+    assert.ok(help.kind === 'help');
+    for (const c of help.commands) assert.doesNotMatch(c.usage, /[<>]/, c.usage);
+    assert.ok(help.commands.some((c) => c.usage === 'actions for device NAME [period]'));
+  });
+
   it('hostile text is only ever a value in a spec', () => {
     const { chat } = setup();
     const evil = "ws-042'; drop table actions; --\"|take 1";

@@ -100,7 +100,7 @@ describe('commands/kql (ad hoc KQL)', () => {
       const inWorkspace = await setup({ kql: fakeKql(20) }).chat.handle('help');
       assert.ok(inWorkspace.kind === 'help');
       const kql = inWorkspace.commands.find((c) => c.name === 'kql');
-      assert.equal(kql?.usage, 'kql <query>');
+      assert.equal(kql?.usage, 'kql QUERY');
       assert.match(kql?.description ?? '', /^Admins only, Log Analytics workspace mode \(QUERY_BACKEND=log-analytics\): runs a read-only KQL query and shows the first 20 rows\.$/);
       const inSqlite = await setup({ kql: null }).chat.handle('help');
       assert.ok(inSqlite.kind === 'help');

@@ -236,3 +236,15 @@ describe('queries/kql compiler', () => {
     });
   });
 });
+
+describe('queries/kql: periods in hours', () => {
+  it('36h compiles to ago(36h) and parses in every workspace schema', () => {
+    const nowMs = Date.parse('2026-11-29T12:00:00.000Z');
+    const range: TimeRange = { from: new Date(nowMs - 36 * 3_600_000).toISOString(), source: { kind: 'ago', days: 1.5, hours: 36 }, label: 'last 36 hours' };
+    for (const ws of WORKSPACES) {
+      const q = compileKql({ shape: 'countByType', range }, ws.schema);
+      assert.match(q, /ago\(36h\)/);
+      assert.deepEqual(kqlDiagnostics(q, ws.tables), [], `${ws.label}\n${q}`);
+    }
+  });
+});
