@@ -4,7 +4,7 @@ import { headerView, line, type HeaderView, type RenderEnv } from './common.js';
 import { formatAge, formatCount, plural, requestorLabel, shortDay, statusColor, typeWithScope, type TextColor } from './format.js';
 import { perDayView, shareText, sum, type PerDayView, type TileView } from './views-counts.js';
 import { fact, type FactView } from './views-detail.js';
-import { deviceLink } from './views-lists.js';
+import { deviceLink, isUnconfirmed } from './views-lists.js';
 
 /**
  * View model of the daily digest (`digest.json`), one card for management: tiles for the last
@@ -112,10 +112,12 @@ function donutSlices(rows: readonly CountRow[]): CountRow[] {
 }
 
 function isolatedRow(row: IsolationRow, now: string, env: RenderEnv): DigestIsolatedView {
-  const what = row.scope ? `Isolated (${row.scope})` : 'Isolated';
+  const scope = row.scope ? ` (${row.scope})` : '';
   const age = formatAge(row.since, now);
+  const when = age === 'just now' || age === 'unknown' ? age : isUnconfirmed(row.status) ? `${age} ago` : `for ${age}`;
+  const what = isUnconfirmed(row.status) ? `Isolation requested${scope}, not yet confirmed: requested ${when}` : `Isolated${scope} ${when}`;
   return {
-    headline: `**${deviceLink(row.machineId, row.computerDnsName)}** · ${line(`${what} ${age === 'just now' || age === 'unknown' ? age : `for ${age}`}`, env)}`,
+    headline: `**${deviceLink(row.machineId, row.computerDnsName)}** · ${line(what, env)}`,
     meta: line(`Since ${env.time.format(row.since)} · by ${requestorLabel(row.requestor, env.names).short} · ${row.status}`, env),
   };
 }
@@ -146,7 +148,10 @@ export function digestView(model: DigestModel, shown: number, env: RenderEnv): D
   const byType = tiles.byType.slice(0, n);
   const requestors = model.topRequestors.slice(0, n);
   const devices = model.topDevices.slice(0, n);
-  const isolated = model.isolated.slice(0, n);
+  // Confirmed isolations first, then those only requested (Pending, InProgress); each newest first.
+  const ordered = [...model.isolated.filter((r) => !isUnconfirmed(r.status)), ...model.isolated.filter((r) => isUnconfirmed(r.status))];
+  const unconfirmed = model.isolated.length - ordered.filter((r) => !isUnconfirmed(r.status)).length;
+  const isolated = ordered.slice(0, n);
   const pending = model.oldestPending.slice(0, n);
   const requestorName = (key: string): string => requestorLabel(key, env.names).short;
   const perDayTitle = `Actions per day, last ${plural(days.length, 'day')} (UTC)`;
@@ -182,7 +187,14 @@ export function digestView(model: DigestModel, shown: number, env: RenderEnv): D
     topRequestors: countFacts(requestors, requestorName, env),
     devicesSection: section('Top devices', devices.length, model.topDevices.length, 'device', 'No devices.', env),
     topDevices: countFacts(devices, (key) => key, env),
-    isolatedSection: section(`Isolated now (${formatCount(model.isolated.length)})`, isolated.length, model.isolated.length, 'isolated device', 'No device is isolated now.', env),
+    isolatedSection: section(
+      `Isolated now (${formatCount(model.isolated.length - unconfirmed)})${unconfirmed > 0 ? ` · requested, not yet confirmed (${formatCount(unconfirmed)})` : ''}`,
+      isolated.length,
+      model.isolated.length,
+      'isolated or requested device',
+      'No device is isolated now.',
+      env,
+    ),
     isolated: isolated.map((r) => isolatedRow(r, model.now, env)),
     pendingSection: section('Oldest pending actions', pending.length, model.oldestPending.length, 'pending action', 'Nothing is pending.', env),
     oldestPending: pending.map((r) => pendingRow(r, model.now, env)),

@@ -124,7 +124,7 @@ export function actionsView(reply: ActionsReply, shown: number, env: RenderEnv):
     emptyText: reply.offset > 0 ? 'No more actions match.' : 'No actions match.',
     groups,
     hasShowing: rows.length < total,
-    showing: line(showingText(rows.length, total, reply.offset, 'action'), env),
+    showing: line(showingText(rows.length, total, reply.offset, 'action') + (more ? ` · ${plural(total - reply.offset - reply.rows.length, 'more action')}: press More` : ''), env),
     hasCutNote: cut > 0,
     cutNote: line(cutNote, env),
     hasMore: more,
@@ -148,20 +148,33 @@ export interface IsolationRowView {
   comment: string;
 }
 
+/** Confirmed isolations apart from requested ones: "Isolated", then "Isolation requested, not yet confirmed". */
+export interface IsolationGroupView {
+  heading: string;
+  rows: IsolationRowView[];
+}
+
 export interface IsolatedView extends HeaderView {
   isEmpty: boolean;
   emptyText: string;
-  rows: IsolationRowView[];
+  groups: IsolationGroupView[];
   hasShowing: boolean;
   showing: string;
+  hasMore: boolean;
+  moreData: { command: string };
   query: QueryView;
+}
+
+/** Whether an isolation is only requested: its Isolate action is Pending or InProgress. */
+export function isUnconfirmed(status: string): boolean {
+  return status === 'Pending' || status === 'InProgress';
 }
 
 function isolationRowView(row: IsolationRow, now: string, env: RenderEnv): IsolationRowView {
   const comment = row.requestorComment ?? '';
   return {
     device: deviceLink(row.machineId, row.computerDnsName),
-    what: line(row.scope ? `Isolated (${row.scope})` : 'Isolated', env),
+    what: line(isUnconfirmed(row.status) ? `Isolation requested${row.scope ? ` (${row.scope})` : ''}, not yet confirmed` : row.scope ? `Isolated (${row.scope})` : 'Isolated', env),
     status: line(row.status, env),
     statusColor: statusColor(row.status),
     since: line(`Since ${env.time.format(row.since)} · ${formatAgo(row.since, now)}`, env),
@@ -175,13 +188,27 @@ export function isolatedView(reply: IsolatedReply, shown: number, env: RenderEnv
   // Ages count to when the answer was computed, so that the card agrees with its query.
   const now = reply.now.trim() !== '' ? reply.now : env.now;
   const rows = reply.rows.slice(0, shown);
+  const offset = reply.offset ?? 0;
+  const total = Math.max(reply.total, offset + reply.rows.length);
+  const more = reply.moreCommand !== undefined && reply.moreCommand.trim() !== '';
+  const groups: IsolationGroupView[] = [
+    { heading: 'Isolated', rows: rows.filter((r) => !isUnconfirmed(r.status)).map((r) => isolationRowView(r, now, env)) },
+    { heading: 'Isolation requested, not yet confirmed', rows: rows.filter((r) => isUnconfirmed(r.status)).map((r) => isolationRowView(r, now, env)) },
+  ].filter((g) => g.rows.length > 0);
+  const left = total - offset - rows.length;
+  const cut = reply.rows.length - rows.length;
+  const showing =
+    showingText(rows.length, total, offset, 'device') +
+    (left > 0 ? ` · ${plural(left, 'more device')}${more && cut === 0 ? ': press More' : cut > 0 ? ` (${formatCount(cut)} of this page did not fit; export them with defender-audit-bot ask "isolated" --format csv)` : ''}` : '');
   return {
     ...headerView(reply.title, reply.subtitle, env.time.zoneNote, env),
     isEmpty: reply.rows.length === 0,
-    emptyText: 'No device is isolated now.',
-    rows: rows.map((r) => isolationRowView(r, now, env)),
-    hasShowing: rows.length < Math.max(reply.total, reply.rows.length),
-    showing: line(showingText(rows.length, Math.max(reply.total, reply.rows.length), 0, 'isolated device'), env),
+    emptyText: offset > 0 ? 'No more devices.' : 'No device is isolated, and no isolation is waiting.',
+    groups,
+    hasShowing: rows.length < total,
+    showing: line(showing, env),
+    hasMore: more,
+    moreData: { command: reply.moreCommand ?? '' },
     query: queryView(reply.query, env),
   };
 }

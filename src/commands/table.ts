@@ -66,8 +66,10 @@ function nextPageText(text: string, page: number): string {
 
 const fmt = (n: number): string => n.toLocaleString('en-US');
 
-/** Isolated devices in one answer: the newest isolations; the total counts them all. */
-export const ISOLATED_SHOWN = 100;
+/** Isolated devices per page of `isolated`, newest isolations first; the total counts them all. */
+export const ISOLATED_PAGE = 25;
+/** Statuses of an isolation that was requested but is not confirmed yet. */
+export const UNCONFIRMED_STATUSES = ['Pending', 'InProgress'] as const;
 
 /** Resolves a typed requestor: a configured friendly app name becomes its GUID. */
 function resolveRequestor(who: string, names: RequestorNames): string {
@@ -280,25 +282,39 @@ export const COMMANDS: readonly CommandDef[] = [
   },
   {
     name: 'isolated',
-    pattern: /^isolated(?:\s+devices)?$/i,
+    pattern: new RegExp(`^isolated(?:\\s+devices)?${PAGE}$`, 'i'),
     usage: 'isolated',
-    description: 'Devices isolated now: since when, by whom, why.',
+    description: 'Devices isolated now, and isolations requested but not confirmed yet: since when, by whom, why.',
     example: 'isolated',
-    plan(_g, ctx) {
+    plan(g, ctx) {
+      const page = pageOf(g);
+      const offset = (page - 1) * ISOLATED_PAGE;
       return {
         kind: 'queries',
         plan: {
-          specs: [{ shape: 'isolation', limit: ISOLATED_SHOWN }],
+          // Newest isolations first: the rows up to the end of the page (the page is sliced here,
+          // the same on both backends), and how many of all are only requested.
+          specs: [
+            { shape: 'isolation', limit: offset + ISOLATED_PAGE },
+            { shape: 'isolation', statuses: [...UNCONFIRMED_STATUSES], limit: 0 },
+          ],
           finish(results, kql) {
             const res = results[0];
-            const rows = res && res.shape === 'isolation' ? res.rows : [];
-            const total = res && res.shape === 'isolation' ? res.total : rows.length;
+            const all = res && res.shape === 'isolation' ? res.rows : [];
+            const rows = all.slice(offset);
+            const total = res && res.shape === 'isolation' ? res.total : all.length;
+            const pending = results[1]?.shape === 'isolation' ? results[1].total : 0;
+            const shownTo = offset + rows.length;
+            const split = `${fmt(total - pending)} isolated · ${fmt(pending)} requested, not yet confirmed`;
             return {
               kind: 'isolated',
               title: 'Devices isolated now',
-              subtitle: `${fmt(total)} device${total === 1 ? '' : 's'}${total > rows.length ? ` · the ${fmt(rows.length)} isolated most recently shown` : ''}`,
+              subtitle: `${fmt(total)} device${total === 1 ? '' : 's'}: ${split}${total > 0 && (offset > 0 || shownTo < total) ? ` · ${fmt(offset + 1)}–${fmt(shownTo)}` : ''}`,
               rows,
               total,
+              offset,
+              unconfirmed: pending,
+              ...(shownTo < total ? { moreCommand: nextPageText(ctx.text, page) } : {}),
               now: new Date(ctx.nowMs).toISOString(),
               query: { kql: kql[0] ?? '' },
             };

@@ -68,9 +68,18 @@ export type Reply =
       kind: 'isolated';
       title: string;
       subtitle: string;
-      /** The newest isolations (a chat answer is bounded); `total` counts every isolated device. */
+      /**
+       * One page of isolations, newest first, from `offset`; `total` counts every device isolated or
+       * with an isolation requested (status Pending or InProgress, not confirmed yet).
+       */
       rows: IsolationRow[];
       total: number;
+      /** Rows before this page. */
+      offset?: number;
+      /** How many of `total` are requested, not yet confirmed. */
+      unconfirmed?: number;
+      /** Chat text of the next page, when there is one. */
+      moreCommand?: string;
       /** ISO time the answer was computed, for "isolated for 3 h". */
       now: string;
       query: ShownQuery;

@@ -167,12 +167,13 @@ describe('cards/renderDigestCard', () => {
 
   it('devices isolated now, with their age measured to the digest time (not the rendering time)', () => {
     const card = render(DIGEST_SAMPLES.daily, { now: '2030-01-01T00:00:00Z' });
-    const rows = rowsAfter(card, 'Isolated now (3)');
+    // One confirmed isolation, then two requested ones (Pending, InProgress), apart.
+    const rows = rowsAfter(card, 'Isolated now (1) · requested, not yet confirmed (2)');
     assert.equal(rows.length, 3);
     assert.match(rows[0]![0]!, /^\*\*\[ws-042\.contoso\.com\]\(https:\/\/security\.microsoft\.com\/machines\/v2\/f46b9bb259ed4a7fb9981b73510e3cc7aa81ec1f\)\*\* · Isolated \(Full\) for 2 h$/);
     assert.equal(rows[0]![1], `Since 2026-11-29 11:00 UTC+1 · by ${KNOWN_APP_NAME} · Succeeded`);
-    assert.match(rows[1]![0]!, /Isolated \(Selective\) for 1 min$/);
-    assert.match(rows[2]![0]!, /Isolated \(Full\) for 5 d$/);
+    assert.match(rows[1]![0]!, /Isolation requested \(Selective\), not yet confirmed: requested 1 min ago$/);
+    assert.match(rows[2]![0]!, /Isolation requested \(Full\), not yet confirmed: requested 5 d ago$/);
   });
 
   it('the oldest pending actions, with how long they have waited', () => {
@@ -193,8 +194,9 @@ describe('cards/renderDigestCard', () => {
       assert.ok(cardByteLength(card) <= CARD_TARGET_BYTES, `${cardByteLength(card)} bytes`);
       const text = allText(card);
       assert.equal(Object.keys(factsAfter(card, 'Top requestors')).length, 10);
-      assert.equal(rowsAfter(card, 'Isolated now (300)').length, 10);
-      for (const s of ['Showing 10 of 40 types', 'Showing 10 of 300 requestors', 'Showing 10 of 300 devices', 'Showing 10 of 300 isolated devices', 'Showing 10 of 300 pending actions']) {
+      const requested = model.isolated.filter((r) => r.status === 'Pending' || r.status === 'InProgress').length;
+      assert.equal(rowsAfter(card, `Isolated now (${300 - requested}) · requested, not yet confirmed (${requested})`).length, 10);
+      for (const s of ['Showing 10 of 40 types', 'Showing 10 of 300 requestors', 'Showing 10 of 300 devices', 'Showing 10 of 300 isolated or requested devices', 'Showing 10 of 300 pending actions']) {
         assert.ok(text.includes(s), s);
       }
     }
@@ -218,6 +220,6 @@ describe('cards/renderDigestCard', () => {
   it('cuts lists further when the byte budget is small, and still renders', () => {
     const card = render(DIGEST_SAMPLES.long, { maxBytes: 12_000 });
     assert.ok(cardByteLength(card) <= 12_000, `${cardByteLength(card)} bytes`);
-    assert.match(allText(card), /Showing \d of 300 isolated devices/);
+    assert.match(allText(card), /Showing \d of 300 isolated or requested devices/);
   });
 });

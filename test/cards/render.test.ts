@@ -474,13 +474,26 @@ describe('cards/renderReplyCard', () => {
       assert.match(rows[0]!, new RegExp(`By ${KNOWN_APP_NAME} · action`));
       assert.match(rows[0]!, /Automated containment: incident 8841/);
       assert.match(rows[0]!, /Succeeded/);
-      assert.match(rows[1]!, /Isolated \(Selective\)[\s\S]*Since 2026-11-29 12:58 UTC · 1 min ago[\s\S]*By app e062d1f9/);
-      assert.match(rows[2]!, /Since 2026-11-24 06:15 UTC · 5 d ago/);
+      // The confirmed isolation first, then the requested ones (Pending, InProgress), under their own heading.
+      assert.match(rows[1]!, /Isolation requested \(Selective\), not yet confirmed[\s\S]*Pending[\s\S]*Since 2026-11-29 12:58 UTC · 1 min ago[\s\S]*By app e062d1f9/);
+      assert.match(rows[2]!, /Isolation requested \(Full\), not yet confirmed[\s\S]*InProgress[\s\S]*Since 2026-11-24 06:15 UTC · 5 d ago/);
+      const headings = ofType(card, 'TextBlock').filter((t) => t.weight === 'Bolder').map((t) => t.text);
+      assert.ok(headings.includes('Isolated') && headings.includes('Isolation requested, not yet confirmed'), JSON.stringify(headings));
+      assert.ok(headings.indexOf('Isolated') < headings.indexOf('Isolation requested, not yet confirmed'));
+    });
+
+    it('a page with more after it: says how many are left and offers More with the next page command', () => {
+      const card = render({ ...SAMPLE_REPLIES.isolatedNow, total: 31, offset: 0, moreCommand: 'isolated page 2' });
+      assert.match(allText(card), /Showing 3 of 31 devices · 28 more devices: press More/);
+      const more = ((card.actions ?? []) as Json[]).find((a) => a.title === 'More');
+      assert.deepEqual(more?.data, { command: 'isolated page 2' });
+      const last = render({ ...SAMPLE_REPLIES.isolatedNow, total: 28, offset: 25 });
+      assert.ok(!((last.actions ?? []) as Json[]).some((a) => a.title === 'More'));
     });
 
     it('says when no device is isolated', () => {
       const card = render(SAMPLE_REPLIES.isolatedNone);
-      const block = ofType(card, 'TextBlock').find((t) => t.text === 'No device is isolated now.');
+      const block = ofType(card, 'TextBlock').find((t) => t.text === 'No device is isolated, and no isolation is waiting.');
       assert.equal(block?.color, 'Good');
     });
 
@@ -488,7 +501,7 @@ describe('cards/renderReplyCard', () => {
       const card = render(SAMPLE_REPLIES.isolated500);
       const shown = rowContainers(card).length;
       assert.ok(shown > 10 && shown < 500, `${shown} rows`);
-      assert.match(allText(card), new RegExp(`Showing ${shown} of 500 isolated devices`));
+      assert.match(allText(card), new RegExp(`Showing ${shown} of 500 devices · ${500 - shown} more devices \\(${500 - shown} of this page did not fit; export them`));
     });
   });
 

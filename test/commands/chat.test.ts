@@ -74,7 +74,11 @@ describe('commands/chat', () => {
     assert.equal(specs('requestors 360d')[0]?.shape, 'countByRequestor');
     assert.equal(specs('devices')[0]?.shape, 'countByDevice');
     assert.equal(specs('timeline since 2026-01-01')[0]?.range?.from, '2026-01-01T00:00:00.000Z');
-    assert.deepEqual(specs('isolated')[0], { shape: 'isolation', limit: 100 });
+    assert.deepEqual(specs('isolated'), [
+      { shape: 'isolation', limit: 25 },
+      { shape: 'isolation', statuses: ['Pending', 'InProgress'], limit: 0 },
+    ]);
+    assert.deepEqual(specs('isolated page 3')[0], { shape: 'isolation', limit: 75 });
     assert.deepEqual(specs('failed 7d')[0]?.statuses, ['Failed', 'TimeOut']);
     assert.deepEqual(specs('pending')[0]?.statuses, ['Pending', 'InProgress']);
     assert.equal(specs('pending')[0]?.range, undefined, 'pending looks at any age');
@@ -137,6 +141,35 @@ describe('commands/chat', () => {
     }
     const tooFar = await chat.handle('summary 4000d');
     assert.ok(tooFar.kind === 'error' && /outside the periods I answer/.test(tooFar.message));
+  });
+
+  it('isolated: pages of 25 with More and what is left; requested isolations counted apart', async () => {
+    const { chat, backend } = setup();
+    const all = Array.from({ length: 31 }, (_, i) => ({
+      machineId: `m${i}`,
+      computerDnsName: `ws-${i}.contoso.com`,
+      actionId: `a${i}`,
+      status: i % 10 === 0 ? 'Pending' : 'Succeeded',
+      scope: 'Full',
+      requestor: 'x@contoso.com',
+      requestorComment: null,
+      since: new Date(NOW - i * 60_000).toISOString(),
+    }));
+    backend.answer = (spec) => {
+      const rows = spec.statuses ? all.filter((r) => spec.statuses!.includes(r.status)) : all;
+      return { shape: 'isolation', rows: rows.slice(0, spec.limit), total: rows.length };
+    };
+    const first = await chat.handle('isolated');
+    assert.ok(first.kind === 'isolated');
+    assert.equal(first.rows.length, 25);
+    assert.equal(first.moreCommand, 'isolated page 2');
+    assert.equal(first.unconfirmed, 4);
+    assert.match(first.subtitle, /^31 devices: 27 isolated · 4 requested, not yet confirmed · 1–25$/);
+    const second = await chat.handle('isolated page 2');
+    assert.ok(second.kind === 'isolated');
+    assert.deepEqual(second.rows.map((r) => r.machineId), ['m25', 'm26', 'm27', 'm28', 'm29', 'm30']);
+    assert.equal(second.offset, 25);
+    assert.equal(second.moreCommand, undefined, 'the last page offers no More');
   });
 
   it('the help shows placeholders that survive any client: capitals, no angle brackets (read as HTML by Teams clients)', async () => {

@@ -134,15 +134,15 @@ describe('Log Analytics end to end: forward through the Logs Ingestion API, answ
   });
 
   it('kql <query>: an admin gets the first rows as a table; others and an empty admin list are refused', async () => {
-    const user = { id: ADMIN };
+    const user = { id: '29:admin', aadObjectId: ADMIN };
     const reply = await laChat.handle(`kql ${DCR_TABLE} | summarize n = count() by ActionType | sort by n desc, ActionType asc`, user, undefined);
     assert.equal(reply.kind, 'table', JSON.stringify(reply));
     assert.ok(reply.kind === 'table' && reply.columns.join(',') === 'ActionType,n' && reply.rows.length > 0);
-    const other = await laChat.handle(`kql ${DCR_TABLE} | take 1`, { id: 'bbbbbbbb-0000-0000-0000-000000000000' });
+    const other = await laChat.handle(`kql ${DCR_TABLE} | take 1`, { id: '29:other', aadObjectId: 'bbbbbbbb-0000-0000-0000-000000000000' });
     assert.ok(other.kind === 'error' && /administrators/.test(other.message));
     const open = loadConfig({ ...laEnv, ADMIN_AAD_OBJECT_IDS: undefined });
     const openChat = buildChat(open, { store, clock, logger, rateLimit: false, azure: azure(), subscriptions: storeSubscriptions(open, store, clock) });
-    const refused = await openChat.handle(`kql ${DCR_TABLE} | take 1`, { id: ADMIN });
+    const refused = await openChat.handle(`kql ${DCR_TABLE} | take 1`, { id: '29:admin', aadObjectId: ADMIN });
     assert.ok(refused.kind === 'error', 'without an admin list nobody runs ad hoc KQL from Teams');
     const sqliteOnly = await sqliteChat.handle(`kql ${DCR_TABLE} | take 1`);
     assert.ok(sqliteOnly.kind === 'error' && /QUERY_BACKEND=log-analytics/.test(sqliteOnly.message));
