@@ -75,6 +75,8 @@ export interface CountsView extends HeaderView {
   totalText: string;
   hasShowing: boolean;
   showing: string;
+  hasMore: boolean;
+  moreData: { command: string };
   query: QueryView;
 }
 
@@ -82,6 +84,15 @@ export function countsView(reply: CountsReply, shown: number, env: RenderEnv): C
   const of = denominator(reply.total, reply.rows);
   const rows = reply.rows.slice(0, shown);
   const keyNoun = KEY_LABELS[reply.dimension].replace(' (UTC)', '').toLowerCase();
+  const offset = reply.offset ?? 0;
+  const keys = Math.max(reply.keys ?? 0, offset + reply.rows.length);
+  const more = reply.moreCommand !== undefined && reply.moreCommand.trim() !== '';
+  const left = keys - offset - rows.length;
+  const cut = reply.rows.length - rows.length;
+  const range = offset > 0 && rows.length > 0 ? ` (${formatCount(offset + 1)}–${formatCount(offset + rows.length)})` : '';
+  const showing =
+    `Showing ${formatCount(rows.length)} of ${plural(keys, keyNoun)}${range} (largest first)` +
+    (left > 0 ? ` · ${formatCount(left)} more${more && cut === 0 ? ': press More' : cut > 0 ? `; ${formatCount(cut)} of this page did not fit (the CLI's --format csv exports them all)` : ''}` : '');
   return {
     ...headerView(reply.title, reply.subtitle, reply.dimension === 'day' ? 'Days in UTC' : '', env),
     keyLabel: KEY_LABELS[reply.dimension],
@@ -89,8 +100,10 @@ export function countsView(reply: CountsReply, shown: number, env: RenderEnv): C
     emptyText: 'No actions in this period.',
     rows: countRowViews(rows, of, reply.dimension, env),
     totalText: `Total: ${plural(of, 'action')}`,
-    hasShowing: rows.length < reply.rows.length,
-    showing: line(`Showing ${formatCount(rows.length)} of ${plural(reply.rows.length, keyNoun)} (largest first)`, env),
+    hasShowing: rows.length < keys,
+    showing: line(showing, env),
+    hasMore: more,
+    moreData: { command: reply.moreCommand ?? '' },
     query: queryView(reply.query, env),
   };
 }

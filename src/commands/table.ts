@@ -119,22 +119,32 @@ function listPlan(
   };
 }
 
-function countsPlan(title: string, dimension: 'type' | 'status' | 'requestor' | 'device', shape: QuerySpec['shape'], r: TimeRange): Planned {
+/** Keys per page of `requestors` and `devices`, largest counts first. */
+export const COUNTS_PAGE = 25;
+
+function countsPlan(title: string, dimension: 'requestor' | 'device', shape: QuerySpec['shape'], r: TimeRange, ctx: PlanContext, page: number): Planned {
+  const offset = (page - 1) * COUNTS_PAGE;
   return {
     kind: 'queries',
     plan: {
-      specs: [{ shape, range: r, top: 25 }],
+      // The keys up to the end of the page (sliced here, the same on both backends).
+      specs: [{ shape, range: r, top: offset + COUNTS_PAGE }],
       finish(results, kql) {
         const res = results[0];
         if (!res || !('rows' in res) || res.shape === 'list' || res.shape === 'isolation') throw new Error('count query returned another shape');
-        const rows: CountRow[] = res.rows;
+        const rows: CountRow[] = res.rows.slice(offset);
+        const keys = res.keys ?? res.rows.length;
+        const shownTo = offset + rows.length;
         return {
           kind: 'counts',
           title,
-          subtitle: `${r.label} · ${fmt(res.total)} actions`,
+          subtitle: `${r.label} · ${fmt(res.total)} actions · ${fmt(keys)} ${dimension}s${offset > 0 || shownTo < keys ? ` · ${fmt(offset + 1)}–${fmt(shownTo)}` : ''}`,
           dimension,
           rows,
           total: res.total,
+          keys,
+          offset,
+          ...(shownTo < keys ? { moreCommand: nextPageText(ctx.text, page) } : {}),
           query: { kql: kql[0] ?? '' },
         };
       },
@@ -152,13 +162,13 @@ function which(what: string | undefined): { alerts: boolean; digest: boolean } {
 function countsCommand(name: string, shape: QuerySpec['shape'], dimension: 'requestor' | 'device', title: string, description: string, example: string): CommandDef {
   return {
     name,
-    pattern: new RegExp(`^${name}${PERIOD}$`, 'i'),
+    pattern: new RegExp(`^${name}${PERIOD}${PAGE}$`, 'i'),
     usage: `${name} [period]`,
     description,
     example,
     plan(g, ctx) {
       const r = range(g, ctx);
-      return typeof r === 'string' ? err(r) : countsPlan(title, dimension, shape, r);
+      return typeof r === 'string' ? err(r) : countsPlan(title, dimension, shape, r, ctx, pageOf(g));
     },
   };
 }

@@ -44,6 +44,11 @@ export type Reply =
       dimension: 'type' | 'status' | 'requestor' | 'device' | 'day';
       rows: CountRow[];
       total: number;
+      /** How many keys match in all (the rows are one page of them, from `offset`). */
+      keys?: number;
+      offset?: number;
+      /** Chat text of the next page, when there is one. */
+      moreCommand?: string;
       query: ShownQuery;
     }
   | {

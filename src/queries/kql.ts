@@ -365,13 +365,15 @@ function compileCount(b: Builder, schema: KqlSchema, shape: CountShape, c: Check
   const groups = [...base(b, schema, c, ALL), `| summarize ['count'] = count() by key = ${COUNT_KEYS[shape]}`];
   const counts = b.letExpression('_counts', materialized(groups));
   const total = b.letExpression('_total', `toscalar(${counts} | summarize sum(['count']))`);
-  const body = [counts, `| extend total = ${total}`];
+  // `keys`: every group, before `take` (a top-25 answer says how many keys it left out).
+  const keys = b.letExpression('_keys', `toscalar(${counts} | count)`);
+  const body = [counts, `| extend total = ${total}, keys = ${keys}`];
   if (shape === 'countByDay') body.push('| sort by key asc');
   else {
     body.push("| sort by ['count'] desc, key asc");
     if (c.top !== undefined) body.push(`| take ${c.top}`);
   }
-  body.push("| project key, ['count'], total");
+  body.push("| project key, ['count'], total, keys");
   return { main: b.query(body) };
 }
 

@@ -134,7 +134,8 @@ export function mapKqlRows(shape: QueryShape, rows: readonly ResultRow[], extras
     case 'countByMachine':
     case 'countByDay': {
       const counted = rows.map(toCountRow);
-      return { shape, rows: counted, total: resolveTotal(rows, counted.reduce((s, r) => s + r.count, 0), extras) };
+      const keys = rows[0]?.keys;
+      return { shape, rows: counted, total: resolveTotal(rows, counted.reduce((s, r) => s + r.count, 0), extras), ...(keys !== undefined && keys !== null ? { keys: num(keys) } : {}) };
     }
     case 'isolation':
       return { shape, rows: rows.map((r) => toIsolationRow(r, true)), total: resolveTotal(rows, rows.length, extras) };

@@ -165,8 +165,9 @@ function compileList(c: CheckedSpec): CompiledSql {
 
 function compileCount(shape: Exclude<CountShape, 'countByDay'>, c: CheckedSpec): CompiledSql {
   const where = buildWhere(c, ALL_FILTERS);
-  // The window sum runs over all groups before LIMIT: `total` counts every matching action.
-  const sql = `SELECT ${COUNT_KEYS[shape]} AS key, count(*) AS "count", sum(count(*)) OVER () AS total FROM actions a${whereSql(where)} GROUP BY 1 ORDER BY "count" DESC, key LIMIT ?`;
+  // The window functions run over all groups before LIMIT: `total` counts every matching action,
+  // `keys` every group (so that a top-25 answer can say how many keys it left out).
+  const sql = `SELECT ${COUNT_KEYS[shape]} AS key, count(*) AS "count", sum(count(*)) OVER () AS total, count(*) OVER () AS keys FROM actions a${whereSql(where)} GROUP BY 1 ORDER BY "count" DESC, key LIMIT ?`;
   return { shape, main: { sql, params: [...where.params, c.top ?? -1] } };
 }
 
@@ -202,7 +203,7 @@ function compileCountByDay(c: CheckedSpec): CompiledSql {
     SELECT d, (SELECT count(*) FROM actions a WHERE a.creation_time >= ${lower} AND a.creation_time < ${upper}${and})
     FROM days
   )
-SELECT key, n AS "count", sum(n) OVER () AS total FROM counted WHERE n > 0 ORDER BY key`;
+SELECT key, n AS "count", sum(n) OVER () AS total, count(*) OVER () AS keys FROM counted WHERE n > 0 ORDER BY key`;
   return { shape: 'countByDay', main: { sql, params: [...where.params, ...where.params, ...bounds, ...inner.params] } };
 }
 

@@ -52,7 +52,7 @@ export function createSqliteQueryBackend(store: Pick<SqliteAuditStore, 'db' | 'c
       case 'countByDevice':
       case 'countByMachine':
       case 'countByDay':
-        return { shape: spec.shape, rows: rows.map(toCountRow), total: Number(rows[0]?.total ?? 0) };
+        return { shape: spec.shape, rows: rows.map(toCountRow), total: Number(rows[0]?.total ?? 0), ...(rows[0]?.keys !== undefined ? { keys: Number(rows[0].keys) } : {}) };
       case 'isolation': {
         const complete = spec.limit === undefined || rows.length < spec.limit;
         const total = complete || compiled.total === undefined ? rows.length : Number(all(compiled.total)[0]?.total ?? 0);

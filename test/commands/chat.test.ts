@@ -172,6 +172,22 @@ describe('commands/chat', () => {
     assert.equal(second.moreCommand, undefined, 'the last page offers no More');
   });
 
+  it('requestors and devices: pages of 25 keys with More and how many keys in all', async () => {
+    const { chat, backend } = setup();
+    const keys = Array.from({ length: 30 }, (_, i) => ({ key: `user${String(i).padStart(2, '0')}@contoso.com`, count: 100 - i }));
+    backend.answer = (spec) => ({ shape: 'countByRequestor', rows: keys.slice(0, spec.top), total: 2565, keys: keys.length });
+    const first = await chat.handle('requestors 30d');
+    assert.ok(first.kind === 'counts');
+    assert.equal(first.rows.length, 25);
+    assert.equal(first.moreCommand, 'requestors 30d page 2');
+    assert.match(first.subtitle, /30 requestors · 1–25$/);
+    const second = await chat.handle('requestors 30d page 2');
+    assert.ok(second.kind === 'counts');
+    assert.deepEqual(second.rows.map((r) => r.key), keys.slice(25).map((k) => k.key));
+    assert.equal(second.moreCommand, undefined);
+    assert.deepEqual(backend.specs.at(-1), { shape: 'countByRequestor', range: backend.specs.at(-1)?.range, top: 50 });
+  });
+
   it('the help shows placeholders that survive any client: capitals, no angle brackets (read as HTML by Teams clients)', async () => {
     const { chat } = setup();
     const help = await chat.handle('help');

@@ -71,6 +71,6 @@ export function expectedColumns(shape: QueryShape, part: string): string[] {
     case 'isolation':
       return ['machineId:string', 'computerDnsName:string', 'actionId:string', 'status:string', 'scope:string', 'requestor:string', 'requestorComment:string', 'since:datetime', 'total:long'];
     default:
-      return ['key:string', 'count:long', 'total:long'];
+      return ['key:string', 'count:long', 'total:long', 'keys:long'];
   }
 }

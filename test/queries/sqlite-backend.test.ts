@@ -119,6 +119,7 @@ describe('queries/sqlite backend', () => {
           { key: M.M3, count: 1 },
         ],
         total: 8,
+        keys: 4,
       });
     });
 
@@ -183,6 +184,7 @@ describe('queries/sqlite backend', () => {
           { key: 'StopAndQuarantineFile', count: 1 },
         ],
         total: 16,
+        keys: 6,
       });
       assert.deepEqual(await run({ shape: 'countByType', top: 2 }), {
         shape: 'countByType',
@@ -191,6 +193,7 @@ describe('queries/sqlite backend', () => {
           { key: 'Unisolate', count: 4 },
         ],
         total: 16,
+        keys: 6,
       });
     });
 
@@ -205,6 +208,7 @@ describe('queries/sqlite backend', () => {
           { key: 'TimeOut', count: 1 },
         ],
         total: 10,
+        keys: 5,
       });
     });
 
@@ -217,6 +221,7 @@ describe('queries/sqlite backend', () => {
           { key: APP, count: 4 },
         ],
         total: 16,
+        keys: 3,
       });
     });
 
@@ -230,9 +235,10 @@ describe('queries/sqlite backend', () => {
           { key: 'srv-sql-01.contoso.com', count: 2 },
         ],
         total: 16,
+        keys: 8,
       });
       const r = await run({ shape: 'countByDevice', machineId: M.M3 });
-      assert.deepEqual(r, { shape: 'countByDevice', rows: [{ key: '', count: 1 }, { key: 'ws-042', count: 1 }], total: 2 });
+      assert.deepEqual(r, { shape: 'countByDevice', rows: [{ key: '', count: 1 }, { key: 'ws-042', count: 1 }], total: 2, keys: 2 });
     });
 
     it('counts by UTC day of creation, oldest first, days without actions left out', async () => {
@@ -247,6 +253,7 @@ describe('queries/sqlite backend', () => {
           { key: '2026-11-30', count: 2 },
         ],
         total: 10,
+        keys: 6,
       });
       const all = await run({ shape: 'countByDay' });
       assert.equal(all.shape, 'countByDay');
@@ -266,6 +273,7 @@ describe('queries/sqlite backend', () => {
           { key: '2026-11-20', count: 1 },
         ],
         total: 4,
+        keys: 4,
       });
       assert.deepEqual(await run({ shape: 'countByDay', device: 'ws-042', requestor: APP }), {
         shape: 'countByDay',
@@ -274,6 +282,7 @@ describe('queries/sqlite backend', () => {
           { key: '2026-11-30', count: 1 },
         ],
         total: 2,
+        keys: 2,
       });
     });
 
