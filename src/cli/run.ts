@@ -42,7 +42,7 @@ interface Subcommand {
   run(args: string[], env: Env, io: Io): Promise<number>;
 }
 
-/** Reads `--env-file` files (Node's .env syntax); the process environment wins over them. */
+/** Reads `--env` files (Node's .env syntax); the process environment wins over them. */
 function withEnvFiles(files: string[] | undefined, env: Env): Env {
   let merged: Record<string, string | undefined> = {};
   for (const f of files ?? []) {
@@ -50,7 +50,7 @@ function withEnvFiles(files: string[] | undefined, env: Env): Env {
     try {
       text = readFileSync(f, 'utf8');
     } catch (err) {
-      throw new UsageError(`--env-file ${f}: ${(err as Error).message}`);
+      throw new UsageError(`--env ${f}: ${(err as Error).message}`);
     }
     merged = { ...merged, ...parseEnv(text) };
   }
@@ -189,12 +189,12 @@ const commands: Subcommand[] = [
   },
   {
     name: 'ingest',
-    usage: 'defender-audit-bot ingest --once [--env-file FILE]',
+    usage: 'defender-audit-bot ingest --once [--env FILE]',
     summary: 'run one ingest cycle against the configured MDE API and print the change set',
     async run(args, env, io) {
-      const { values } = parse(args, { once: { type: 'boolean' }, 'env-file': { type: 'string', multiple: true } }, this.usage);
+      const { values } = parse(args, { once: { type: 'boolean' }, env: { type: 'string', multiple: true } }, this.usage);
       if (values.once !== true) throw new UsageError(`ingest needs --once (the scheduler is "start").\nUsage: ${this.usage}`);
-      const config = loadConfig(withEnvFiles(values['env-file'], env), ['defender']);
+      const config = loadConfig(withEnvFiles(values.env, env), ['defender']);
       const defender = requireDefender(config);
       const logger = buildLogger(config);
       const store = openCheckedStore(config.store);
@@ -223,15 +223,15 @@ const commands: Subcommand[] = [
   },
   {
     name: 'ask',
-    usage: 'defender-audit-bot ask "<chat text>" [--format text|card|json|csv|kql] [--env-file FILE]',
+    usage: 'defender-audit-bot ask "<chat text>" [--format text|card|json|csv|kql] [--env FILE]',
     summary: 'answer a chat command from the store, exactly as the bot would',
     async run(args, env, io) {
-      const { values, positionals } = parseWithText(args, { format: { type: 'string', default: 'text' }, 'env-file': { type: 'string', multiple: true } }, this.usage);
+      const { values, positionals } = parseWithText(args, { format: { type: 'string', default: 'text' }, env: { type: 'string', multiple: true } }, this.usage);
       const format = values.format as (typeof ASK_FORMATS)[number];
       if (!ASK_FORMATS.includes(format)) throw new UsageError(`--format must be one of ${ASK_FORMATS.join(', ')} (got "${values.format}").\nUsage: ${this.usage}`);
       if (positionals.length !== 1) throw new UsageError(`ask takes the chat text as one quoted argument.\nUsage: ${this.usage}`);
       const text = positionals[0] as string;
-      const config = loadConfig(withEnvFiles(values['env-file'], env));
+      const config = loadConfig(withEnvFiles(values.env, env));
       const logger = createPinoLogger({ level: config.log.level === 'info' ? 'warn' : config.log.level, destination: process.stderr as unknown as NonNullable<Parameters<typeof createPinoLogger>[0]>['destination'] });
       if (format === 'kql') {
         // Compilation only: no store, no network.
@@ -290,14 +290,14 @@ const commands: Subcommand[] = [
   },
   {
     name: 'digest',
-    usage: 'defender-audit-bot digest --print [--format text|card|json] [--env-file FILE]',
+    usage: 'defender-audit-bot digest --print [--format text|card|json] [--env FILE]',
     summary: 'print the daily digest now, from the store (posting it on schedule is the bot\'s job)',
     async run(args, env, io) {
-      const { values } = parse(args, { print: { type: 'boolean' }, format: { type: 'string', default: 'text' }, 'env-file': { type: 'string', multiple: true } }, this.usage);
+      const { values } = parse(args, { print: { type: 'boolean' }, format: { type: 'string', default: 'text' }, env: { type: 'string', multiple: true } }, this.usage);
       if (values.print !== true) throw new UsageError(`digest needs --print.\nUsage: ${this.usage}`);
       const format = values.format ?? 'text';
       if (!['text', 'card', 'json'].includes(format)) throw new UsageError(`--format must be text, card or json (got "${format}").\nUsage: ${this.usage}`);
-      const config = loadConfig(withEnvFiles(values['env-file'], env));
+      const config = loadConfig(withEnvFiles(values.env, env));
       if (!existsSync(config.store.path)) {
         throw new AppError('STORE_FAILED', `No store at ${config.store.path}.`, { fix: 'Run "defender-audit-bot ingest --once" (or npm run demo) first, or set STORE_PATH.' });
       }
@@ -321,12 +321,12 @@ const commands: Subcommand[] = [
   },
   {
     name: 'doctor',
-    usage: 'defender-audit-bot doctor [--deep] [--env-file FILE]',
+    usage: 'defender-audit-bot doctor [--deep] [--env FILE]',
     summary:
       'check the configuration, the MDE token and its permissions, the API, the store (SQLite quick_check; --deep: the full integrity_check), the Teams bot and Log Analytics; one line per check with the fix (exit 1 when one fails)',
     async run(args, env, io) {
-      const { values } = parse(args, { deep: { type: 'boolean' }, 'env-file': { type: 'string', multiple: true } }, this.usage);
-      const plan = doctorChecks(withEnvFiles(values['env-file'], env), {
+      const { values } = parse(args, { deep: { type: 'boolean' }, env: { type: 'string', multiple: true } }, this.usage);
+      const plan = doctorChecks(withEnvFiles(values.env, env), {
         ...(io.clock ? { clock: io.clock } : {}),
         ...(io.azure ? { azure: io.azure } : {}),
         ...(values.deep === true ? { deepStoreCheck: true } : {}),
@@ -343,11 +343,11 @@ const commands: Subcommand[] = [
   },
   {
     name: 'start',
-    usage: 'defender-audit-bot start [--env-file FILE]',
+    usage: 'defender-audit-bot start [--env FILE]',
     summary: 'run the bot: /api/messages, /healthz and the scheduled ingest (SIGTERM or Ctrl-C stops it cleanly)',
     async run(args, env) {
-      const { values } = parse(args, { 'env-file': { type: 'string', multiple: true } }, this.usage);
-      await startMain(withEnvFiles(values['env-file'], env));
+      const { values } = parse(args, { env: { type: 'string', multiple: true } }, this.usage);
+      await startMain(withEnvFiles(values.env, env));
       return 0;
     },
   },
@@ -433,6 +433,12 @@ export async function runCli(argv: string[], env: Env, io: Io): Promise<number> 
   if (rest.includes('--help') || rest.includes('-h')) {
     io.out(`Usage: ${command.usage}\n  ${command.summary}`);
     return 0;
+  }
+  if (rest.some((a) => a === '--env-file' || a.startsWith('--env-file='))) {
+    // Node reads --env-file itself, wherever it stands (a missing file stops Node with exit 9
+    // before this program runs), so the CLI's option has another name.
+    io.err(`The option is --env FILE (--env-file belongs to Node itself, which reads it before this program starts).\nUsage: ${command.usage}`);
+    return 2;
   }
   try {
     return await command.run(rest, env, io);

@@ -72,3 +72,34 @@ describe('cli', function () {
     }
   });
 });
+
+describe('cli: --env FILE (not --env-file, which Node takes for itself)', function () {
+  this.timeout(60_000);
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'dab-envopt-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('a missing --env file is the CLI\'s usage error (exit 2, one message), not Node\'s exit 9', async () => {
+    const r = await runCli(['ingest', '--once', '--env', join(dir, 'missing.env')], {});
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /^--env .*missing\.env: ENOENT/);
+    assert.ok(!r.stderr.includes('    at '));
+  });
+
+  it('--env files are read in order, the process environment wins; --env-file is refused with the right name', async () => {
+    const a = join(dir, 'a.env');
+    writeFileSync(a, 'STORE_PATH=/nowhere/a.db\nLOG_LEVEL=debug\n');
+    const b = join(dir, 'b.env');
+    writeFileSync(b, `STORE_PATH=${join(dir, 'b.db')}\n`);
+    const r = await runCli(['ask', 'summary', '--env', a, '--env', b], { LOG_LEVEL: 'warn' });
+    // b's STORE_PATH wins over a's; there is no store there yet.
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, new RegExp(`No store at ${join(dir, 'b.db').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`));
+    // An existing file passed as --env-file: Node loads it and passes the option on; the CLI refuses it.
+    const refused = await runCli(['ask', 'summary', '--env-file', a], {});
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /The option is --env FILE/);
+  });
+});

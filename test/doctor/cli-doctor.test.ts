@@ -195,7 +195,7 @@ describe('doctor: the CLI against the simulator', function () {
   it('doctor --help and a bad option', async () => {
     const help = await cli(['doctor', '--help'], {});
     assert.equal(help.code, 0);
-    assert.match(help.out, /Usage: defender-audit-bot doctor \[--deep\] \[--env-file FILE\]/);
+    assert.match(help.out, /Usage: defender-audit-bot doctor \[--deep\] \[--env FILE\]/);
     assert.match((await cli(['--help'], {})).out, /^ {2}doctor +check the configuration/m);
     const bad = await cli(['doctor', '--frobnicate'], {});
     assert.equal(bad.code, 2);
