@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateActions } from '../../src/simulator/generator.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
-import { runCli, spawnCli, waitFor } from '../support/child.js';
+import { MACHINE_ACTION_KEYS } from '../../src/core/types.js';
+import { loadDataset } from '../../src/simulator/dataset.js';
+import { ROOT, runCli, spawnCli, waitFor } from '../support/child.js';
 
 describe('cli', function () {
   this.timeout(120_000);
@@ -101,5 +103,37 @@ describe('cli: --env FILE (not --env-file, which Node takes for itself)', functi
     const refused = await runCli(['ask', 'summary', '--env-file', a], {});
     assert.equal(refused.code, 2);
     assert.match(refused.stderr, /The option is --env FILE/);
+  });
+});
+
+describe('cli: the sample dataset (examples/actions.json, docs/dataset.md)', function () {
+  this.timeout(120_000);
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'dab-sample-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('is a valid dataset whose every field the format page describes', async () => {
+    const actions = await loadDataset(join(ROOT, 'examples', 'actions.json'));
+    assert.equal(actions.length, 24);
+    const doc = readFileSync(join(ROOT, 'docs', 'dataset.md'), 'utf8');
+    for (const key of MACHINE_ACTION_KEYS) assert.ok(doc.includes(`\`${key}\``), `docs/dataset.md describes ${key}`);
+    assert.ok(readFileSync(join(ROOT, 'README.md'), 'utf8').includes('simulate --dataset examples/actions.json'));
+  });
+
+  it('the documented commands: simulate --dataset examples/actions.json, then ingest --once --env sim.env stores its 24 actions', async () => {
+    const sim = spawnCli(['simulate', '--dataset', join(ROOT, 'examples', 'actions.json'), '--ca-file', join(dir, 'ca.pem')], {});
+    try {
+      await waitFor(() => /SECRET_MDE_CLIENT_SECRET=.+\n/.test(sim.output.stdout), 'the simulator environment lines', 6000);
+      const envFile = join(dir, 'sim.env');
+      writeFileSync(envFile, sim.output.stdout);
+      const r = await runCli(['ingest', '--once', '--env', envFile], { STORE_PATH: join(dir, 'audit.db'), MDE_BACKFILL_DAYS: '3650' });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /new 24\b/);
+    } finally {
+      sim.kill('SIGTERM');
+      await sim.finished;
+    }
   });
 });
