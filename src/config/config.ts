@@ -1,3 +1,4 @@
+import { Cron } from 'croner';
 import { z } from 'zod';
 import { ConfigError } from '../core/errors.js';
 import { parseDuration } from '../core/duration.js';
@@ -192,6 +193,33 @@ function timeZone(env: Env, p: Problems, name: string, def: string): string {
   return def;
 }
 
+/** croner's nicknames; each is one 5-field pattern (`@daily` is `0 0 * * *`). */
+const CRON_NICKNAMES = new Set(['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly']);
+
+/**
+ * A 5-field cron pattern (minute hour day-of-month month day-of-week, as crontab(5)) or a nickname
+ * such as `@daily`, checked by croner (the scheduler's own parser). Seconds and years (croner's 6-
+ * and 7-field forms) are refused: a daily digest has no use for them, and `0 8 * * * *` would
+ * silently mean something else than it reads.
+ */
+function cronPattern(env: Env, p: Problems, name: string, def: string): string {
+  const raw = value(env, name) ?? def;
+  const text = raw.trim();
+  const fix = `Fix: set ${name} to 5 fields, minute hour day-of-month month day-of-week, e.g. ${name}="0 8 * * *" (08:00 every day) or "30 7 * * 1-5" (07:30 on weekdays), or to @daily.`;
+  const fields = text.split(/\s+/).filter(Boolean).length;
+  if (!CRON_NICKNAMES.has(text.toLowerCase()) && fields !== 5) {
+    p.add(name, `must be a cron pattern of 5 fields or a nickname such as @daily (got "${raw}", ${fields} field${fields === 1 ? '' : 's'}). ${fix}`);
+    return def;
+  }
+  try {
+    new Cron(text, { paused: true });
+  } catch (err) {
+    p.add(name, `"${raw}" is not a valid cron pattern (${(err as Error).message}). ${fix}`);
+    return def;
+  }
+  return text;
+}
+
 function guidList(env: Env, p: Problems, name: string): string[] {
   const raw = value(env, name);
   if (raw === undefined) return [];
@@ -363,7 +391,7 @@ export function loadConfig(env: Env, needs: readonly ConfigNeed[] = []): Config 
     },
     logAnalytics: parseLogAnalytics(env, p),
     log: { level: level ?? 'info' },
-    digest: { cron: value(env, 'DIGEST_CRON') ?? '0 8 * * *', timeZone: timeZone(env, p, 'DIGEST_TIMEZONE', 'UTC') },
+    digest: { cron: cronPattern(env, p, 'DIGEST_CRON', '0 8 * * *'), timeZone: timeZone(env, p, 'DIGEST_TIMEZONE', 'UTC') },
     alerts: {
       types: (value(env, 'ALERT_ACTION_TYPES') ?? 'Isolate,Unisolate,RunAntiVirusScan').split(',').map((t) => t.trim()).filter(Boolean),
       massActionCount: int(env, p, 'ALERT_MASS_ACTION_COUNT', 5, 2, 10_000),

@@ -137,3 +137,18 @@ describe('cli: the sample dataset (examples/actions.json, docs/dataset.md)', fun
     }
   });
 });
+
+describe('cli: a bad DIGEST_CRON stops every command', function () {
+  this.timeout(60_000);
+  it('ingest --once and doctor exit 2 naming DIGEST_CRON', async () => {
+    const mde = { MDE_TENANT_ID: '00000000-0000-0000-0000-000000000001', MDE_CLIENT_ID: '11111111-1111-1111-1111-111111111111', SECRET_MDE_CLIENT_SECRET: 's', DIGEST_CRON: '61 * * * *' };
+    for (const args of [['ingest', '--once'], ['ask', 'summary']]) {
+      const r = await runCli(args, mde);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, /DIGEST_CRON: "61 \* \* \* \*" is not a valid cron pattern/);
+    }
+    const doctor = await runCli(['doctor'], mde);
+    assert.equal(doctor.code, 1);
+    assert.match(doctor.stdout, /✖ configuration: .*DIGEST_CRON/);
+  });
+});

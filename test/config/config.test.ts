@@ -102,6 +102,22 @@ describe('config/loadConfig', () => {
     assert.equal(msi.bot.authType, 'UserAssignedMSI');
   });
 
+  it('DIGEST_CRON: 5 fields or a nickname, checked by croner, for every command; the rest stops with the form and an example', () => {
+    for (const ok of ['0 8 * * *', '30 7 * * 1-5', '@daily', '@WEEKLY', ' 0 8 * * * ']) assert.equal(loadConfig({ DIGEST_CRON: ok }).digest.cron, ok.trim(), ok);
+    for (const [bad, why] of [
+      ['61 * * * *', /not a valid cron pattern \(CronPattern: Invalid value for minute: 61\)/],
+      ['0 0 8 * * *', /5 fields .*6 fields/],
+      ['0 0 8 * * * 2030', /7 fields/],
+      ['every morning', /2 fields/],
+    ] as const) {
+      const problems = problemsOf(() => loadConfig({ DIGEST_CRON: bad }));
+      assert.equal(problems.length, 1, bad);
+      assert.match(problems[0]!, /^DIGEST_CRON: /);
+      assert.match(problems[0]!, why, bad);
+      assert.match(problems[0]!, /Fix: set DIGEST_CRON to 5 fields, minute hour day-of-month month day-of-week, e\.g\. DIGEST_CRON="0 8 \* \* \*"/);
+    }
+  });
+
   it('time zones are IANA names on every Node version: offsets (which Node 24\'s Intl accepts), empty and unknown names are refused', () => {
     for (const zone of ['+01:00', '-05:00', '\u221201:00', 'Mars/Olympus']) {
       for (const name of ['DISPLAY_TIME_ZONE', 'DIGEST_TIMEZONE', 'BUSINESS_TIME_ZONE']) {
