@@ -45,7 +45,7 @@ import { createLogAnalyticsRunner, keepDatetimeTextPolicy } from './loganalytics
 import { logAnalyticsPortalUrl } from './loganalytics/portal.js';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { createSimulator, type Simulator } from './simulator/index.js';
+import { APPS, createSimulator, type Simulator } from './simulator/index.js';
 import { startPlayground, type Playground } from './demo/playground.js';
 import { UsageError } from './core/errors.js';
 
@@ -590,7 +590,17 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     const endpoint = await sim.start({ caCertFile: join(dirname(options.storePath), 'simulator-ca.pem') });
     if (options.actionsPerMinute > 0) sim.startLive({ newActionsPerMinute: options.actionsPerMinute });
     const config = loadConfig(
-      { ...endpoint.env, STORE_PATH: options.storePath, MDE_POLL_INTERVAL: options.pollInterval, MDE_OVERLAP_WINDOW: '1s', LOG_LEVEL: options.logLevel, PORT: String(options.port), HOST: '127.0.0.1' },
+      {
+        ...endpoint.env,
+        // The simulator's apps by name, as REQUESTOR_NAMES does for a tenant's automation accounts.
+        REQUESTOR_NAMES: APPS.map((a) => `${a.id}=${a.name}`).join(';'),
+        STORE_PATH: options.storePath,
+        MDE_POLL_INTERVAL: options.pollInterval,
+        MDE_OVERLAP_WINDOW: '1s',
+        LOG_LEVEL: options.logLevel,
+        PORT: String(options.port),
+        HOST: '127.0.0.1',
+      },
       ['defender'],
     );
     const logger = buildLogger(config);

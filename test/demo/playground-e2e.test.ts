@@ -82,5 +82,12 @@ describe('demo: the bot in the Microsoft 365 Agents Playground (real client, end
     await waitFor(() => messages().slice(before).some((m) => m.action === 'createMessage' && cardText(m).includes(isolate.id)), 'the answer to "actions for device"', 1500, 20);
     const answer = messages().slice(before).find((m) => cardText(m).includes(isolate.id))!;
     assert.ok(cardText(answer).includes(device));
+
+    // The simulator's apps carry their names (REQUESTOR_NAMES in the demo), not bare GUIDs.
+    const named = messages().length;
+    await mention('requestors 360d');
+    await waitFor(() => messages().slice(named).some((m) => m.action === 'createMessage' && /Actions by requestor/.test(cardText(m))), 'the answer to "requestors"', 1500, 20);
+    const requestors = cardText(messages().slice(named).find((m) => /Actions by requestor/.test(cardText(m)))!);
+    assert.match(requestors, /SOAR playbooks|Nightly scan automation|Intune compliance remediation/);
   });
 });
