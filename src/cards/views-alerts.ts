@@ -267,12 +267,16 @@ export function backfillView(model: BackfillCardModel, shown: number, env: Rende
   const total = Math.max(model.total, sum(model.byType));
   const byType = model.byType.slice(0, shown);
   const when = (iso: string | null): string => (iso === null ? '' : env.time.format(iso));
+  // The history found reaches back to the oldest action (whole days, at least 1, to the card's
+  // time), which may be far less than the window searched (MDE_BACKFILL_DAYS).
+  const oldestMs = model.from === null ? NaN : Date.parse(model.from);
+  const found = Number.isNaN(oldestMs) ? 0 : Math.max(1, Math.floor((Date.parse(env.now) - oldestMs) / 86_400_000));
   return {
-    ...headerView('Audit trail started', `First run: read ${plural(total, 'machine action')} from the last ${plural(model.days, 'day')}`, env.time.zoneNote, env),
+    ...headerView('Audit trail started', `First run: searched the last ${plural(model.days, 'day')} and read ${plural(total, 'machine action')}`, env.time.zoneNote, env),
     tiles: [
       { value: formatCount(total), label: 'Actions read', color: 'Accent' },
       { value: formatCount(model.byType.length), label: 'Action types', color: 'Default' },
-      { value: formatCount(model.days), label: 'Days of history', color: 'Default' },
+      { value: formatCount(found), label: found === 1 ? 'Day of history found' : 'Days of history found', color: 'Default' },
     ],
     facts: [fact('Oldest action', when(model.from), env), fact('Newest action', when(model.to), env)],
     isEmpty: total === 0,

@@ -398,7 +398,9 @@ describe('cards/alert, storm, backfill, digest and subscriptions cards', () => {
     it('says once what the first run read: total, types, days, oldest and newest, counts by type', () => {
       const card = renderBackfillCard(BACKFILL_SAMPLES.firstRun, ctx());
       assert.equal(card.body[0]?.text, 'Audit trail started');
-      assert.equal(card.body[1]?.text, 'First run: read 552 machine actions from the last 180 days');
+      assert.equal(card.body[1]?.text, 'First run: searched the last 180 days and read 552 machine actions');
+      // The tile shows the history found (oldest action 2026-06-02, the card at 2026-11-29), not the window searched.
+      assert.match(allText(card), /\b180\nDays of history found/);
       const f = facts(card);
       assert.equal(f['Oldest action'], '2026-06-02 10:12 UTC+2');
       assert.equal(f['Newest action'], '2026-11-29 13:58 UTC+1');
@@ -413,6 +415,7 @@ describe('cards/alert, storm, backfill, digest and subscriptions cards', () => {
       assert.match(allText(card), /No machine actions in the last 180 days\./);
       assert.equal(ofType(card, 'Table').length, 0);
       assert.equal(facts(card)['Oldest action'], '—');
+      assert.match(allText(card), /\b0\nDays of history found/);
     });
 
     it('400 types fit with "showing N of 400"', () => {
