@@ -111,6 +111,12 @@ function donutSlices(rows: readonly CountRow[]): CountRow[] {
   return [...head, { key: 'Other', count: sum(sorted.slice(DONUT_SLICES - 1)) }];
 }
 
+/** `29` for 2026-11-29: the label of one bar in the per-day chart. */
+function dayOfMonth(day: string): string {
+  const m = /^\d{4}-\d{2}-(\d{2})$/.exec(day);
+  return m ? String(Number(m[1])) : day;
+}
+
 function isolatedRow(row: IsolationRow, now: string, env: RenderEnv): DigestIsolatedView {
   const scope = row.scope ? ` (${row.scope})` : '';
   const age = formatAge(row.since, now);
@@ -154,7 +160,10 @@ export function digestView(model: DigestModel, shown: number, env: RenderEnv): D
   const isolated = ordered.slice(0, n);
   const pending = model.oldestPending.slice(0, n);
   const requestorName = (key: string): string => requestorLabel(key, env.names).short;
-  const perDayTitle = `Actions per day, last ${plural(days.length, 'day')} (UTC)`;
+  // Day-of-month labels (`29`, `1`): Teams cuts longer bar labels of a 14-day chart to "2…"; the
+  // title names the dates.
+  const span = days.length > 0 ? `${shortDay(days[0]!.key)} to ${shortDay(days.at(-1)!.key)}` : '';
+  const perDayTitle = `Actions per day, last ${plural(days.length, 'day')}${span ? `: ${span}` : ''} (UTC)`;
   return {
     ...headerView(
       'Machine actions: daily digest',
@@ -173,7 +182,7 @@ export function digestView(model: DigestModel, shown: number, env: RenderEnv): D
     trendText: line(trendSentence(model.trend.current, model.trend.previous), env),
     hasPerDay: days.length > 0,
     perDayTitle,
-    perDayData: days.map((d) => ({ x: line(shortDay(d.key), env, LABEL_CHARS), y: d.count })),
+    perDayData: days.map((d) => ({ x: dayOfMonth(d.key), y: d.count })),
     dayTable: perDayView(days, perDayTitle, env),
     hasShare: shareTotal > 0,
     shareTitle: `Share by type, last ${plural(days.length > 0 ? days.length : 14, 'day')}`,
@@ -183,9 +192,9 @@ export function digestView(model: DigestModel, shown: number, env: RenderEnv): D
       env,
       env.limits.longText * 2,
     ),
-    requestorsSection: section('Top requestors', requestors.length, model.topRequestors.length, 'requestor', 'No requestors.', env),
+    requestorsSection: section(`Top requestors (last ${plural(model.topDays, 'day')})`, requestors.length, model.topRequestors.length, 'requestor', `No requestors in the last ${plural(model.topDays, 'day')}.`, env),
     topRequestors: countFacts(requestors, requestorName, env),
-    devicesSection: section('Top devices', devices.length, model.topDevices.length, 'device', 'No devices.', env),
+    devicesSection: section(`Top devices (last ${plural(model.topDays, 'day')})`, devices.length, model.topDevices.length, 'device', `No devices in the last ${plural(model.topDays, 'day')}.`, env),
     topDevices: countFacts(devices, (key) => key, env),
     isolatedSection: section(
       `Isolated now (${formatCount(model.isolated.length - unconfirmed)})${unconfirmed > 0 ? ` · requested, not yet confirmed (${formatCount(unconfirmed)})` : ''}`,

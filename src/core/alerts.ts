@@ -69,6 +69,8 @@ export interface DigestModel {
   perDay: CountRow[];
   /** Share by type over the 14 days. */
   shareByType: CountRow[];
+  /** The top requestors and devices count this many days back from `now` (7). */
+  topDays: number;
   topRequestors: CountRow[];
   topDevices: CountRow[];
   isolated: IsolationRow[];

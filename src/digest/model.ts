@@ -151,6 +151,7 @@ export async function buildDigest(backend: QueryBackend, options: BuildDigestOpt
     },
     perDay: fillUtcDays(counts(perDay, 'countByDay').rows, r.chart.from, nowMs),
     shareByType: counts(share, 'countByType').rows,
+    topDays: DIGEST_TOP_DAYS,
     topRequestors: counts(requestors, 'countByRequestor').rows,
     topDevices: counts(devices, 'countByDevice').rows,
     isolated: isolation.rows,

@@ -114,15 +114,17 @@ describe('cards/renderDigestCard', () => {
       const model = DIGEST_SAMPLES.daily;
       const [chart] = ofType(render(model), 'Chart.VerticalBar');
       assert.ok(chart);
-      assert.equal(chart.title, 'Actions per day, last 14 days (UTC)');
+      assert.equal(chart.title, 'Actions per day, last 14 days: 16 Nov to 29 Nov (UTC)');
       assert.equal(chart.xAxisTitle, 'Day (UTC)');
       const data = chart.data as { x: string; y: number }[];
       assert.equal(data.length, 14);
-      assert.deepEqual(data[0], { x: '16 Nov', y: model.perDay[0]!.count });
+      // Day-of-month labels fit under a bar (Teams cut "16 Nov" to "1…"); the title names the dates.
+      assert.deepEqual(data[0], { x: '16', y: model.perDay[0]!.count });
+      assert.ok(data.every((d) => d.x.length <= 2), JSON.stringify(data.map((d) => d.x)));
       assert.deepEqual(data.map((d) => d.y), model.perDay.map((d) => d.count));
       const fallback = chart.fallback as Json;
       assert.equal(fallback.type, 'Container');
-      assert.equal((fallback.items as Json[])[0]?.text, 'Actions per day, last 14 days (UTC)');
+      assert.equal((fallback.items as Json[])[0]?.text, 'Actions per day, last 14 days: 16 Nov to 29 Nov (UTC)');
       const [header, ...weeks] = tableRows(ofType(fallback, 'Table')[0]!);
       assert.deepEqual(header, ['Week of', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun', 'Total']);
       // 2026-11-16 is a Monday: two full weeks.
@@ -153,16 +155,16 @@ describe('cards/renderDigestCard', () => {
       const card = render(DIGEST_SAMPLES.quiet);
       assert.equal(ofType(card, 'Chart.Donut').length, 0);
       const text = allText(card);
-      for (const s of ['No actions in the last 24 hours.', 'No requestors.', 'No devices.', 'No device is isolated now.', 'Nothing is pending.']) assert.ok(text.includes(s), s);
+      for (const s of ['No actions in the last 24 hours.', 'No requestors in the last 7 days.', 'No devices in the last 7 days.', 'No device is isolated now.', 'Nothing is pending.']) assert.ok(text.includes(s), s);
     });
   });
 
   it('names top requestors (friendly names for apps) and top devices', () => {
     const card = render(DIGEST_SAMPLES.daily);
-    assert.deepEqual(tableAfter(card, 'Top requestors').header, ['Requestor', 'Actions']);
-    assert.deepEqual(tableAfter(card, 'Top devices').header, ['Device', 'Actions']);
-    assert.deepEqual(factsAfter(card, 'Top requestors'), { 'Alex.Wilber@contoso.com': '41', [KNOWN_APP_NAME]: '30', [`app ${UNKNOWN_APP_GUID}`]: '12', 'Megan.Bowen@contoso.com': '7' });
-    assert.deepEqual(factsAfter(card, 'Top devices'), { 'ws-042.contoso.com': '11', 'srv-sql-07.contoso.com': '6', 'ws-117.contoso.com': '4' });
+    assert.deepEqual(tableAfter(card, 'Top requestors (last 7 days)').header, ['Requestor', 'Actions']);
+    assert.deepEqual(tableAfter(card, 'Top devices (last 7 days)').header, ['Device', 'Actions']);
+    assert.deepEqual(factsAfter(card, 'Top requestors (last 7 days)'), { 'Alex.Wilber@contoso.com': '41', [KNOWN_APP_NAME]: '30', [`app ${UNKNOWN_APP_GUID}`]: '12', 'Megan.Bowen@contoso.com': '7' });
+    assert.deepEqual(factsAfter(card, 'Top devices (last 7 days)'), { 'ws-042.contoso.com': '11', 'srv-sql-07.contoso.com': '6', 'ws-117.contoso.com': '4' });
   });
 
   it('devices isolated now, with their age measured to the digest time (not the rendering time)', () => {
@@ -193,7 +195,7 @@ describe('cards/renderDigestCard', () => {
       const card = render({ ...model, timeZone });
       assert.ok(cardByteLength(card) <= CARD_TARGET_BYTES, `${cardByteLength(card)} bytes`);
       const text = allText(card);
-      assert.equal(Object.keys(factsAfter(card, 'Top requestors')).length, 10);
+      assert.equal(Object.keys(factsAfter(card, 'Top requestors (last 7 days)')).length, 10);
       const requested = model.isolated.filter((r) => r.status === 'Pending' || r.status === 'InProgress').length;
       assert.equal(rowsAfter(card, `Isolated now (${300 - requested}) · requested, not yet confirmed (${requested})`).length, 10);
       for (const s of ['Showing 10 of 40 types', 'Showing 10 of 300 requestors', 'Showing 10 of 300 devices', 'Showing 10 of 300 isolated or requested devices', 'Showing 10 of 300 pending actions']) {

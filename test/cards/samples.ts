@@ -508,6 +508,7 @@ function digestModel(overrides: Partial<DigestModel> = {}): DigestModel {
     tiles: { total: 37, byType: DIGEST_BY_TYPE, failed: 2, timedOut: 1 },
     perDay: dayRows('2026-11-16', 14),
     shareByType: COUNT_TYPE_ROWS,
+    topDays: 7,
     topRequestors: [
       { key: 'Alex.Wilber@contoso.com', count: 41 },
       { key: KNOWN_APP_GUID, count: 30 },
