@@ -485,6 +485,9 @@ export async function main(env: Env = process.env): Promise<void> {
   const config = loadConfig(env, ['defender']);
   const logger = buildLogger(config);
   logger.info('starting', { config: summarizeConfig(config) });
+  // Listened for from the start: a SIGTERM while starting (the server is up, the scheduler not yet)
+  // still ends in a clean stop instead of the default kill.
+  const stopSignal = waitForStopSignal(logger);
   const store = openSqliteStore({ path: config.store.path, locking: config.store.locking, check: 'quick' });
   // A damaged store: the bot still starts, so that /healthz reports it (503) and chat says why, but
   // nothing is answered from the file nor written to it (every store operation throws the error).
@@ -516,7 +519,7 @@ export async function main(env: Env = process.env): Promise<void> {
         void forwardRunner?.runNow();
       },
     });
-    await waitForStopSignal(logger);
+    await stopSignal;
   } finally {
     try {
       await service?.stop();

@@ -100,8 +100,8 @@ describe('cli: ask --format json|csv exports every matching row', function () {
     assert.equal(await runCli(['ask', 'isolated', '--format', 'csv'], env, isolated), 0);
     const chat = io();
     assert.equal(await runCli(['ask', 'isolated'], env, chat), 0);
-    const total = Number(/^([\d,]+) devices ·/m.exec(chat.text.out)?.[1]?.replace(/,/g, ''));
-    assert.ok(total > 100, `more isolated devices than the chat's 100: ${chat.text.out.slice(0, 200)}`);
+    const total = Number(/^([\d,]+) devices:/m.exec(chat.text.out)?.[1]?.replace(/,/g, ''));
+    assert.ok(total > 25, `more isolated devices than a chat page of 25: ${chat.text.out.slice(0, 200)}`);
     assert.equal(isolated.text.out.trimEnd().split('\r\n').length, total + 1);
   });
 
