@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { systemClock, type Clock } from './core/clock.js';
 import type { Logger } from './core/logger.js';
-import { createPinoLogger } from './core/pino-logger.js';
+import { createFileLogger, createPinoLogger } from './core/pino-logger.js';
 import { ConfigError, describeError } from './core/errors.js';
 import { loadConfig, requireDefender, summarizeConfig, type Config, type DefenderConfig, type Env } from './config/config.js';
 import { createCallBudget } from './defender/budget.js';
@@ -563,6 +563,11 @@ export interface DemoOptions {
   /** Average new simulated actions per minute (live activity); 0 = none. */
   actionsPerMinute: number;
   logLevel: string;
+  /**
+   * The full log (at `logLevel`) goes to this file, and only warnings and errors to the terminal
+   * (standard error); without it, everything at `logLevel` goes to standard output.
+   */
+  logFile?: string;
   /** Environment for the Playground child process. */
   env: Env;
   onChanges?: (c: ChangeSet, service: Service) => void;
@@ -606,7 +611,11 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
       },
       ['defender'],
     );
-    const logger = buildLogger(config);
+    const level = config.log.level;
+    const logger =
+      options.logFile === undefined || level === 'silent'
+        ? buildLogger(config)
+        : createFileLogger({ path: options.logFile, fileLevel: level, console: process.stderr, consoleLevel: 'warn' });
     const store = openSqliteStore({ path: options.storePath, check: 'quick' });
     stops.push(() => store.close());
     const bot = await createBot(config, { store, clock: systemClock, logger, ingestEnabled: true });

@@ -4,13 +4,13 @@
  * 0 success, 1 runtime failure, 2 usage or configuration error.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs, parseEnv, type ParseArgsConfig } from 'node:util';
 import { systemClock, type Clock } from '../core/clock.js';
 import { formatDuration } from '../core/duration.js';
 import { AppError, ConfigError, UsageError, describeError } from '../core/errors.js';
-import { loadConfig, requireDefender, type Env } from '../config/config.js';
-import { buildChat, buildDefenderClient, buildLogger, ingestSettings, main as startMain, replyCard, startDemo } from '../main.js';
+import { loadConfig, requireDefender, type Config, type Env } from '../config/config.js';
+import { buildChat, buildDefenderClient, ingestSettings, main as startMain, replyCard, startDemo } from '../main.js';
 import { createChat } from '../commands/chat.js';
 import { toCsv, toJson, toText, writeExport } from '../commands/format.js';
 import { compileKql } from '../queries/kql.js';
@@ -19,6 +19,7 @@ import { runOnce, type ChangeSet, type IngestProgress } from '../ingest/run-once
 import { openSqliteStore, type SqliteAuditStore } from '../store/sqlite-store.js';
 import { createSimulator, loadDataset, parseFaultSpec } from '../simulator/index.js';
 import { createPinoLogger } from '../core/pino-logger.js';
+import type { Logger } from '../core/logger.js';
 import { doctorChecks, type DoctorDeps } from '../doctor-checks.js';
 import { doctorExitCode, formatDoctor, runDoctor, summarizeDoctor } from '../doctor/index.js';
 
@@ -69,6 +70,17 @@ function openCheckedStore(options: { path: string; locking: 'normal' | 'exclusiv
     throw corrupt;
   }
   return store;
+}
+
+type PinoDestination = NonNullable<Parameters<typeof createPinoLogger>[0]>['destination'];
+const STDERR = process.stderr as unknown as PinoDestination;
+
+/**
+ * The log of a one-shot command: JSON lines on standard error, warnings and errors only unless
+ * LOG_LEVEL asks for more detail (debug, trace), so that standard output holds only the answer.
+ */
+function commandLogger(config: Config): Logger {
+  return createPinoLogger({ level: config.log.level === 'info' ? 'warn' : config.log.level, destination: STDERR });
 }
 
 function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T, usage: string) {
@@ -169,7 +181,7 @@ const commands: Subcommand[] = [
         ...(values.roles !== undefined ? { roles: values.roles.split(',').map((r) => r.trim()).filter(Boolean) } : {}),
         rejectLastUpdateFilter: values['reject-last-update-filter'] === true,
         ...(values['no-throttle'] === true ? { throttle: false as const } : {}),
-        logger: createPinoLogger({ level: 'info', name: 'mde-simulator', destination: process.stderr as unknown as NonNullable<Parameters<typeof createPinoLogger>[0]>['destination'] }),
+        logger: createPinoLogger({ level: 'info', name: 'mde-simulator', destination: STDERR }),
       });
       const caFile = values['ca-file'] ?? './data/simulator-ca.pem';
       mkdirSync(dirname(caFile), { recursive: true });
@@ -196,7 +208,7 @@ const commands: Subcommand[] = [
       if (values.once !== true) throw new UsageError(`ingest needs --once (the scheduler is "start").\nUsage: ${this.usage}`);
       const config = loadConfig(withEnvFiles(values.env, env), ['defender']);
       const defender = requireDefender(config);
-      const logger = buildLogger(config);
+      const logger = commandLogger(config);
       const store = openCheckedStore(config.store);
       const client = buildDefenderClient(defender, { clock: systemClock, logger });
       try {
@@ -231,8 +243,9 @@ const commands: Subcommand[] = [
       if (!ASK_FORMATS.includes(format)) throw new UsageError(`--format must be one of ${ASK_FORMATS.join(', ')} (got "${values.format}").\nUsage: ${this.usage}`);
       if (positionals.length !== 1) throw new UsageError(`ask takes the chat text as one quoted argument.\nUsage: ${this.usage}`);
       const text = positionals[0] as string;
+      if (text.trim() === '') throw new UsageError(`ask needs the chat text, e.g. ask "summary 7d" (ask "help" lists the commands).\nUsage: ${this.usage}`);
       const config = loadConfig(withEnvFiles(values.env, env));
-      const logger = createPinoLogger({ level: config.log.level === 'info' ? 'warn' : config.log.level, destination: process.stderr as unknown as NonNullable<Parameters<typeof createPinoLogger>[0]>['destination'] });
+      const logger = commandLogger(config);
       if (format === 'kql') {
         // Compilation only: no store, no network.
         const chat = createChat({
@@ -304,7 +317,7 @@ const commands: Subcommand[] = [
       const clock = io.clock ?? systemClock;
       const store = openCheckedStore(config.store);
       try {
-        const chat = buildChat(config, { store, clock, logger: createPinoLogger({ level: 'warn', destination: process.stderr as unknown as NonNullable<Parameters<typeof createPinoLogger>[0]>['destination'] }), rateLimit: false });
+        const chat = buildChat(config, { store, clock, logger: commandLogger(config), rateLimit: false });
         const reply = await chat.handle('digest');
         if (reply.kind !== 'digest') {
           io.err(toText(reply, config.commands.requestorNames).trimEnd());
@@ -353,11 +366,13 @@ const commands: Subcommand[] = [
   },
   {
     name: 'demo',
-    usage: 'defender-audit-bot demo [--store PATH] [--seed N] [--playground-port N]',
+    usage: 'defender-audit-bot demo [--store PATH] [--seed N] [--playground-port N] [--verbose]',
     summary: 'the whole product on this machine: MDE API simulator with live activity, ingest, the bot with alerts and the digest, and the Microsoft 365 Agents Playground as the Teams client',
     async run(args, env, io) {
-      const { values } = parse(args, { store: { type: 'string' }, seed: { type: 'string' }, 'playground-port': { type: 'string' } }, this.usage);
+      const { values } = parse(args, { store: { type: 'string' }, seed: { type: 'string' }, 'playground-port': { type: 'string' }, verbose: { type: 'boolean' } }, this.usage);
       const storePath = values.store ?? './data/demo/audit.db';
+      // A quiet terminal: the instructions stay on screen; the full log is in a file beside the store.
+      const logFile = join(dirname(storePath), 'demo.log');
       const demo = await startDemo({
         storePath,
         seed: intOption('seed', values.seed, 0, 2 ** 31) ?? 1,
@@ -365,10 +380,12 @@ const commands: Subcommand[] = [
         playgroundPort: intOption('playground-port', values['playground-port'], 0, 65_535) ?? 56150,
         pollInterval: '5s',
         actionsPerMinute: 6,
-        logLevel: env.LOG_LEVEL ?? 'error',
+        logLevel: env.LOG_LEVEL ?? 'info',
+        logFile,
         env,
         onChanges: (c, service) => {
-          if (c.backfill || c.new.length + c.statusChanged.length + c.updated.length > 0) io.out(describeChangeSet(c, service.client.stats()));
+          // The first run's summary once; every later one only with --verbose (they come every few seconds).
+          if (c.backfill || (values.verbose === true && c.new.length + c.statusChanged.length + c.updated.length > 0)) io.out(describeChangeSet(c, service.client.stats()));
         },
       });
       try {
@@ -388,6 +405,7 @@ const commands: Subcommand[] = [
             '     arrive in the channel as cards that update in place when they complete; the daily digest goes there too.',
             `  4. Ask "@Test Bot actions for device ${sample}", "@Test Bot isolated", "@Test Bot summary 7d" or "@Test Bot digest".`,
             `  In a terminal: STORE_PATH=${storePath} npm run -s cli -- ask "actions for device ${sample}"`,
+            `Logs: ${logFile} (tail -f it to follow; only warnings and errors show here; --verbose prints each ingest run).`,
             'Ctrl-C stops everything.\n',
           ].join('\n'),
         );

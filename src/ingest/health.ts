@@ -15,12 +15,20 @@ export interface IngestHealth {
   lastSuccessAgeMs: number | null;
 }
 
+/** `2026-12-04 03:32 UTC`, as the other cards show times; `seconds` adds `:05` (the cursor). */
+function utc(iso: string, seconds = false): string {
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) return iso;
+  const t = new Date(ms).toISOString();
+  return `${t.slice(0, 10)} ${t.slice(11, seconds ? 19 : 16)} UTC`;
+}
+
 export function ingestHealth(store: AuditStore, options: { nowMs: number; pollIntervalMs: number; staleAfterRuns?: number }): IngestHealth {
   const st = store.ingestState();
   const last = store.lastRun();
   const staleMs = options.pollIntervalMs * (options.staleAfterRuns ?? 3);
   const age = st.lastSuccessAt === null ? null : options.nowMs - Date.parse(st.lastSuccessAt);
-  const ago = (iso: string | null): string => (iso === null ? 'never' : `${iso} (${formatDuration(Math.max(0, options.nowMs - Date.parse(iso)))} ago)`);
+  const ago = (iso: string | null): string => (iso === null ? 'never' : `${utc(iso)} (${formatDuration(Math.max(0, options.nowMs - Date.parse(iso)))} ago)`);
 
   let problem: string | null = null;
   if (age === null) {
@@ -31,9 +39,9 @@ export function ingestHealth(store: AuditStore, options: { nowMs: number; pollIn
   const facts = [
     { label: 'Last successful run', value: ago(st.lastSuccessAt) },
     { label: 'Last run started', value: ago(st.lastRunStartedAt) },
-    { label: 'Cursor (lastUpdate)', value: st.cursor ?? 'none yet' },
+    { label: 'Cursor (lastUpdate)', value: st.cursor === null ? 'none yet' : utc(st.cursor, true) },
     { label: 'Read mode', value: st.mode === 'lastUpdate' ? 'incremental (lastUpdateDateTimeUtc)' : `fallback: creation-time window${st.modeReason ? ` (${st.modeReason})` : ''}` },
-    { label: 'History backfill', value: st.backfillCompletedAt ? `done ${st.backfillCompletedAt}` : 'not finished' },
+    { label: 'History backfill', value: st.backfillCompletedAt ? `done ${utc(st.backfillCompletedAt)}` : 'not finished' },
     { label: 'Actions stored', value: store.countActions().toLocaleString('en-US') },
     { label: 'Quarantined items', value: store.quarantined().length.toLocaleString('en-US') },
     { label: 'Runs (failed)', value: `${st.runsTotal.toLocaleString('en-US')} (${st.runsFailed.toLocaleString('en-US')})` },
@@ -42,6 +50,6 @@ export function ingestHealth(store: AuditStore, options: { nowMs: number; pollIn
     const s = last.stats;
     facts.push({ label: 'Last run', value: `${s.new} new, ${s.statusChanged} status changes, ${s.pages} pages, ${s.calls} API calls` });
   }
-  if (st.lastError) facts.push({ label: 'Last error', value: `${st.lastError} (${st.lastErrorAt ?? '?'})` });
+  if (st.lastError) facts.push({ label: 'Last error', value: `${st.lastError} (${st.lastErrorAt === null ? '?' : utc(st.lastErrorAt)})` });
   return { ok: problem === null, facts, problem, lastSuccessAgeMs: age };
 }

@@ -131,6 +131,16 @@ describe('cli: the sample dataset (examples/actions.json, docs/dataset.md)', fun
       const r = await runCli(['ingest', '--once', '--env', envFile], { STORE_PATH: join(dir, 'audit.db'), MDE_BACKFILL_DAYS: '3650' });
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /new 24\b/);
+      assert.ok(!r.stdout.includes('"level"') && !r.stderr.includes('"level":30'), 'no JSON log line among the summary; info logs stay out of a one-shot command');
+      // The status answer shows times as the cards do, not raw ISO strings.
+      const status = await runCli(['ask', 'status', '--env', envFile], { STORE_PATH: join(dir, 'audit.db') });
+      assert.equal(status.code, 0, status.stderr);
+      assert.match(status.stdout, /Last successful run\s+\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC \(/);
+      assert.doesNotMatch(status.stdout, /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/);
+      // Empty chat text is a usage error that says what to write.
+      const empty = await runCli(['ask', ''], { STORE_PATH: join(dir, 'audit.db') });
+      assert.equal(empty.code, 2);
+      assert.match(empty.stderr, /ask needs the chat text, e\.g\. ask "summary 7d"/);
     } finally {
       sim.kill('SIGTERM');
       await sim.finished;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,6 +48,25 @@ describe('npm run demo (the CLI demo command)', function () {
     assert.match(done.stdout, /Stopping/);
     assert.equal(await reachable(`${playground}/_debug/ping`), false, 'the Playground child process is gone');
     assert.equal(await reachable(`${bot}/healthz`), false, 'the bot is gone');
+  });
+
+  it('keeps the terminal quiet: the full log goes to the file the banner names, ingest summaries only with --verbose', async () => {
+    const child = spawnCli(['demo', '--store', join(dir, 'audit.db'), '--playground-port', '0'], { PORT: '0' });
+    try {
+      await waitFor(() => /Ctrl-C stops everything/.test(child.output.stdout) || child.exitCode !== null, 'the demo banner', 6000, 10);
+      const logFile = join(dir, 'demo.log');
+      assert.ok(child.output.stdout.includes(`Logs: ${logFile}`), child.output.stdout);
+      // The scheduled ingest (every 5 s) writes its run lines to the file, not to the terminal.
+      await waitFor(() => existsSync(logFile) && readFileSync(logFile, 'utf8').split('\n').filter((l) => l.includes('"ingest run finished"')).length >= 2, 'two ingest runs in the log file', 6000, 10);
+      assert.ok(!child.output.stdout.includes('"level"') && !child.output.stderr.includes('"level":30'), 'no info log line on the terminal');
+      // The first run's summary (the history backfill) once; none of the later runs without --verbose.
+      const summaries = child.output.stdout.match(/Ingest run \d+/g) ?? [];
+      assert.ok(summaries.length <= 1, summaries.join(', '));
+      if (summaries.length === 1) assert.match(child.output.stdout, /first run: history backfill/);
+    } finally {
+      child.kill('SIGINT');
+      await child.finished;
+    }
   });
 
   it('a bot port already in use gives a clear message and exit code 2', async () => {
