@@ -32,13 +32,14 @@ export interface SectionView {
   showing: string;
 }
 
-function section(heading: string, shown: number, total: number, noun: string, emptyText: string, env: RenderEnv): SectionView {
+/** A list section; `command`: the chat command that lists all of a cut list, named after "Showing N of M". */
+function section(heading: string, shown: number, total: number, noun: string, emptyText: string, env: RenderEnv, command?: string): SectionView {
   return {
     heading: line(heading, env),
     isEmpty: total === 0,
     emptyText,
     hasShowing: shown < total,
-    showing: line(`Showing ${formatCount(shown)} of ${plural(total, noun)}`, env),
+    showing: line(`Showing ${formatCount(shown)} of ${plural(total, noun)}${command ? ` · all: "${command}"` : ''}`, env),
   };
 }
 
@@ -192,9 +193,9 @@ export function digestView(model: DigestModel, shown: number, env: RenderEnv): D
       env,
       env.limits.longText * 2,
     ),
-    requestorsSection: section(`Top requestors (last ${plural(model.topDays, 'day')})`, requestors.length, model.topRequestors.length, 'requestor', `No requestors in the last ${plural(model.topDays, 'day')}.`, env),
+    requestorsSection: section(`Top requestors (last ${plural(model.topDays, 'day')})`, requestors.length, model.topRequestors.length, 'requestor', `No requestors in the last ${plural(model.topDays, 'day')}.`, env, `requestors ${model.topDays}d`),
     topRequestors: countFacts(requestors, requestorName, env),
-    devicesSection: section(`Top devices (last ${plural(model.topDays, 'day')})`, devices.length, model.topDevices.length, 'device', `No devices in the last ${plural(model.topDays, 'day')}.`, env),
+    devicesSection: section(`Top devices (last ${plural(model.topDays, 'day')})`, devices.length, model.topDevices.length, 'device', `No devices in the last ${plural(model.topDays, 'day')}.`, env, `devices ${model.topDays}d`),
     topDevices: countFacts(devices, (key) => key, env),
     isolatedSection: section(
       `Isolated now (${formatCount(model.isolated.length - unconfirmed)})${unconfirmed > 0 ? ` · requested, not yet confirmed (${formatCount(unconfirmed)})` : ''}`,
@@ -203,9 +204,10 @@ export function digestView(model: DigestModel, shown: number, env: RenderEnv): D
       'isolated or requested device',
       'No device is isolated now.',
       env,
+      'isolated',
     ),
     isolated: isolated.map((r) => isolatedRow(r, model.now, env)),
-    pendingSection: section('Oldest pending actions', pending.length, model.oldestPending.length, 'pending action', 'Nothing is pending.', env),
+    pendingSection: section('Oldest pending actions', pending.length, model.oldestPending.length, 'pending action', 'Nothing is pending.', env, 'pending'),
     oldestPending: pending.map((r) => pendingRow(r, model.now, env)),
   };
 }
