@@ -315,11 +315,11 @@ export const COMMANDS: readonly CommandDef[] = [
             const total = res && res.shape === 'isolation' ? res.total : all.length;
             const pending = results[1]?.shape === 'isolation' ? results[1].total : 0;
             const shownTo = offset + rows.length;
-            const split = `${fmt(total - pending)} isolated · ${fmt(pending)} requested, not yet confirmed`;
+            const split = pending === 0 ? 'isolated' : `: ${fmt(total - pending)} isolated · ${fmt(pending)} requested, not yet confirmed`;
             return {
               kind: 'isolated',
               title: 'Devices isolated now',
-              subtitle: `${fmt(total)} device${total === 1 ? '' : 's'}: ${split}${total > 0 && (offset > 0 || shownTo < total) ? ` · ${fmt(offset + 1)}–${fmt(shownTo)}` : ''}`,
+              subtitle: `${fmt(total)} device${total === 1 ? '' : 's'}${pending === 0 ? ' ' : ''}${split}${total > 0 && (offset > 0 || shownTo < total) ? ` · ${fmt(offset + 1)}–${fmt(shownTo)}` : ''}`,
               rows,
               total,
               offset,

@@ -165,6 +165,13 @@ describe('commands/chat', () => {
     assert.equal(first.moreCommand, 'isolated page 2');
     assert.equal(first.unconfirmed, 4);
     assert.match(first.subtitle, /^31 devices: 27 isolated · 4 requested, not yet confirmed · 1–25$/);
+    const none = setup();
+    none.backend.answer = (spec) => {
+      const rows = spec.statuses ? [] : all.slice(0, 2).map((r) => ({ ...r, status: 'Succeeded' }));
+      return { shape: 'isolation', rows: rows.slice(0, spec.limit), total: rows.length };
+    };
+    const two = await none.chat.handle('isolated');
+    assert.ok(two.kind === 'isolated' && two.subtitle === '2 devices isolated', two.kind === 'isolated' ? two.subtitle : two.kind);
     const second = await chat.handle('isolated page 2');
     assert.ok(second.kind === 'isolated');
     assert.deepEqual(second.rows.map((r) => r.machineId), ['m25', 'm26', 'm27', 'm28', 'm29', 'm30']);
