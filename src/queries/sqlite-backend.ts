@@ -82,14 +82,18 @@ export function createSqliteQueryBackend(store: Pick<SqliteAuditStore, 'db' | 'c
       const map = rowOf(spec.shape);
       const main = compileSql(spec).main;
       try {
-        // A cursor over the statement: one row in memory at a time, whatever the store's size.
-        for (const r of db.prepare(main.sql).iterate(...main.params)) yield map(r as ResultRow);
+        // A cursor over the statement: one row in memory at a time, whatever the store's size. Every
+        // 10,000 rows the event loop gets a turn (timers, signals), since the cursor itself is synchronous.
+        let n = 0;
+        for (const r of db.prepare(main.sql).iterate(...main.params)) {
+          yield map(r as ResultRow);
+          if (++n % 10_000 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+        }
       } catch (err) {
         store.noteError(err);
         if (err instanceof AppError) throw err;
         throw store.corruption() ?? new StoreError(`Export of ${spec.shape} failed: ${(err as Error).message}`, { cause: err });
       }
-      await Promise.resolve();
     },
     run(spec) {
       const corrupt = store.corruption();
