@@ -164,6 +164,17 @@ export function plural(n: number, singular: string, pluralForm = `${singular}s`)
   return `${formatCount(n)} ${n === 1 ? singular : pluralForm}`;
 }
 
+/**
+ * What a cut list leaves out, after its "Showing N of M": ` · 28 more devices: press More` (the
+ * next page), or with rows of this page that did not fit in the card, where to get them all. Empty
+ * when nothing is left.
+ */
+export function moreText(left: number, noun: string, options: { more: boolean; cut: number }): string {
+  if (left <= 0) return '';
+  const next = options.cut > 0 ? `; ${formatCount(options.cut)} of this page did not fit (export them all with the CLI's --format csv)` : options.more ? ': press More' : '';
+  return ` · ${plural(left, `more ${noun}`)}${next}`;
+}
+
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 /** `2026-11-29` (a UTC day key) as `29 Nov`; other text unchanged. */

@@ -1,7 +1,7 @@
 import type { CountRow } from '../core/query.js';
 import type { Reply } from '../core/replies.js';
 import { headerView, line, queryView, type HeaderView, type QueryView, type RenderEnv } from './common.js';
-import { formatCount, plural, requestorLabel, shortDay, statusColor, type TextColor } from './format.js';
+import { formatCount, moreText, plural, requestorLabel, shortDay, statusColor, type TextColor } from './format.js';
 
 /** View models of the count cards: `counts.json`, `summary.json` and `timeline.json`. */
 
@@ -90,9 +90,7 @@ export function countsView(reply: CountsReply, shown: number, env: RenderEnv): C
   const left = keys - offset - rows.length;
   const cut = reply.rows.length - rows.length;
   const range = offset > 0 && rows.length > 0 ? ` (${formatCount(offset + 1)}–${formatCount(offset + rows.length)})` : '';
-  const showing =
-    `Showing ${formatCount(rows.length)} of ${plural(keys, keyNoun)}${range} (largest first)` +
-    (left > 0 ? ` · ${formatCount(left)} more${more && cut === 0 ? ': press More' : cut > 0 ? `; ${formatCount(cut)} of this page did not fit (the CLI's --format csv exports them all)` : ''}` : '');
+  const showing = `Showing ${formatCount(rows.length)} of ${plural(keys, keyNoun)}${range} (largest first)` + moreText(left, keyNoun, { more, cut });
   return {
     ...headerView(reply.title, reply.subtitle, reply.dimension === 'day' ? 'Days in UTC' : '', env),
     keyLabel: KEY_LABELS[reply.dimension],

@@ -4,7 +4,8 @@ import { headerView, line, type HeaderView, type RenderEnv } from './common.js';
 import { formatAge, formatCount, plural, requestorLabel, shortDay, statusColor, typeWithScope, type TextColor } from './format.js';
 import { perDayView, shareText, sum, type PerDayView, type TileView } from './views-counts.js';
 import { fact, type FactView } from './views-detail.js';
-import { deviceLink, isUnconfirmed } from './views-lists.js';
+import { deviceLink } from './views-lists.js';
+import { isOpenStatus } from '../core/types.js';
 
 /**
  * View model of the daily digest (`digest.json`), one card for management: tiles for the last
@@ -121,8 +122,8 @@ function dayOfMonth(day: string): string {
 function isolatedRow(row: IsolationRow, now: string, env: RenderEnv): DigestIsolatedView {
   const scope = row.scope ? ` (${row.scope})` : '';
   const age = formatAge(row.since, now);
-  const when = age === 'just now' || age === 'unknown' ? age : isUnconfirmed(row.status) ? `${age} ago` : `for ${age}`;
-  const what = isUnconfirmed(row.status) ? `Isolation requested${scope}, not yet confirmed: requested ${when}` : `Isolated${scope} ${when}`;
+  const when = age === 'just now' || age === 'unknown' ? age : isOpenStatus(row.status) ? `${age} ago` : `for ${age}`;
+  const what = isOpenStatus(row.status) ? `Isolation requested${scope}, not yet confirmed: requested ${when}` : `Isolated${scope} ${when}`;
   return {
     headline: `**${deviceLink(row.machineId, row.computerDnsName)}** · ${line(what, env)}`,
     meta: line(`Since ${env.time.format(row.since)} · by ${requestorLabel(row.requestor, env.names).short} · ${row.status}`, env),
@@ -156,9 +157,9 @@ export function digestView(model: DigestModel, shown: number, env: RenderEnv): D
   const requestors = model.topRequestors.slice(0, n);
   const devices = model.topDevices.slice(0, n);
   // Confirmed isolations first, then those only requested (Pending, InProgress); each newest first.
-  const ordered = [...model.isolated.filter((r) => !isUnconfirmed(r.status)), ...model.isolated.filter((r) => isUnconfirmed(r.status))];
-  const unconfirmed = model.isolated.length - ordered.filter((r) => !isUnconfirmed(r.status)).length;
-  const isolated = ordered.slice(0, n);
+  const requested = model.isolated.filter((r) => isOpenStatus(r.status));
+  const unconfirmed = requested.length;
+  const isolated = [...model.isolated.filter((r) => !isOpenStatus(r.status)), ...requested].slice(0, n);
   const pending = model.oldestPending.slice(0, n);
   const requestorName = (key: string): string => requestorLabel(key, env.names).short;
   // Day-of-month labels (`29`, `1`): Teams cuts longer bar labels of a 14-day chart to "2…"; the

@@ -1,9 +1,11 @@
 import type { ActionRow, IsolationRow } from '../core/query.js';
+import { isOpenStatus } from '../core/types.js';
 import type { Reply } from '../core/replies.js';
 import { headerView, line, queryView, type HeaderView, type QueryView, type RenderEnv } from './common.js';
 import {
   formatAgo,
   formatCount,
+  moreText,
   plural,
   portalMachineUrl,
   requestorLabel,
@@ -124,7 +126,7 @@ export function actionsView(reply: ActionsReply, shown: number, env: RenderEnv):
     emptyText: reply.offset > 0 ? 'No more actions match.' : 'No actions match.',
     groups,
     hasShowing: rows.length < total,
-    showing: line(showingText(rows.length, total, reply.offset, 'action') + (more ? ` · ${plural(total - reply.offset - reply.rows.length, 'more action')}: press More` : ''), env),
+    showing: line(showingText(rows.length, total, reply.offset, 'action') + moreText(more ? total - reply.offset - reply.rows.length : 0, 'action', { more, cut: 0 }), env),
     hasCutNote: cut > 0,
     cutNote: line(cutNote, env),
     hasMore: more,
@@ -165,16 +167,12 @@ export interface IsolatedView extends HeaderView {
   query: QueryView;
 }
 
-/** Whether an isolation is only requested: its Isolate action is Pending or InProgress. */
-export function isUnconfirmed(status: string): boolean {
-  return status === 'Pending' || status === 'InProgress';
-}
 
 function isolationRowView(row: IsolationRow, now: string, env: RenderEnv): IsolationRowView {
   const comment = row.requestorComment ?? '';
   return {
     device: deviceLink(row.machineId, row.computerDnsName),
-    what: line(isUnconfirmed(row.status) ? `Isolation requested${row.scope ? ` (${row.scope})` : ''}, not yet confirmed` : row.scope ? `Isolated (${row.scope})` : 'Isolated', env),
+    what: line(isOpenStatus(row.status) ? `Isolation requested${row.scope ? ` (${row.scope})` : ''}, not yet confirmed` : row.scope ? `Isolated (${row.scope})` : 'Isolated', env),
     status: line(row.status, env),
     statusColor: statusColor(row.status),
     since: line(`Since ${env.time.format(row.since)} · ${formatAgo(row.since, now)}`, env),
@@ -192,14 +190,12 @@ export function isolatedView(reply: IsolatedReply, shown: number, env: RenderEnv
   const total = Math.max(reply.total, offset + reply.rows.length);
   const more = reply.moreCommand !== undefined && reply.moreCommand.trim() !== '';
   const groups: IsolationGroupView[] = [
-    { heading: 'Isolated', rows: rows.filter((r) => !isUnconfirmed(r.status)).map((r) => isolationRowView(r, now, env)) },
-    { heading: 'Isolation requested, not yet confirmed', rows: rows.filter((r) => isUnconfirmed(r.status)).map((r) => isolationRowView(r, now, env)) },
+    { heading: 'Isolated', rows: rows.filter((r) => !isOpenStatus(r.status)).map((r) => isolationRowView(r, now, env)) },
+    { heading: 'Isolation requested, not yet confirmed', rows: rows.filter((r) => isOpenStatus(r.status)).map((r) => isolationRowView(r, now, env)) },
   ].filter((g) => g.rows.length > 0);
   const left = total - offset - rows.length;
   const cut = reply.rows.length - rows.length;
-  const showing =
-    showingText(rows.length, total, offset, 'device') +
-    (left > 0 ? ` · ${plural(left, 'more device')}${more && cut === 0 ? ': press More' : cut > 0 ? ` (${formatCount(cut)} of this page did not fit; export them with defender-audit-bot ask "isolated" --format csv)` : ''}` : '');
+  const showing = showingText(rows.length, total, offset, 'device') + moreText(left, 'device', { more, cut });
   return {
     ...headerView(reply.title, reply.subtitle, env.time.zoneNote, env),
     isEmpty: reply.rows.length === 0,

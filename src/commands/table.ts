@@ -1,5 +1,6 @@
 import type { CountRow, QueryResult, QuerySpec, TimeRange } from '../core/query.js';
 import type { Reply, RequestorNames } from '../core/replies.js';
+import { OPEN_STATUSES } from '../core/types.js';
 import { adHocProblem, decodeHtmlEntities } from './adhoc.js';
 import { PERIOD_PATTERN, parsePeriod } from './period.js';
 
@@ -68,8 +69,6 @@ const fmt = (n: number): string => n.toLocaleString('en-US');
 
 /** Isolated devices per page of `isolated`, newest isolations first; the total counts them all. */
 export const ISOLATED_PAGE = 25;
-/** Statuses of an isolation that was requested but is not confirmed yet. */
-export const UNCONFIRMED_STATUSES = ['Pending', 'InProgress'] as const;
 
 /** Resolves a typed requestor: a configured friendly app name becomes its GUID. */
 function resolveRequestor(who: string, names: RequestorNames): string {
@@ -306,7 +305,7 @@ export const COMMANDS: readonly CommandDef[] = [
           // the same on both backends), and how many of all are only requested.
           specs: [
             { shape: 'isolation', limit: offset + ISOLATED_PAGE },
-            { shape: 'isolation', statuses: [...UNCONFIRMED_STATUSES], limit: 0 },
+            { shape: 'isolation', statuses: [...OPEN_STATUSES], limit: 0 },
           ],
           finish(results, kql) {
             const res = results[0];
@@ -352,7 +351,7 @@ export const COMMANDS: readonly CommandDef[] = [
     description: 'Actions not finished yet (Pending, InProgress), any age.',
     example: 'pending',
     plan(g, ctx) {
-      return listPlan('Pending actions', { shape: 'list', statuses: ['Pending', 'InProgress'] }, ctx, pageOf(g));
+      return listPlan('Pending actions', { shape: 'list', statuses: [...OPEN_STATUSES] }, ctx, pageOf(g));
     },
   },
   {

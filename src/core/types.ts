@@ -26,6 +26,14 @@ export const KNOWN_ACTION_STATUSES = ['Pending', 'InProgress', 'Succeeded', 'Fai
 export type KnownActionStatus = (typeof KNOWN_ACTION_STATUSES)[number];
 export type ActionStatus = KnownActionStatus | (string & {});
 
+/** Statuses of an action not finished yet; for an Isolate, an isolation requested but not confirmed. */
+export const OPEN_STATUSES = ['Pending', 'InProgress'] as const;
+
+/** Whether `status` is Pending or InProgress (an isolation with it is requested, not yet confirmed). */
+export function isOpenStatus(status: string): boolean {
+  return (OPEN_STATUSES as readonly string[]).includes(status);
+}
+
 /** Statuses after which an action never changes again. */
 export const FINAL_STATUSES: ReadonlySet<string> = new Set(['Succeeded', 'Failed', 'TimeOut', 'Cancelled']);
 

@@ -1,5 +1,6 @@
 import type { DigestModel } from '../core/alerts.js';
 import type { ActionRow, CountRow, QueryBackend, QueryResult, QuerySpec, TimeRange } from '../core/query.js';
+import { OPEN_STATUSES } from '../core/types.js';
 import { checkTimeZone, localDate } from './local-time.js';
 
 /**
@@ -17,8 +18,6 @@ export const DIGEST_CHART_DAYS = 14;
 export const DIGEST_TOP_DAYS = 7;
 export const DIGEST_TOP_N = 5;
 export const DIGEST_PENDING_N = 5;
-
-const OPEN_STATUSES = ['Pending', 'InProgress'] as const;
 
 export interface BuildDigestOptions {
   /** The instant the digest describes, epoch milliseconds (UTC). */

@@ -1,4 +1,5 @@
 import type { QueryShape, QuerySpec } from '../core/query.js';
+import { OPEN_STATUSES } from '../core/types.js';
 import {
   checkSpec,
   ISOLATION_TYPES,
@@ -36,7 +37,6 @@ export interface CompiledSql {
 }
 
 /** Statuses of the partial indexes `actions_open` and `actions_failed`, in the order the index definitions list them. */
-const OPEN_STATUSES = ['Pending', 'InProgress'] as const;
 const FAILED_STATUSES = ['Failed', 'TimeOut'] as const;
 
 /**

@@ -501,7 +501,7 @@ describe('cards/renderReplyCard', () => {
       const card = render(SAMPLE_REPLIES.isolated500);
       const shown = rowContainers(card).length;
       assert.ok(shown > 10 && shown < 500, `${shown} rows`);
-      assert.match(allText(card), new RegExp(`Showing ${shown} of 500 devices · ${500 - shown} more devices \\(${500 - shown} of this page did not fit; export them`));
+      assert.match(allText(card), new RegExp(`Showing ${shown} of 500 devices · ${500 - shown} more devices; ${500 - shown} of this page did not fit \\(export them all with the CLI's --format csv\\)`));
     });
   });
 
