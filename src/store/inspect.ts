@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import DatabaseConstructor, { type Database } from 'better-sqlite3';
 import { StoreError } from '../core/errors.js';
 import { MIGRATIONS } from './migrations.js';
-import { storeFaultOf, storeFix } from './sqlite-errors.js';
+import { integrityFindings, storeFaultOf, storeFix } from './sqlite-errors.js';
 
 /** What `doctor` reports about a store file, read without changing it. */
 export interface StoreInspection {
@@ -38,18 +38,11 @@ export function inspectSqliteStore(path: string, options: { deep?: boolean; lock
     db = new DatabaseConstructor(path, { readonly: true, fileMustExist: true });
     db.pragma('busy_timeout = 5000');
     const integrityCheck = options.deep === true ? 'integrity_check' : 'quick_check';
-    let integrity: string[];
-    try {
-      integrity = (db.prepare(`PRAGMA ${integrityCheck}(20)`).pluck().all() as string[]).filter((f) => f !== 'ok');
-    } catch (err) {
-      // A file too damaged to check at all: the error is the finding. Other failures (a lock, or no
-      // SQLite header at all: more likely a wrong STORE_PATH than damage) are reported as such below.
-      if (storeFaultOf(err) !== 'corrupt' || (err as { code?: unknown }).code === 'SQLITE_NOTADB') throw err;
-      integrity = [(err as Error).message];
-    }
+    const integrity = integrityFindings(db, options.deep === true);
+    const latestVersion = MIGRATIONS.reduce((m, x) => Math.max(m, x.version), 0);
     if (integrity.length > 0) {
       // Counts over a damaged file may be wrong or fail: report the damage alone.
-      return { schemaVersion: 0, latestVersion: MIGRATIONS.reduce((m, x) => Math.max(m, x.version), 0), actions: null, lastSuccessAt: null, lastErrorAt: null, lastError: null, runsTotal: 0, runsFailed: 0, forwardBacklog: null, integrity, integrityCheck };
+      return { schemaVersion: 0, latestVersion, actions: null, lastSuccessAt: null, lastErrorAt: null, lastError: null, runsTotal: 0, runsFailed: 0, forwardBacklog: null, integrity, integrityCheck };
     }
     const tables = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[]).map((t) => t.toLowerCase()));
     const schemaVersion = tables.has('schema_migrations') ? ((db.prepare('SELECT max(version) FROM schema_migrations').pluck().get() as number | null) ?? 0) : 0;
@@ -62,7 +55,7 @@ export function inspectSqliteStore(path: string, options: { deep?: boolean; lock
     const forwardBacklog = tables.has('forward_outbox') ? (db.prepare('SELECT count(*) FROM forward_outbox').pluck().get() as number) : null;
     return {
       schemaVersion,
-      latestVersion: MIGRATIONS.reduce((m, x) => Math.max(m, x.version), 0),
+      latestVersion,
       actions,
       lastSuccessAt: state?.last_success_at ?? null,
       lastErrorAt: state?.last_error_at ?? null,

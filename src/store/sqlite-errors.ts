@@ -41,6 +41,21 @@ export function storeFix(fault: StoreFault, path: string, locking: 'normal' | 'e
   }
 }
 
+/**
+ * SQLite's integrity check on an open database: `quick_check`, or the full `integrity_check` with
+ * `deep`; at most 20 findings, empty when the file is sound. A file too damaged to be checked at all
+ * (SQLITE_CORRUPT) gives the error as its finding; anything else thrown (a lock, SQLITE_NOTADB: no
+ * SQLite header, more likely a wrong STORE_PATH than damage) is rethrown as it is.
+ */
+export function integrityFindings(db: { prepare(sql: string): { pluck(): { all(): unknown[] } } }, deep: boolean): string[] {
+  try {
+    return (db.prepare(`PRAGMA ${deep ? 'integrity_check' : 'quick_check'}(20)`).pluck().all() as string[]).filter((f) => f !== 'ok');
+  } catch (err) {
+    if (storeFaultOf(err) !== 'corrupt' || (err as { code?: unknown }).code === 'SQLITE_NOTADB') throw err;
+    return [(err as Error).message];
+  }
+}
+
 /** A StoreError for anything thrown by a store operation, with the fault and its Fix line when SQLite names one. */
 export function toStoreError(err: unknown, message: string, path: string, locking?: 'normal' | 'exclusive'): StoreError {
   if (err instanceof StoreError) return err;

@@ -6,7 +6,7 @@ import { StoreError } from '../core/errors.js';
 import type { MachineAction } from '../core/types.js';
 import { normalizeTimestamp } from '../core/timestamps.js';
 import { migrate } from './migrations.js';
-import { storeFaultOf, storeFix, toStoreError } from './sqlite-errors.js';
+import { integrityFindings, storeFix, toStoreError } from './sqlite-errors.js';
 import type {
   ActionChange,
   AuditStore,
@@ -239,8 +239,9 @@ function createSqliteStore(db: Database, path: string, locking: 'normal' | 'excl
 
   /** Set once the file is known to be damaged; every operation then throws it. */
   let corrupt: StoreError | undefined;
-  const noteError = (err: unknown): StoreError => {
-    const e = toStoreError(err, 'The store failed', path, locking);
+  /** The StoreError for anything a statement threw (StoreErrors pass as they are); damage latches. */
+  const note = (err: unknown, what: string): StoreError => {
+    const e = toStoreError(err, what, path, locking);
     if (e.fault === 'corrupt') corrupt ??= e;
     return e;
   };
@@ -249,11 +250,7 @@ function createSqliteStore(db: Database, path: string, locking: 'normal' | 'excl
     try {
       return fn();
     } catch (err) {
-      if (err instanceof StoreError) {
-        if (err.fault === 'corrupt') corrupt ??= err;
-        throw err;
-      }
-      throw noteError(toStoreError(err, `Store ${what} failed`, path, locking));
+      throw note(err, `Store ${what} failed`);
     }
   };
 
@@ -284,11 +281,9 @@ function createSqliteStore(db: Database, path: string, locking: 'normal' | 'excl
     checkIntegrity(deep = false) {
       let findings: string[];
       try {
-        findings = (db.prepare(`PRAGMA ${deep ? 'integrity_check' : 'quick_check'}(20)`).pluck().all() as string[]).filter((f) => f !== 'ok');
+        findings = integrityFindings(db, deep);
       } catch (err) {
-        // A file too damaged to check at all: the error is the finding. Other failures (a lock) are not damage.
-        if (storeFaultOf(err) !== 'corrupt') throw toStoreError(err, 'The integrity check failed', path, locking);
-        findings = [(err as Error).message];
+        throw toStoreError(err, 'The integrity check failed', path, locking);
       }
       if (findings.length > 0) {
         corrupt ??= new StoreError(`The store at ${path} is damaged: ${findings.length === 1 ? findings[0] : `${findings[0]} (and ${findings.length - 1} more findings)`}`, {
@@ -300,7 +295,7 @@ function createSqliteStore(db: Database, path: string, locking: 'normal' | 'excl
     },
     corruption: () => corrupt,
     noteError(err) {
-      noteError(err);
+      note(err, 'The store failed');
     },
     enableForwarding(at) {
       return wrap('enableForwarding', () =>

@@ -36,9 +36,6 @@ export interface TokenGateOptions {
   maxBackoffMs: number;
 }
 
-/** Why botbuilder did not get to authenticate: the keys could not be had in time or at all. */
-export type KeyTrouble = { kind: 'timeout' } | { kind: 'failed'; error: unknown };
-
 export type Admission<T> =
   | { admitted: true; value: T }
   | { admitted: false; reason: string };
@@ -70,6 +67,8 @@ export function createTokenGate(options: TokenGateOptions): TokenGate {
   let failures = 0;
   let retryAt = 0;
   let keysLoaded = false;
+  /** What went wrong the last time the keys could not be had (for the log line). */
+  let lastTrouble = '';
   /** The request that is finding out whether the keys can be had; others wait for it. */
   let probe: Promise<void> | undefined;
 
@@ -79,7 +78,6 @@ export function createTokenGate(options: TokenGateOptions): TokenGate {
     retryAt = options.now() + Math.min(options.maxBackoffMs, options.backoffMs * 2 ** (failures - 1));
     lastTrouble = what;
   };
-  let lastTrouble = '';
 
   const backingOff = (): string | undefined => {
     const wait = retryAt - options.now();
