@@ -47,7 +47,7 @@ export async function benchAlerts(): Promise<void> {
   // The channel is subscribed before the bot starts, as after a `subscribe` in Teams.
   const store = openSqliteStore({ path: dbPath });
   const at = new Date().toISOString();
-  const ref = { channelId: 'msteams', serviceUrl: connector.url, conversationId: CHANNEL, conversationType: 'channel', tenantId: TENANT, botId: '28:bot', teamsChannelId: CHANNEL };
+  const ref = { channelId: 'msteams' as const, serviceUrl: connector.url, conversationId: CHANNEL, conversationType: 'channel' as const, tenantId: TENANT, botId: '28:bot', teamsChannelId: CHANNEL };
   store.saveConversation({ conversationId: CHANNEL, kind: 'channel', name: 'SecOps › Alerts', ref, at });
   store.setSubscription(CHANNEL, { alerts: true, digest: false }, 'bench', at);
   store.close();

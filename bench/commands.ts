@@ -30,7 +30,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type { Statement } from 'better-sqlite3';
 import { loadConfig } from '../src/config/config.js';
-import { createBot } from '../src/main.js';
+import { createBot } from '../src/app/index.js';
 import { systemClock, type Clock } from '../src/core/clock.js';
 import { silentLogger } from '../src/core/logger.js';
 import type { QueryResult } from '../src/core/query.js';

@@ -9,7 +9,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { loadConfig, requireDefender } from '../src/config/config.js';
-import { buildDefenderClient, ingestSettings } from '../src/main.js';
+import { buildDefenderClient, ingestSettings } from '../src/app/index.js';
 import { runOnce } from '../src/ingest/run-once.js';
 import { openSqliteStore, deviceKeys } from '../src/store/sqlite-store.js';
 import { systemClock } from '../src/core/clock.js';

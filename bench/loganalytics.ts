@@ -21,7 +21,7 @@ import { silentLogger } from '../src/core/logger.js';
 import { loadConfig, requireDefender } from '../src/config/config.js';
 import { runOnce } from '../src/ingest/run-once.js';
 import { createForwarder } from '../src/loganalytics/forwarder.js';
-import { buildDefenderClient, ingestSettings } from '../src/main.js';
+import { buildDefenderClient, ingestSettings } from '../src/app/index.js';
 import { toDcrRow } from '../src/queries/schema.js';
 import { createSimulator, generateActions } from '../src/simulator/index.js';
 import { openSqliteStore } from '../src/store/sqlite-store.js';

@@ -12,6 +12,7 @@
  * no sample at all is an error, so a new template cannot go without a picture and a browser check.
  */
 import { loadConfig } from '../src/config/config.js';
+import type { ConvRef } from '../src/core/conversation.js';
 import { silentLogger } from '../src/core/logger.js';
 import type { Reply } from '../src/core/replies.js';
 import {
@@ -27,7 +28,8 @@ import {
   type CardContext,
   type CardKind,
 } from '../src/cards/index.js';
-import { buildChat, replyCard, storeSubscriptions } from '../src/main.js';
+import { buildChat, replyCard } from '../src/app/index.js';
+import { createSubscriptions } from '../src/conversations/conversations.js';
 import { openSqliteStore } from '../src/store/sqlite-store.js';
 import { DATASET, NOW, SOAR_APP } from '../test/bot/dataset.js';
 import {
@@ -77,6 +79,11 @@ const CHAT_COMMANDS: { text: string; variant?: string; expect: string[] }[] = [
   { text: 'digest', expect: ['lt-007.contoso.com'] },
 ];
 
+/** Where the sample conversations would be reached (never called: the samples only render). */
+function demoRef(conversationId: string, conversationType: ConvRef['conversationType']): ConvRef {
+  return { channelId: 'msteams', serviceUrl: 'https://smba.trafficmanager.net/emea/', conversationId, conversationType, tenantId: 'contoso', botId: '28:bot' };
+}
+
 function isoAt(ms: number): string {
   return new Date(ms).toISOString();
 }
@@ -106,7 +113,7 @@ export async function buildCardSamples(): Promise<CardSample[]> {
       ok: true,
       stats: { pages: 1, calls: 1, new: DATASET.length, statusChanged: 0, updated: 0, unchanged: 0, quarantined: 0 },
     });
-    const subscriptions = storeSubscriptions(config, store, clock);
+    const subscriptions = createSubscriptions({ store: store, clock: clock, adminIds: config.commands.adminIds });
     const chat = buildChat(config, { store, clock, logger: silentLogger, rateLimit: false, subscriptions });
     const bot = (reply: Reply): AdaptiveCard => replyCard(reply, config, templates, clock.now()) as AdaptiveCard;
 
@@ -119,8 +126,8 @@ export async function buildCardSamples(): Promise<CardSample[]> {
 
     // Subscriptions: two conversations subscribe through chat; one of them later blocks the bot.
     const user = { id: '00000000-0000-0000-0000-0000000000ad', name: 'Alex Wilber' };
-    const secops = { conversationId: '19:secops-alerts@thread.tacv2', kind: 'channel', name: 'SecOps › Alerts', ref: {} };
-    const managers = { conversationId: '19:meeting_managers@thread.v2', kind: 'groupChat', name: 'Group chat', ref: {} };
+    const secops = { conversationId: '19:secops-alerts@thread.tacv2', kind: 'channel', name: 'SecOps › Alerts', ref: demoRef('19:secops-alerts@thread.tacv2', 'channel') };
+    const managers = { conversationId: '19:meeting_managers@thread.v2', kind: 'groupChat', name: 'Group chat', ref: demoRef('19:meeting_managers@thread.v2', 'groupChat') };
     await chat.handle('subscribe', user, secops);
     await chat.handle('subscribe digest', user, managers);
     store.setConversationActive(managers.conversationId, false, 'MessageWritesBlocked');

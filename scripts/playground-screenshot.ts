@@ -36,7 +36,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { PLAYGROUND } from '../src/demo/playground.js';
-import { startDemo, type Demo } from '../src/main.js';
+import { startDemo, type Demo } from '../src/app/index.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './card-page.js';
 
 const OUT_FILE = fileURLToPath(new URL('../docs/playground.png', import.meta.url));

@@ -20,7 +20,7 @@ import { decodeJwtPayload, missingRoles, tokenRoles, type DoctorCheck, type Doct
 import { inspectSqliteStore } from './store/inspect.js';
 import { storeFix } from './store/sqlite-errors.js';
 import { authPolicy } from './teams/adapter.js';
-import { buildKqlRunner, type AzureDeps } from './main.js';
+import { buildKqlRunner, type AzureDeps } from './app/azure.js';
 
 /** The Bot Framework token request of a single-tenant bot (client credentials). */
 export interface BotCredentials {

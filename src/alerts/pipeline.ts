@@ -7,16 +7,28 @@ import type { ActionRow } from '../core/query.js';
 import { normalizeTimestamp, subtractMillis, timestampToMillis } from '../core/timestamps.js';
 import type { MachineAction } from '../core/types.js';
 import { FINAL_STATUSES } from '../core/types.js';
-import type { AuditStore, ConversationRecord, DeliveryRecord } from '../store/types.js';
-import type { ConvRef } from '../teams/types.js';
+import type { Sender } from '../core/send.js';
+import type { ActionReader, BotState, ChangeFeed, ConversationRecord, Conversations, DeliveryOutbox, DeliveryRecord, IngestLedger } from '../store/types.js';
 import { alertsFor, auditFlags, type AlertPolicy } from './policy.js';
-import type { Sender } from './sender.js';
+
+/**
+ * What the pipeline reads and writes: the change feed and the delivery outbox, the subscribed
+ * conversations, a few action reads, the bot state (backfill announcements) and whether the
+ * history backfill is complete.
+ */
+export type AlertStore = ChangeFeed &
+  DeliveryOutbox &
+  Pick<Conversations, 'conversations' | 'setConversationActive'> &
+  Pick<ActionReader, 'getAction' | 'countByRequestorBetween' | 'backfillSummary'> &
+  BotState &
+  Pick<IngestLedger, 'ingestState'>;
 
 /** The consumer name of the alert pipeline in the store's change log. */
 export const ALERTS_CONSUMER = 'alerts';
 
 export interface AlertPipelineDeps {
-  store: AuditStore;
+  store: AlertStore;
+  /** The process's one sender (shared with the digest), so that pacing holds across both. */
   sender: Sender;
   clock: Clock;
   logger: Logger;
@@ -176,7 +188,7 @@ export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
     const s = store.backfillSummary();
     const card = deps.renderBackfill({ total: s.total, byType: s.byType, from: s.from, to: s.to, days: deps.backfillDays ?? 180 });
     for (const c of due) {
-      const res = await deps.sender.send(c.ref as unknown as ConvRef, { kind: 'post', card }, signal);
+      const res = await deps.sender.send(c.ref, { kind: 'post', card }, signal);
       if (res.ok) store.setState(`backfill.announced.${c.conversationId}`, new Date(clock.now()).toISOString(), new Date(clock.now()).toISOString());
       else logger.warn('backfill summary not posted; retrying later', { conversationId: c.conversationId, reason: res.reason });
     }
@@ -214,7 +226,7 @@ export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
       return 'failed';
     }
     const ids = waiting.map((d) => d.actionId);
-    const res = await deps.sender.send(conv.ref as unknown as ConvRef, { kind: 'post', card: deps.renderStorm(stormModel(ids)) }, signal);
+    const res = await deps.sender.send(conv.ref, { kind: 'post', card: deps.renderStorm(stormModel(ids)) }, signal);
     if (res.ok) {
       const payload = JSON.stringify({ flags: [], storm: ids } satisfies AlertPayload);
       for (const d of waiting) {
@@ -245,7 +257,7 @@ export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
     if (!conv.active) return giveUp(`the conversation is inactive (${conv.inactiveReason ?? 'unknown'})`);
     const action = store.getAction(d.actionId);
     if (!action) return giveUp('the action is not in the store');
-    const ref = conv.ref as unknown as ConvRef;
+    const ref = conv.ref;
     let payload: AlertPayload = { flags: [] };
     const posted = d.kind === 'update' ? store.postedCard(d.conversationId, d.actionId) : undefined;
     try {

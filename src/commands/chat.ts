@@ -3,7 +3,8 @@ import { describeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { exportSpec, isCutSpec, type ExportRow, type KqlRows, type QueryBackend, type QueryResult, type QuerySpec } from '../core/query.js';
 import type { Reply, RequestorNames } from '../core/replies.js';
-import type { DigestModel, SubscriptionRow } from '../core/alerts.js';
+import type { DigestModel } from '../core/alerts.js';
+import type { ChatConversation, SubscriptionOps } from '../core/conversation.js';
 import { limitedQuery, tableReply } from './adhoc.js';
 import { closest } from './closest.js';
 import { PERIOD_HELP } from './period.js';
@@ -16,31 +17,6 @@ export const MAX_TEXT_LENGTH = 500;
 export interface StatusReport {
   facts: { label: string; value: string }[];
   problem: string | null;
-}
-
-/** The conversation a command came from. */
-export interface ChatConversation {
-  /** The channel or chat id (for a channel thread: the channel, not the thread). */
-  conversationId: string;
-  kind: string;
-  name: string | null;
-  /** The gateway's conversation-reference record, stored to post there later. */
-  ref: Record<string, unknown>;
-}
-
-/** Subscription storage and the admin rule, injected so that commands stay free of I/O. */
-export interface SubscriptionOps {
-  /**
-   * Whether the user (Entra ID object id; undefined when Teams sent none) is an admin. `strict`: only
-   * a listed admin counts (for ad hoc KQL); otherwise an empty admin list lets everyone change
-   * subscriptions. Never called with the channel user id: that id is not an Entra identity.
-   */
-  isAdmin(aadObjectId: string | undefined, strict?: boolean): boolean;
-  /** Sets what the conversation receives, recording the conversation if needed. */
-  set(conversation: ChatConversation, flags: { alerts: boolean; digest: boolean }, by: string): void;
-  /** The current flags of a conversation (both false when unknown). */
-  get(conversationId: string): { alerts: boolean; digest: boolean };
-  list(): SubscriptionRow[];
 }
 
 export interface ChatDeps {

@@ -1,8 +1,10 @@
-import { Cron } from 'croner';
 import { z } from 'zod';
 import { ConfigError } from '../core/errors.js';
 import { parseDuration } from '../core/duration.js';
+import { parseBusinessHours, type BusinessHours } from '../core/business-hours.js';
+import type { CronSchedule } from '../core/cron.js';
 import { canonicalTimeZone } from '../core/time-zone.js';
+import { compileCron } from './cron.js';
 
 /**
  * The whole configuration, parsed once from an injected environment (the only reader of
@@ -103,8 +105,9 @@ export interface Config {
   };
   readonly log: { readonly level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent' };
   readonly digest: {
-    /** Cron pattern (croner) of the daily digest, in `timeZone`. Checked by the digest scheduler at start. */
-    readonly cron: string;
+    /** DIGEST_CRON, compiled in DIGEST_TIMEZONE. */
+    readonly schedule: CronSchedule;
+    /** Canonical IANA zone of the digest (its days and times). */
     readonly timeZone: string;
   };
   readonly alerts: {
@@ -115,10 +118,8 @@ export interface Config {
     readonly massActionWindowMs: number;
     /** Lower-case UPNs / GUIDs of expected requestors; empty = no check. */
     readonly knownRequestors: readonly string[];
-    /** e.g. `Mon-Fri 08:00-18:00`; undefined = no check. Parsed by the alert policy. */
-    readonly businessHours: string | undefined;
-    /** IANA zone of the business hours. */
-    readonly businessTimeZone: string;
+    /** BUSINESS_HOURS (e.g. `Mon-Fri 08:00-18:00`) in BUSINESS_TIME_ZONE; null = no check. */
+    readonly businessHours: BusinessHours | null;
     /** More than this many alerts waiting for one conversation are posted as one storm card. */
     readonly stormThreshold: number;
   };
@@ -188,7 +189,8 @@ function oneOf<T extends string>(env: Env, p: Problems, name: string, allowed: r
 
 function timeZone(env: Env, p: Problems, name: string, def: string): string {
   const raw = value(env, name) ?? def;
-  if (canonicalTimeZone(raw) !== undefined) return raw;
+  const canonical = canonicalTimeZone(raw);
+  if (canonical !== undefined) return canonical;
   p.add(name, `must be an IANA time zone name such as Europe/Amsterdam or UTC, not an offset (got "${raw}").`);
   return def;
 }
@@ -202,22 +204,28 @@ const CRON_NICKNAMES = new Set(['@yearly', '@annually', '@monthly', '@weekly', '
  * and 7-field forms) are refused: a daily digest has no use for them, and `0 8 * * * *` would
  * silently mean something else than it reads.
  */
-function cronPattern(env: Env, p: Problems, name: string, def: string): string {
+function cronSchedule(env: Env, p: Problems, name: string, def: string, timeZone: string): CronSchedule {
   const raw = value(env, name) ?? def;
   const text = raw.trim();
   const fix = `Fix: set ${name} to 5 fields, minute hour day-of-month month day-of-week, e.g. ${name}="0 8 * * *" (08:00 every day) or "30 7 * * 1-5" (07:30 on weekdays), or to @daily.`;
+  const fallback = compileCron(def, 'UTC') as CronSchedule;
   const fields = text.split(/\s+/).filter(Boolean).length;
   if (!CRON_NICKNAMES.has(text.toLowerCase()) && fields !== 5) {
     p.add(name, `must be a cron pattern of 5 fields or a nickname such as @daily (got "${raw}", ${fields} field${fields === 1 ? '' : 's'}). ${fix}`);
-    return def;
+    return fallback;
   }
-  try {
-    new Cron(text, { paused: true });
-  } catch (err) {
-    p.add(name, `"${raw}" is not a valid cron pattern (${(err as Error).message}). ${fix}`);
-    return def;
+  const compiled = compileCron(text, timeZone);
+  if (typeof compiled === 'string') {
+    p.add(name, `${compiled} ${fix}`);
+    return fallback;
   }
-  return text;
+  // A pattern that never occurs (e.g. 30 February) would be a silent no-op. Five fields repeat at
+  // least every 8 years (29 February), so any reference instant tells; no clock is needed.
+  if (compiled.nextAfter(Date.UTC(2000, 0, 1)) === null) {
+    p.add(name, `"${raw}" never occurs. ${fix}`);
+    return fallback;
+  }
+  return compiled;
 }
 
 function guidList(env: Env, p: Problems, name: string): string[] {
@@ -377,6 +385,11 @@ export function loadConfig(env: Env, needs: readonly ConfigNeed[] = []): Config 
   if (level === undefined) p.add('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')} (got "${levelRaw}").`);
 
   const displayTimeZone = timeZone(env, p, 'DISPLAY_TIME_ZONE', 'UTC');
+  const digestTimeZone = timeZone(env, p, 'DIGEST_TIMEZONE', 'UTC');
+  const businessTimeZone = value(env, 'BUSINESS_TIME_ZONE') === undefined ? displayTimeZone : timeZone(env, p, 'BUSINESS_TIME_ZONE', 'UTC');
+  const businessHoursText = value(env, 'BUSINESS_HOURS');
+  const businessHours = businessHoursText === undefined ? null : parseBusinessHours(businessHoursText, businessTimeZone);
+  if (typeof businessHours === 'string') p.add('BUSINESS_HOURS', `${businessHours} Fix: set it like BUSINESS_HOURS="Mon-Fri 08:00-18:00", or remove it.`);
   const config: Config = {
     defender,
     ingest: { pollIntervalMs: duration(env, p, 'MDE_POLL_INTERVAL', '30s', 1000) },
@@ -391,20 +404,16 @@ export function loadConfig(env: Env, needs: readonly ConfigNeed[] = []): Config 
     },
     logAnalytics: parseLogAnalytics(env, p),
     log: { level: level ?? 'info' },
-    digest: { cron: cronPattern(env, p, 'DIGEST_CRON', '0 8 * * *'), timeZone: timeZone(env, p, 'DIGEST_TIMEZONE', 'UTC') },
+    digest: { schedule: cronSchedule(env, p, 'DIGEST_CRON', '0 8 * * *', digestTimeZone), timeZone: digestTimeZone },
     alerts: {
       types: (value(env, 'ALERT_ACTION_TYPES') ?? 'Isolate,Unisolate,RunAntiVirusScan').split(',').map((t) => t.trim()).filter(Boolean),
       massActionCount: int(env, p, 'ALERT_MASS_ACTION_COUNT', 5, 2, 10_000),
       massActionWindowMs: duration(env, p, 'ALERT_MASS_ACTION_WINDOW', '10m', 60_000),
       knownRequestors: (value(env, 'KNOWN_REQUESTORS') ?? '').split(',').map((r) => r.trim().toLowerCase()).filter(Boolean),
-      businessHours: value(env, 'BUSINESS_HOURS'),
+      businessHours: typeof businessHours === 'string' ? null : businessHours,
       stormThreshold: int(env, p, 'ALERT_STORM_THRESHOLD', 10, 1, 1000),
-      businessTimeZone: value(env, 'BUSINESS_TIME_ZONE') === undefined ? displayTimeZone : timeZone(env, p, 'BUSINESS_TIME_ZONE', 'UTC'),
     },
   };
-  if (config.alerts.businessHours !== undefined && !/^\s*[a-z]{3}(\s*[-,]\s*[a-z]{3})*\s+\d{1,2}:\d{2}\s*-\s*\d{1,2}:\d{2}\s*$/i.test(config.alerts.businessHours)) {
-    p.add('BUSINESS_HOURS', `must look like "Mon-Fri 08:00-18:00" (got "${config.alerts.businessHours}").`);
-  }
   if (p.list.length > 0) throw new ConfigError(p.list);
   return deepFreeze(config);
 }

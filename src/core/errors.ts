@@ -24,6 +24,7 @@ export type ErrorCode =
   | 'LOG_ANALYTICS_THROTTLED'
   | 'LOG_ANALYTICS_UNAVAILABLE'
   | 'LOG_ANALYTICS_PARTIAL'
+  | 'TEAMS_SEND_FAILED'
   | 'INTERNAL';
 
 export class AppError extends Error {
@@ -101,6 +102,58 @@ export class LogAnalyticsError extends AppError {
   constructor(code: ErrorCode, message: string, options: { status?: number; cause?: unknown; fix?: string } = {}) {
     super(code, message, options);
     this.status = options.status;
+  }
+}
+
+/**
+ * A failed call to Teams (the Bot Connector), as the Teams layer read the answer: what the retry
+ * policy of the sender (src/delivery/) needs, without knowing any SDK's error shapes.
+ */
+export class SendError extends AppError {
+  /** HTTP status; undefined when no response came (refused, reset, DNS, timeout). */
+  readonly status: number | undefined;
+  /** The response's Retry-After, ms; undefined when absent or unreadable. */
+  readonly retryAfterMs: number | undefined;
+  /** Sending the same again cannot succeed (401, 403, 404, most 4xx, a card too large). */
+  readonly permanent: boolean;
+  /** Teams refuses every message in this conversation (bot blocked or removed): stop posting there. */
+  readonly deactivate: boolean;
+  /** 413: the card is too large (a smaller card may go through). */
+  readonly tooLarge: boolean;
+  /** The transport already retried this call itself with its own backoff (5xx, 408, some network errors). */
+  readonly transportRetried: boolean;
+  /** What the connector answered, for logs and reasons: `HTTP 429 Throttled`, `network error ECONNRESET`. */
+  readonly detail: string;
+  /** The response's error code (`Forbidden`, `ConversationBlockedByUser`) or the network error code. */
+  readonly apiCode: string | undefined;
+  /** Teams sub-code, e.g. `MessageWritesBlocked`. */
+  readonly subCode: string | undefined;
+
+  constructor(
+    message: string,
+    facts: {
+      status?: number;
+      retryAfterMs?: number;
+      permanent: boolean;
+      deactivate?: boolean;
+      tooLarge?: boolean;
+      transportRetried?: boolean;
+      detail: string;
+      apiCode?: string;
+      subCode?: string;
+    },
+    options: { cause?: unknown; fix?: string } = {},
+  ) {
+    super('TEAMS_SEND_FAILED', message, options);
+    this.status = facts.status;
+    this.retryAfterMs = facts.retryAfterMs;
+    this.permanent = facts.permanent;
+    this.deactivate = facts.deactivate ?? false;
+    this.tooLarge = facts.tooLarge ?? false;
+    this.transportRetried = facts.transportRetried ?? false;
+    this.detail = facts.detail;
+    this.apiCode = facts.apiCode;
+    this.subCode = facts.subCode;
   }
 }
 

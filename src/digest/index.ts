@@ -1,7 +1,7 @@
 /**
- * The daily digest: its model, computed from queries (model.ts), and when to send it (schedule.ts).
- * Posting is the caller's: main.ts wires `createDigestScheduler` to the card renderer, the Teams
- * gateway and the store that keeps the last-sent local date.
+ * The daily digest: its model, computed from queries (model.ts), when to send it (schedule.ts), and
+ * posting it once per conversation and day (fan-out.ts). The composition root gives the service
+ * the card renderer, the process's one sender and the store.
  */
 export {
   buildDigest,
@@ -15,7 +15,6 @@ export {
   type DigestRanges,
 } from './model.js';
 export {
-  checkDigestSchedule,
   createDigestScheduler,
   dueOccurrence,
   nextRun,
@@ -26,4 +25,5 @@ export {
   type DigestSchedulerOptions,
   type DigestSchedulerStatus,
 } from './schedule.js';
-export { checkTimeZone, localDate } from './local-time.js';
+export { localDate } from './local-time.js';
+export { createDigestService, postDigest, digestCopyKey, DIGEST_LAST_SENT_KEY, type DigestFanOutDeps, type DigestServiceDeps, type FanOutResult } from './fan-out.js';

@@ -1,7 +1,7 @@
 import type { DigestModel } from '../core/alerts.js';
 import type { ActionRow, CountRow, QueryBackend, QueryResult, QuerySpec, TimeRange } from '../core/query.js';
 import { OPEN_STATUSES } from '../core/types.js';
-import { checkTimeZone, localDate } from './local-time.js';
+import { localDate } from './local-time.js';
 
 /**
  * The daily digest model, computed from named query shapes so that it runs unchanged on SQLite and
@@ -117,7 +117,7 @@ async function oldestOpen(backend: QueryBackend, n: number): Promise<ActionRow[]
  */
 export async function buildDigest(backend: QueryBackend, options: BuildDigestOptions): Promise<DigestModel> {
   const { nowMs } = options;
-  const timeZone = checkTimeZone(options.timeZone);
+  const timeZone = options.timeZone;
   const topN = positiveInteger(options.topN ?? DIGEST_TOP_N, 'topN');
   const pendingN = positiveInteger(options.pendingN ?? DIGEST_PENDING_N, 'pendingN');
   const r = digestRanges(nowMs);

@@ -1,11 +1,11 @@
-import { Cron } from 'croner';
 import type { Clock } from '../core/clock.js';
+import type { CronSchedule } from '../core/cron.js';
 import { ConfigError, describeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { checkTimeZone, localDate } from './local-time.js';
+import { localDate } from './local-time.js';
 
 /**
- * When the daily digest is due. DIGEST_CRON is evaluated by croner (≥ 11) in DIGEST_TIMEZONE, in the
+ * When the daily digest is due. DIGEST_CRON is compiled by the configuration (croner ≥ 11) in DIGEST_TIMEZONE, in the
  * wall-clock time of that zone, daylight saving included: `0 8 * * *` in Europe/Amsterdam is 07:00Z
  * in winter and 06:00Z in summer. For a fixed time (one value each in minutes and hours), a time
  * skipped by the spring change runs at the first valid time after the gap, on the same day, and a
@@ -28,77 +28,45 @@ export interface DigestOccurrence {
   scheduledMs: number;
 }
 
-/** A validated schedule: the croner job (paused; used only to compute times) and the canonical zone. */
-interface CompiledSchedule {
-  job: Cron;
-  timeZone: string;
-}
-
-function compile(cron: string, timeZone: string): CompiledSchedule {
-  const zone = checkTimeZone(timeZone);
-  let job: Cron;
-  try {
-    job = new Cron(cron, { timezone: zone, paused: true });
-  } catch (err) {
-    throw new ConfigError([`DIGEST_CRON "${cron}" is not a valid cron pattern such as "0 8 * * *" (${(err as Error).message}).`]);
-  }
-  // croner reads a string with a colon as a one-off date ("2027-01-01T08:00"); the digest is recurring.
-  if (job.getPattern() === undefined) {
-    throw new ConfigError([`DIGEST_CRON "${cron}" is a date, not a cron pattern such as "0 8 * * *".`]);
-  }
-  return { job, timeZone: zone };
-}
-
-function nextOf(s: CompiledSchedule, cron: string, afterMs: number): number {
-  const next = s.job.nextRun(new Date(afterMs));
+function nextOf(s: CronSchedule, afterMs: number): number {
+  const next = s.nextAfter(afterMs);
   if (next === null) {
-    throw new ConfigError([`DIGEST_CRON "${cron}" has no occurrence after ${new Date(afterMs).toISOString()}.`]);
+    throw new ConfigError([`DIGEST_CRON "${s.pattern}" has no occurrence after ${new Date(afterMs).toISOString()}.`]);
   }
   // A time already passed would make the scheduler spin; croner 10 did this in a repeated DST hour.
-  if (next.getTime() <= afterMs) {
-    throw new Error(`croner returned ${next.toISOString()} as the occurrence after ${new Date(afterMs).toISOString()} of "${cron}"`);
+  if (next <= afterMs) {
+    throw new Error(`croner returned ${new Date(next).toISOString()} as the occurrence after ${new Date(afterMs).toISOString()} of "${s.pattern}"`);
   }
-  return next.getTime();
+  return next;
 }
 
-function dueOf(s: CompiledSchedule, nowMs: number, lastSentLocalDate: string | null): DigestOccurrence | null {
+function dueOf(s: CronSchedule, nowMs: number, lastSentLocalDate: string | null): DigestOccurrence | null {
   const today = localDate(nowMs, s.timeZone);
   // A recorded date on or after today (the clock went back, or the zone changed) also blocks.
   if (lastSentLocalDate !== null && lastSentLocalDate >= today) return null;
   // croner's previousRuns is strictly before its reference and works in whole seconds: one second
   // past the current second makes an occurrence at exactly `now` count as reached.
-  const reference = new Date(Math.floor(nowMs / 1000) * 1000 + 1000);
-  const previous = s.job.previousRuns(1, reference)[0];
-  if (previous === undefined) return null;
-  const scheduledMs = previous.getTime();
+  const scheduledMs = s.previousBefore(Math.floor(nowMs / 1000) * 1000 + 1000);
+  if (scheduledMs === null) return null;
   if (scheduledMs > nowMs || localDate(scheduledMs, s.timeZone) !== today) return null;
   return { localDate: today, scheduledMs };
 }
 
 /**
- * Validates DIGEST_CRON and DIGEST_TIMEZONE; throws ConfigError naming the variable at fault.
- * Returns the canonical zone name.
- */
-export function checkDigestSchedule(cron: string, timeZone: string): string {
-  return compile(cron, timeZone).timeZone;
-}
-
-/**
  * The first occurrence strictly after `afterMs` (epoch milliseconds, UTC), as epoch milliseconds.
- * `cron` is read in the wall-clock time of `timeZone` (IANA). Throws ConfigError for an invalid
- * pattern or zone, or a pattern that never occurs again.
+ * Throws ConfigError for a pattern that never occurs again.
  */
-export function nextRun(cron: string, timeZone: string, afterMs: number): number {
-  return nextOf(compile(cron, timeZone), cron, afterMs);
+export function nextRun(schedule: CronSchedule, afterMs: number): number {
+  return nextOf(schedule, afterMs);
 }
 
 /**
  * The digest to send at `nowMs`, if any: the latest occurrence at or before now, provided it falls
- * on today's local date (in `timeZone`) and today's digest has not been sent (`lastSentLocalDate`,
+ * on today's local date (in the schedule's zone) and today's digest has not been sent (`lastSentLocalDate`,
  * YYYY-MM-DD, is before today or null). An occurrence of an earlier day is never returned.
  */
-export function dueOccurrence(cron: string, timeZone: string, nowMs: number, lastSentLocalDate: string | null): DigestOccurrence | null {
-  return dueOf(compile(cron, timeZone), nowMs, lastSentLocalDate);
+export function dueOccurrence(schedule: CronSchedule, nowMs: number, lastSentLocalDate: string | null): DigestOccurrence | null {
+  return dueOf(schedule, nowMs, lastSentLocalDate);
 }
 
 /** After a failed send, the next attempt comes this much later (milliseconds) while the day lasts. */
@@ -111,10 +79,8 @@ export const DIGEST_RETRY_MS = 5 * 60_000;
 export const DIGEST_MAX_WAIT_MS = 60 * 60_000;
 
 export interface DigestSchedulerOptions {
-  /** DIGEST_CRON, e.g. `0 8 * * *`. */
-  cron: string;
-  /** DIGEST_TIMEZONE, an IANA name, e.g. `Europe/Amsterdam` or `UTC`. */
-  timeZone: string;
+  /** DIGEST_CRON in DIGEST_TIMEZONE, compiled by the configuration. */
+  schedule: CronSchedule;
   clock: Clock;
   logger: Logger;
   /** The durably stored local date (YYYY-MM-DD) of the last digest sent, or null when none was. */
@@ -170,13 +136,12 @@ function laterDate(a: string | null, b: string | null): string | null {
  * can never make this process send the same day twice (a restart before the date is stored could).
  */
 export function createDigestScheduler(options: DigestSchedulerOptions): DigestScheduler {
-  const { cron, clock, send, lastSent, markSent } = options;
-  const schedule = compile(cron, options.timeZone);
+  const { schedule, clock, send, lastSent, markSent } = options;
   const retryMs = options.retryMs ?? DIGEST_RETRY_MS;
   const maxWaitMs = Math.min(options.maxWaitMs ?? DIGEST_MAX_WAIT_MS, 2 ** 31 - 1);
-  const log = options.logger.child({ job: 'digest', cron, timeZone: schedule.timeZone });
-  // A pattern that never occurs again (e.g. a past year) is a configuration error, not a silent no-op.
-  nextOf(schedule, cron, clock.now());
+  const log = options.logger.child({ job: 'digest', cron: schedule.pattern, timeZone: schedule.timeZone });
+  // A pattern that never occurs again is a configuration error, not a silent no-op.
+  nextOf(schedule, clock.now());
 
   let stopped = true;
   let cancelTimer: (() => void) | undefined;
@@ -199,7 +164,7 @@ export function createDigestScheduler(options: DigestSchedulerOptions): DigestSc
     const now = clock.now();
     let wait = maxWaitMs;
     try {
-      wait = Math.min(wait, nextOf(schedule, cron, now) - now);
+      wait = Math.min(wait, nextOf(schedule, now) - now);
     } catch (err) {
       log.warn('no next digest occurrence; checking again later', { error: describeError(err) });
     }

@@ -1,5 +1,7 @@
 import { formatDuration } from '../core/duration.js';
-import type { AuditStore } from '../store/types.js';
+import { describeError } from '../core/errors.js';
+import type { HealthReport } from '../core/health.js';
+import type { ActionReader, IngestLedger } from '../store/types.js';
 
 /**
  * Ingest health for the `status` command and `/healthz`: when the last run succeeded, whether that
@@ -23,7 +25,7 @@ function utc(iso: string, seconds = false): string {
   return `${t.slice(0, 10)} ${t.slice(11, seconds ? 19 : 16)} UTC`;
 }
 
-export function ingestHealth(store: AuditStore, options: { nowMs: number; pollIntervalMs: number; staleAfterRuns?: number }): IngestHealth {
+export function ingestHealth(store: IngestLedger & Pick<ActionReader, 'countActions' | 'quarantined'>, options: { nowMs: number; pollIntervalMs: number; staleAfterRuns?: number }): IngestHealth {
   const st = store.ingestState();
   const last = store.lastRun();
   const staleMs = options.pollIntervalMs * (options.staleAfterRuns ?? 3);
@@ -52,4 +54,34 @@ export function ingestHealth(store: AuditStore, options: { nowMs: number; pollIn
   }
   if (st.lastError) facts.push({ label: 'Last error', value: `${st.lastError} (${st.lastErrorAt === null ? '?' : utc(st.lastErrorAt)})` });
   return { ok: problem === null, facts, problem, lastSuccessAgeMs: age };
+}
+
+/**
+ * `/healthz`: the store is readable and, when this process ingests, a run succeeded recently. Probes
+ * are frequent, so this is one single-row read (no counts over the whole store). Unhealthy when no
+ * run succeeded for 10 poll intervals (at least 5 minutes): a sign that needs a person, not only a
+ * retry (a few failed ticks in a row are normal). Before the first success it stays healthy, so
+ * that a long first backfill does not get the process restarted.
+ */
+export function serviceHealth(
+  ledger: Pick<IngestLedger, 'ingestState'>,
+  options: { nowMs: number; pollIntervalMs: number; ingestEnabled: boolean },
+): HealthReport {
+  const checks: HealthReport['checks'] = {};
+  let lastSuccessAt: string | null = null;
+  try {
+    lastSuccessAt = ledger.ingestState().lastSuccessAt;
+    checks['store'] = { ok: true, detail: 'readable' };
+  } catch (err) {
+    checks['store'] = { ok: false, detail: describeError(err) };
+  }
+  if (options.ingestEnabled && checks['store'].ok) {
+    const age = lastSuccessAt === null ? null : options.nowMs - Date.parse(lastSuccessAt);
+    const limitMs = Math.max(10 * options.pollIntervalMs, 5 * 60_000);
+    checks['ingest'] = {
+      ok: age === null || age <= limitMs,
+      detail: age === null ? 'no run has succeeded yet' : `last success ${Math.round(age / 1000)} s ago`,
+    };
+  }
+  return { ok: Object.values(checks).every((c) => c.ok), checks };
 }

@@ -4,7 +4,7 @@ import type { Logger } from '../core/logger.js';
 import { millisToTimestamp, subtractMillis } from '../core/timestamps.js';
 import { isODataRejection, type DefenderClient } from '../defender/client.js';
 import { readSince, type CursorField } from '../defender/incremental.js';
-import type { ActionChange, AuditStore, IngestMode, RunStats } from '../store/types.js';
+import type { ActionChange, IngestLedger, IngestMode, RunStats } from '../store/types.js';
 
 export interface IngestSettings {
   /** `$top` per call, 1..10,000. */
@@ -49,7 +49,7 @@ export interface ChangeSet {
 
 export interface IngestDeps {
   client: DefenderClient;
-  store: AuditStore;
+  store: IngestLedger;
   clock: Clock;
   logger: Logger;
   settings: IngestSettings;

@@ -10,13 +10,9 @@
 import type { AddressInfo } from 'node:net';
 import restify, { type Request, type Response } from 'restify';
 import { describeError } from '../core/errors.js';
+import type { HealthReport } from '../core/health.js';
 import type { Logger } from '../core/logger.js';
 
-/** Liveness and readiness, built by the caller; no data beyond pass/fail and a short detail per check. */
-export interface HealthReport {
-  ok: boolean;
-  checks: Record<string, { ok: boolean; detail: string }>;
-}
 
 export interface HttpServerOptions {
   /** Address to bind; only this one (e.g. 127.0.0.1, or 0.0.0.0 behind a reverse proxy). */

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { createHash } from 'node:crypto';
 import DatabaseConstructor, { type Database } from 'better-sqlite3';
 import { StoreError } from '../core/errors.js';
+import type { ConvRef } from '../core/conversation.js';
 import type { MachineAction } from '../core/types.js';
 import { normalizeTimestamp } from '../core/timestamps.js';
 import { migrate } from './migrations.js';
@@ -38,13 +39,6 @@ export interface SqliteStoreOptions {
   check?: 'quick' | 'none';
 }
 
-/** One version of an action waiting to be forwarded to Log Analytics. */
-export interface ForwardItem {
-  /** Position in the outbox; acknowledging a seq removes it and everything before it. */
-  seq: number;
-  action: MachineAction;
-}
-
 export interface SqliteAuditStore extends AuditStore {
   /** The underlying handle, for the query layer (read-only use). */
   readonly db: Database;
@@ -61,22 +55,6 @@ export interface SqliteAuditStore extends AuditStore {
   corruption(): StoreError | undefined;
   /** Notes an error that came from this store's database outside its own methods (the query layer). */
   noteError(err: unknown): void;
-  /**
-   * Turns on recording of every new or changed version in the forwarding outbox (durable, so every
-   * process writing to this store records them). The first time, the outbox is seeded with the
-   * current version of every stored action, so the workspace receives the whole history. Returns
-   * how many versions were seeded (0 when forwarding was already on).
-   */
-  enableForwarding(at: string): number;
-  /** Turns recording off and empties the outbox; returns how many unsent versions were dropped. */
-  disableForwarding(): number;
-  forwardingEnabled(): boolean;
-  /** The oldest versions waiting, at most `limit`. */
-  pendingForward(limit: number): ForwardItem[];
-  /** The versions up to `seq` were accepted: delete them. */
-  ackForward(seq: number): void;
-  /** How many versions are waiting. */
-  forwardBacklog(): number;
 }
 
 /** bot_state key holding when forwarding was enabled; present exactly while it is on. */
@@ -528,7 +506,7 @@ function createSqliteStore(db: Database, path: string, locking: 'normal' | 'excl
         conversationId: r.conversation_id,
         kind: r.kind,
         name: r.name,
-        ref: JSON.parse(r.ref) as Record<string, unknown>,
+        ref: JSON.parse(r.ref) as ConvRef,
         installedAt: r.installed_at,
         alerts: r.alerts === 1,
         digest: r.digest === 1,

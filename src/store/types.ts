@@ -1,10 +1,13 @@
+import type { ConvRef } from '../core/conversation.js';
 import type { InvalidItem, MachineAction } from '../core/types.js';
 
 /**
- * The audit store: actions with their full status history, the ingest cursor and counters, and
- * items that failed validation. Implemented on SQLite (`openSqliteStore`); a fake lives in
- * test/fakes. Methods are synchronous because better-sqlite3 is; each write method is one
- * transaction.
+ * The audit store: actions with their full status history, the ingest cursor and counters, items
+ * that failed validation, the change feed, conversations, the delivery and forwarding outboxes and
+ * small bot facts. Each consumer takes the narrow interface it needs (IngestLedger, ActionReader,
+ * ChangeFeed, Conversations, DeliveryOutbox, ForwardingOutbox, BotState); one SQLite class
+ * (`openSqliteStore`) implements them all, and so does the memory fake in test/fakes. Methods are
+ * synchronous because better-sqlite3 is; each write method is one transaction.
  */
 
 /** How the ingest reads the API: by `lastUpdateDateTimeUtc` (normal) or by a creation-time window (fallback). */
@@ -115,8 +118,8 @@ export interface ConversationRecord {
   /** 'channel', 'groupChat' or 'personal'. */
   kind: string;
   name: string | null;
-  /** The Teams gateway's own conversation-reference record (JSON). */
-  ref: Record<string, unknown>;
+  /** Where to reach the conversation (stored as JSON). */
+  ref: ConvRef;
   installedAt: string;
   alerts: boolean;
   digest: boolean;
@@ -144,7 +147,15 @@ export interface PostedCard {
   payload: string;
 }
 
-export interface AuditStore {
+/** One version of an action waiting to be forwarded to Log Analytics. */
+export interface ForwardItem {
+  /** Position in the outbox; acknowledging a seq removes it and everything before it. */
+  seq: number;
+  action: MachineAction;
+}
+
+/** What the ingest writes and reads back: runs, pages, the cursor and its mode. */
+export interface IngestLedger {
   /** Starts an ingest run; returns its id. */
   beginRun(startedAt: string, backfill: boolean): number;
   /** Upserts one page, records status transitions and quarantined items, and moves the cursor. */
@@ -154,12 +165,24 @@ export interface AuditStore {
   markBackfillComplete(at: string): void;
   ingestState(): IngestState;
   lastRun(): RunRecord | undefined;
+}
+
+/** Reads of single actions and small aggregates (queries over many actions go through src/queries). */
+export interface ActionReader {
   getAction(id: string): MachineAction | undefined;
   statusHistory(id: string): StatusChange[];
   countActions(): number;
   /** Every stored action, ordered by id (exports and tests; use queries for anything large). */
   allActions(): MachineAction[];
   quarantined(): QuarantineRecord[];
+  /** Actions of these types by this requestor (any case) created in [from, to] (normalised timestamps). */
+  countByRequestorBetween(requestor: string, types: readonly string[], from: string, to: string): number;
+  /** What the first run's history backfill stored: counts by type and the creation-time span. */
+  backfillSummary(): { total: number; byType: { key: string; count: number }[]; from: string | null; to: string | null };
+}
+
+/** The durable log of changes, read by a consumer (the alert pipeline) after its offset. */
+export interface ChangeFeed {
   /**
    * Changes logged after the consumer's offset, oldest first (at most `limit`). Only changes of
    * normal runs are logged: the first run's backfill is history, not news.
@@ -168,13 +191,21 @@ export interface AuditStore {
   /** Moves the consumer's offset forward to `seq` (never back). */
   commitOffset(consumer: string, seq: number): void;
   consumerOffset(consumer: string): number;
+}
+
+/** Where the bot is installed, and what each conversation is subscribed to. */
+export interface Conversations {
   /** Records an installation (idempotent: a second install keeps the subscription and reactivates). */
-  saveConversation(input: { conversationId: string; kind: string; name: string | null; ref: Record<string, unknown>; at: string }): void;
+  saveConversation(input: { conversationId: string; kind: string; name: string | null; ref: ConvRef; at: string }): void;
   removeConversation(conversationId: string): void;
   /** Sets what a conversation receives; false when the bot is not installed there. */
   setSubscription(conversationId: string, flags: { alerts: boolean; digest: boolean }, by: string, at: string): boolean;
   setConversationActive(conversationId: string, active: boolean, reason: string | null): void;
   conversations(): ConversationRecord[];
+}
+
+/** Alert cards waiting to be posted or updated, and where posted cards live. */
+export interface DeliveryOutbox {
   /** Records deliveries and moves the consumer's offset to `seq`, in one transaction. */
   enqueueDeliveries(consumer: string, seq: number, deliveries: readonly { conversationId: string; kind: 'alert' | 'update'; actionId: string; payload: string }[], at: string): void;
   /** Pending deliveries due at `nowIso` (no retry time, or one that has passed), oldest first. */
@@ -186,12 +217,35 @@ export interface AuditStore {
   postedCard(conversationId: string, actionId: string): PostedCard | undefined;
   /** Whether a post of this action's alert is still waiting to be sent. */
   hasPendingAlert(conversationId: string, actionId: string): boolean;
-  /** Actions of these types by this requestor (any case) created in [from, to] (normalised timestamps). */
-  countByRequestorBetween(requestor: string, types: readonly string[], from: string, to: string): number;
-  /** What the first run's history backfill stored: counts by type and the creation-time span. */
-  backfillSummary(): { total: number; byType: { key: string; count: number }[]; from: string | null; to: string | null };
-  /** Small durable bot facts (e.g. the last digest date). */
+}
+
+/** Versions of actions waiting to be forwarded to Log Analytics. */
+export interface ForwardingOutbox {
+  /**
+   * Turns on recording of every new or changed version in the forwarding outbox (durable, so every
+   * process writing to this store records them). The first time, the outbox is seeded with the
+   * current version of every stored action, so the workspace receives the whole history. Returns
+   * how many versions were seeded (0 when forwarding was already on).
+   */
+  enableForwarding(at: string): number;
+  /** Turns recording off and empties the outbox; returns how many unsent versions were dropped. */
+  disableForwarding(): number;
+  forwardingEnabled(): boolean;
+  /** The oldest versions waiting, at most `limit`. */
+  pendingForward(limit: number): ForwardItem[];
+  /** The versions up to `seq` were accepted: delete them. */
+  ackForward(seq: number): void;
+  /** How many versions are waiting. */
+  forwardBacklog(): number;
+}
+
+/** Small durable bot facts (e.g. the last digest date, which conversations got which digest). */
+export interface BotState {
   getState(key: string): string | null;
   setState(key: string, value: string, at: string): void;
+}
+
+/** Every part of the store, and closing it. */
+export interface AuditStore extends IngestLedger, ActionReader, ChangeFeed, Conversations, DeliveryOutbox, ForwardingOutbox, BotState {
   close(): void;
 }

@@ -4,17 +4,18 @@
  *
  * Failures: botbuilder itself retries 429 only when Retry-After is present and 5xx three times
  * (shared/reference/teams.md section 9); what is left arrives here as its RestError and is thrown as
- * an AppError('INTERNAL') whose `cause` is that RestError. `sendFailureOf(err)` (types.ts) reads the
- * status, Retry-After and Teams sub-code back out of it; retry policy belongs to the caller.
+ * our coded SendError (send-errors.ts), whose `cause` is that RestError; retry policy belongs to
+ * the sender (src/delivery/).
  *
  * Proactive turns run through the adapter's middleware, whose onTurnError would swallow errors
  * thrown inside them; every callback here therefore catches its own error and rethrows it outside.
  */
 import { CardFactory, MessageFactory, TeamsInfo, type Activity, type ConversationReference, type TurnContext } from 'botbuilder';
+import { conversationKey, threadConversationId, threadRootId, type ConvRef, type PostedMessage, type TeamsGateway } from '../core/conversation.js';
 import { AppError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { BotAdapter } from './adapter.js';
-import { sendFailureOf, type ConvRef, type PostedMessage, type TeamsGateway } from './types.js';
+import { toSendError } from './send-errors.js';
 
 export interface TeamsGatewayOptions {
   /** The adapter from createBotAdapter; its app id ('' when authentication is off) is used for proactive calls. */
@@ -28,8 +29,6 @@ export interface TeamsGatewayOptions {
  * credentials are empty whatever the id (reference section 5).
  */
 const UNAUTHENTICATED_APP_ID = 'unauthenticated-bot';
-
-const THREAD_MARK = ';messageid=';
 
 export function createTeamsGateway(options: TeamsGatewayOptions): TeamsGateway {
   const adapter = options.adapter.cloudAdapter;
@@ -59,7 +58,7 @@ export function createTeamsGateway(options: TeamsGatewayOptions): TeamsGateway {
       logger.debug('posted', { op, conversationId, activityId: id });
       return { conversationId, activityId: id ?? '' };
     } catch (err) {
-      throw sendError(op, conversationId, err);
+      throw toSendError(op, conversationId, err);
     }
   }
 
@@ -79,10 +78,10 @@ export function createTeamsGateway(options: TeamsGatewayOptions): TeamsGateway {
         );
         created = threadRef.conversation?.id;
       } catch (err) {
-        throw sendError('startThread', channelId, err);
+        throw toSendError('startThread', channelId, err);
       }
-      if (!created) throw new AppError('INTERNAL', `Teams: creating a thread in channel ${channelId} returned no conversation id.`);
-      const rootId = created.includes(THREAD_MARK) ? created.slice(created.indexOf(THREAD_MARK) + THREAD_MARK.length) : '';
+      if (!created) throw toSendError('startThread', channelId, new AppError('INTERNAL', `Teams: creating a thread in channel ${channelId} returned no conversation id.`));
+      const rootId = threadRootId(created);
       if (!rootId) logger.warn('Teams returned a thread id without a message id; the root post cannot be updated later', { conversationId: created });
       logger.debug('posted', { op: 'startThread', conversationId: created, activityId: rootId });
       return { conversationId: created, activityId: rootId };
@@ -90,7 +89,7 @@ export function createTeamsGateway(options: TeamsGatewayOptions): TeamsGateway {
 
     async updateCard(msg, ref, card) {
       if (!msg.activityId) {
-        throw new AppError('INTERNAL', `Teams: cannot update a message without an activity id (conversation ${msg.conversationId}).`);
+        throw toSendError('updateCard', msg.conversationId, new AppError('INTERNAL', `Teams: cannot update a message without an activity id (conversation ${msg.conversationId}).`));
       }
       try {
         await inConversation(ref, msg.conversationId, async (ctx) => {
@@ -100,13 +99,13 @@ export function createTeamsGateway(options: TeamsGatewayOptions): TeamsGateway {
         });
         logger.debug('updated', { conversationId: msg.conversationId, activityId: msg.activityId });
       } catch (err) {
-        throw sendError('updateCard', msg.conversationId, err);
+        throw toSendError('updateCard', msg.conversationId, err);
       }
     },
 
     async replyInThread(ref, rootActivityId, card) {
       const channelId = channelOf(ref, 'replyInThread');
-      return await send('replyInThread', ref, `${channelId}${THREAD_MARK}${rootActivityId}`, card);
+      return await send('replyInThread', ref, threadConversationId(channelId, rootActivityId), card);
     },
   };
 }
@@ -134,24 +133,7 @@ function cardActivity(card: object): Partial<Activity> {
 /** The channel id of a channel ConvRef (threads exist only in channels). */
 function channelOf(ref: ConvRef, op: string): string {
   if (ref.conversationType !== 'channel') {
-    throw new AppError('INTERNAL', `Teams: ${op} needs a channel conversation, not a ${ref.conversationType} one (conversation ${ref.conversationId}).`);
+    throw toSendError(op, ref.conversationId, new AppError('INTERNAL', `Teams: ${op} needs a channel conversation, not a ${ref.conversationType} one (conversation ${ref.conversationId}).`));
   }
-  const i = ref.conversationId.indexOf(THREAD_MARK);
-  return ref.teamsChannelId ?? (i >= 0 ? ref.conversationId.slice(0, i) : ref.conversationId);
-}
-
-/** An AppError naming the operation, the conversation and the connector's answer; the RestError stays as `cause`. */
-function sendError(op: string, conversationId: string, err: unknown): AppError {
-  if (err instanceof AppError) return err;
-  const f = sendFailureOf(err);
-  const detail = f
-    ? [f.statusCode === undefined ? 'no HTTP response' : `HTTP ${f.statusCode}`, f.code, f.subCode].filter(Boolean).join(' ')
-    : err instanceof Error
-      ? err.message
-      : String(err);
-  let fix: string | undefined;
-  if (f?.subCode === 'MessageWritesBlocked' || f?.statusCode === 403) fix = 'The bot was removed from or blocked in this conversation; install it again there.';
-  else if (f?.statusCode === 401) fix = 'Check BOT_ID, SECRET_BOT_PASSWORD and BOT_TENANT_ID against the Azure Bot registration.';
-  else if (f?.statusCode === 404) fix = 'The conversation no longer exists; subscribe the channel again.';
-  return new AppError('INTERNAL', `Teams ${op} failed for conversation ${conversationId}: ${detail}.`, { cause: err, ...(fix ? { fix } : {}) });
+  return ref.teamsChannelId ?? conversationKey(ref.conversationId);
 }

@@ -7,7 +7,8 @@
 import { CardFactory, MessageFactory, TeamsActivityHandler, TurnContext, type Activity } from 'botbuilder';
 import { AppError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import type { CommandReply, ConvRef, ConversationType, InboundHandlers, InboundUser, InstallInfo } from './types.js';
+import { conversationKey, type ConvRef, type ConversationType } from '../core/conversation.js';
+import type { CommandReply, InboundHandlers, InboundUser, InstallInfo } from './types.js';
 
 export interface ActivityHandlerOptions {
   handlers: InboundHandlers;
@@ -15,8 +16,6 @@ export interface ActivityHandlerOptions {
   allowedTenantIds: ReadonlySet<string> | 'any';
   logger: Logger;
 }
-
-const THREAD_SUFFIX = /;messageid=.*$/;
 
 /** The tenant of an activity: `channelData.tenant.id`, else `conversation.tenantId`. */
 export function tenantOf(activity: Partial<Activity>): string | undefined {
@@ -53,7 +52,7 @@ export function toConvRef(activity: Partial<Activity>): ConvRef {
   const teamName = stringAt(team, 'name');
   if (teamName !== undefined) ref.teamName = teamName;
   // A team install names no channel: its conversation is the General channel, whose id is the conversation id.
-  const channelId = stringAt(channel, 'id') ?? (conversationType === 'channel' ? conversationId.replace(THREAD_SUFFIX, '') : undefined);
+  const channelId = stringAt(channel, 'id') ?? (conversationType === 'channel' ? conversationKey(conversationId) : undefined);
   if (channelId !== undefined) ref.teamsChannelId = channelId;
   const channelName = stringAt(channel, 'name');
   if (channelName !== undefined) ref.channelName = channelName;

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, requireDefender } from '../../src/config/config.js';
-import { buildAlertPipeline, buildDefenderClient, createBot, ingestSettings, type Bot } from '../../src/main.js';
+import { buildAlertPipeline, buildDefenderClient, createBot, ingestSettings, type Bot } from '../../src/app/index.js';
 import { runOnce } from '../../src/ingest/run-once.js';
 import { createSimulator, type Simulator } from '../../src/simulator/index.js';
 import { openSqliteStore, type SqliteAuditStore } from '../../src/store/sqlite-store.js';
@@ -44,7 +44,7 @@ describe('alerts end to end: simulator → ingest → store → pipeline → rea
       await pipeline.deliver();
     };
     // A subscribed channel whose service URL is the fake connector.
-    const ref = { channelId: 'msteams', serviceUrl: connector.url, conversationId: ALERTS_CHANNEL, conversationType: 'channel', tenantId: TENANT, botId: '28:bot', teamsChannelId: ALERTS_CHANNEL };
+    const ref = { channelId: 'msteams' as const, serviceUrl: connector.url, conversationId: ALERTS_CHANNEL, conversationType: 'channel' as const, tenantId: TENANT, botId: '28:bot', teamsChannelId: ALERTS_CHANNEL };
     store.saveConversation({ conversationId: ALERTS_CHANNEL, kind: 'channel', name: 'SecOps › Alerts', ref, at: new Date().toISOString() });
     store.setSubscription(ALERTS_CHANNEL, { alerts: true, digest: false }, 'admin', new Date().toISOString());
   });
@@ -122,7 +122,7 @@ describe('alerts end to end: simulator → ingest → store → pipeline → rea
 
   it('uninstalling the bot from the team stops posting there', async () => {
     const other = '19:other-channel@thread.tacv2';
-    const ref = { channelId: 'msteams', serviceUrl: connector.url, conversationId: other, conversationType: 'channel', tenantId: TENANT, botId: '28:bot', teamsChannelId: other, teamId: '19:team-two@thread.tacv2' };
+    const ref = { channelId: 'msteams' as const, serviceUrl: connector.url, conversationId: other, conversationType: 'channel' as const, tenantId: TENANT, botId: '28:bot', teamsChannelId: other, teamId: '19:team-two@thread.tacv2' };
     store.saveConversation({ conversationId: other, kind: 'channel', name: 'Team two › General', ref, at: new Date().toISOString() });
     store.setSubscription(other, { alerts: true, digest: false }, 'admin', new Date().toISOString());
     const machine = sim.tenant.machines()[7]!;
@@ -135,9 +135,9 @@ describe('alerts end to end: simulator → ingest → store → pipeline → rea
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
-        type: 'installationUpdate', action: 'remove', id: 'f:uninstall', channelId: 'msteams', serviceUrl: connector.url,
+        type: 'installationUpdate', action: 'remove', id: 'f:uninstall', channelId: 'msteams' as const, serviceUrl: connector.url,
         from: { id: '29:admin' }, recipient: { id: '28:bot' },
-        conversation: { isGroup: true, conversationType: 'channel', tenantId: TENANT, id: '19:team-two@thread.tacv2' },
+        conversation: { isGroup: true, conversationType: 'channel' as const, tenantId: TENANT, id: '19:team-two@thread.tacv2' },
         channelData: { team: { id: '19:team-two@thread.tacv2', name: 'Team two' }, tenant: { id: TENANT } },
       }),
     });

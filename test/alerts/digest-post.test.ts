@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { loadConfig } from '../../src/config/config.js';
-import { createBot, startDigest, type Bot } from '../../src/main.js';
+import { createBot, startDigest, type Bot } from '../../src/app/index.js';
 import { openSqliteStore, type SqliteAuditStore } from '../../src/store/sqlite-store.js';
 import { FakeClock, flushPromises } from '../fakes/fake-clock.js';
 import { createCaptureLogger } from '../fakes/capture-logger.js';
@@ -20,7 +20,7 @@ describe('the daily digest is posted on schedule to subscribed conversations', f
     store.applyPage({ runId: 1, items: DATASET, quarantined: [], observedAt: '2026-11-29T05:00:00.000Z', backfill: false, cursor: null });
     connector = await startFakeConnector();
     bot = await createBot(config, { store, clock: new FakeClock(Date.parse('2026-11-29T06:00:00Z')), logger: createCaptureLogger(), ingestEnabled: false });
-    const ref = { channelId: 'msteams', serviceUrl: connector.url, conversationId: ALERTS_CHANNEL, conversationType: 'channel', tenantId: TENANT, botId: '28:bot' };
+    const ref = { channelId: 'msteams' as const, serviceUrl: connector.url, conversationId: ALERTS_CHANNEL, conversationType: 'channel' as const, tenantId: TENANT, botId: '28:bot' };
     store.saveConversation({ conversationId: ALERTS_CHANNEL, kind: 'channel', name: 'SecOps › Alerts', ref, at: '2026-11-28T00:00:00.000Z' });
     store.setSubscription(ALERTS_CHANNEL, { alerts: false, digest: true }, 'admin', '2026-11-28T00:00:00.000Z');
   });

@@ -35,7 +35,7 @@ describe('alerts survive SIGKILL at random points', function () {
     const storePath = join(dir, 'audit.db');
     env = { ...endpoint.env, STORE_PATH: storePath, PORT: '0', MDE_POLL_INTERVAL: '1s', MDE_OVERLAP_WINDOW: '1s', MDE_BACKFILL_DAYS: '30', LOG_LEVEL: 'error' };
     const store = openSqliteStore({ path: storePath });
-    const ref = { channelId: 'msteams', serviceUrl: connector.url, conversationId: ALERTS_CHANNEL, conversationType: 'channel', tenantId: TENANT, botId: '28:bot', teamsChannelId: ALERTS_CHANNEL };
+    const ref = { channelId: 'msteams' as const, serviceUrl: connector.url, conversationId: ALERTS_CHANNEL, conversationType: 'channel' as const, tenantId: TENANT, botId: '28:bot', teamsChannelId: ALERTS_CHANNEL };
     store.saveConversation({ conversationId: ALERTS_CHANNEL, kind: 'channel', name: 'SecOps › Alerts', ref, at: new Date().toISOString() });
     store.setSubscription(ALERTS_CHANNEL, { alerts: true, digest: false }, 'admin', new Date().toISOString());
     store.close();

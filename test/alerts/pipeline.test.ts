@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { createAlertPipeline, ALERTS_CONSUMER } from '../../src/alerts/pipeline.js';
 import type { AlertPolicy } from '../../src/alerts/policy.js';
-import type { SendOp, SendResult, Sender } from '../../src/alerts/sender.js';
+import type { SendOp, SendResult, Sender } from '../../src/core/send.js';
 import type { AlertCardModel } from '../../src/core/alerts.js';
 import type { MachineAction } from '../../src/core/types.js';
 import { openSqliteStore, type SqliteAuditStore } from '../../src/store/sqlite-store.js';
-import type { ConvRef } from '../../src/teams/types.js';
+import type { ConvRef } from '../../src/core/conversation.js';
 import { FakeClock } from '../fakes/fake-clock.js';
 import { createCaptureLogger } from '../fakes/capture-logger.js';
 import { makeAction, guid } from '../fakes/actions.js';
@@ -43,7 +43,7 @@ function setup() {
     renderAlert: (m: AlertCardModel) => ({ status: m.action.status, flags: m.flags.map((f) => f.kind), compact: m.compact === true, done: m.timeToCompleteMs }),
     kqlForAction: (id) => `MDEMachineActions_CL | where ActionId == '${id}'`,
   });
-  const ref = (id: string): Record<string, unknown> => ({ channelId: 'msteams', serviceUrl: 'http://127.0.0.1:9/', conversationId: id, conversationType: 'channel', tenantId: 't', botId: '28:b' });
+  const ref = (id: string): ConvRef => ({ channelId: 'msteams', serviceUrl: 'http://127.0.0.1:9/', conversationId: id, conversationType: 'channel', tenantId: 't', botId: '28:b' });
   store.saveConversation({ conversationId: 'chan-a', kind: 'channel', name: 'A', ref: ref('chan-a'), at: '2026-11-24T09:00:00.000Z' });
   store.setSubscription('chan-a', { alerts: true, digest: false }, 'admin', '2026-11-24T09:00:00.000Z');
   store.saveConversation({ conversationId: 'chan-b', kind: 'channel', name: 'B', ref: ref('chan-b'), at: '2026-11-24T09:00:00.000Z' });

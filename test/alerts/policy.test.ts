@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { alertsFor, auditFlags, localTime, parseBusinessHours, type AlertPolicy, type BusinessHours } from '../../src/alerts/policy.js';
+import { alertsFor, auditFlags, localTime, type AlertPolicy } from '../../src/alerts/policy.js';
+import { parseBusinessHours, type BusinessHours } from '../../src/core/business-hours.js';
 import { makeAction, guid } from '../fakes/actions.js';
 
 const hours = parseBusinessHours('Mon-Fri 08:00-18:00', 'Europe/Amsterdam') as BusinessHours;

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { createHttpHeaders, createPipelineRequest, RestError, type PipelineResponse } from '@azure/core-rest-pipeline';
-import { createSender, type SendOp, type SendResult, type Sender } from '../../src/alerts/sender.js';
+import { createSender } from '../../src/delivery/sender.js';
+import { type SendOp, type SendResult, type Sender } from '../../src/core/send.js';
 import { systemClock, type Clock } from '../../src/core/clock.js';
-import { AppError } from '../../src/core/errors.js';
+import { AppError, SendError } from '../../src/core/errors.js';
 import { createBotAdapter } from '../../src/teams/adapter.js';
 import { createTeamsGateway } from '../../src/teams/gateway.js';
-import { sendFailureOf, type ConvRef, type PostedMessage, type TeamsGateway } from '../../src/teams/types.js';
+import { sendFailureOf, toSendError } from '../../src/teams/send-errors.js';
+import { type ConvRef, type PostedMessage, type TeamsGateway } from '../../src/core/conversation.js';
 import { createCaptureLogger, type LogLine } from '../fakes/capture-logger.js';
 import { FakeClock, flushPromises } from '../fakes/fake-clock.js';
 import { startFakeConnector, type FakeConnector } from '../fakes/fake-connector.js';
@@ -30,11 +32,11 @@ const post = (text: string, compact?: string): SendOp => ({ kind: 'post', card: 
 
 /**
  * A connector failure as the real gateway throws it (checked against the real stack at the end of
- * this file): an AppError('INTERNAL') whose cause is a RestError with `code` (the body's error.code,
+ * this file): the Teams layer's SendError (toSendError) whose cause is a RestError with `code` (the body's error.code,
  * or the network error code), `statusCode`, `details` (the parsed body) and a `response` with
  * HttpHeaders, `bodyAsText` and `parsedBody`.
  */
-function connectorError(status: number, options: { retryAfter?: string; body?: unknown } = {}): AppError {
+function connectorError(status: number, options: { retryAfter?: string; body?: unknown } = {}): SendError {
   const request = createPipelineRequest({ url: 'https://smba.trafficmanager.net/emea/v3/conversations/x/activities' });
   const body = options.body ?? { error: { code: REASONS[status] ?? 'Error', message: `injected ${status}` } };
   const parsed = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : undefined;
@@ -48,12 +50,12 @@ function connectorError(status: number, options: { retryAfter?: string; body?: u
   } as PipelineResponse;
   const rest = new RestError(`injected ${status}`, { statusCode: status, request, response, ...(typeof errorCode === 'string' ? { code: errorCode } : {}) });
   rest.details = parsed ?? {};
-  return new AppError('INTERNAL', `Teams postCard failed: HTTP ${status}.`, { cause: rest });
+  return toSendError('postCard', CHANNEL, rest);
 }
 
-function networkError(code: string): AppError {
+function networkError(code: string): SendError {
   const rest = new RestError(`connect ${code} 127.0.0.1:9`, { code, request: createPipelineRequest({ url: 'https://smba.trafficmanager.net/emea/' }) });
-  return new AppError('INTERNAL', `Teams postCard failed: no HTTP response ${code}.`, { cause: rest });
+  return toSendError('postCard', CHANNEL, rest);
 }
 
 interface GatewayCall {
@@ -548,7 +550,7 @@ describe('alerts sender: through the real gateway and CloudAdapter against the f
   beforeEach(() => fake.reset());
 
   it('the errors the unit tests fake read the same as the real ones', async () => {
-    const cases: [Parameters<FakeConnector['failNext']>[0], AppError][] = [
+    const cases: [Parameters<FakeConnector['failNext']>[0], SendError][] = [
       [{ status: 429 }, connectorError(429)],
       [{ status: 429, retryAfter: 1, times: 4 }, connectorError(429, { retryAfter: '1' })],
       [{ status: 403, body: BLOCKED_BODY }, connectorError(403, { body: BLOCKED_BODY })],
@@ -563,6 +565,9 @@ describe('alerts sender: through the real gateway and CloudAdapter against the f
       assert.ok(real instanceof AppError);
       assert.equal((real.cause as Error).name, 'RestError');
       assert.deepEqual(sendFailureOf(fakeError), sendFailureOf(real), `status ${failure.status}`);
+      assert.ok(real instanceof SendError, 'the gateway throws the coded SendError');
+      const facts = (e: SendError) => ({ status: e.status, retryAfterMs: e.retryAfterMs, permanent: e.permanent, deactivate: e.deactivate, tooLarge: e.tooLarge, transportRetried: e.transportRetried, detail: e.detail });
+      assert.deepEqual(facts(fakeError), facts(real), `status ${failure.status}`);
     }
   });
 

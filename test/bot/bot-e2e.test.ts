@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { loadConfig } from '../../src/config/config.js';
-import { createBot, type Bot } from '../../src/main.js';
-import { runCli } from '../../src/cli/run.js';
+import { createBot, type Bot } from '../../src/app/index.js';
+import { runCli } from '../../src/app/cli/run.js';
 import { openSqliteStore, type SqliteAuditStore } from '../../src/store/sqlite-store.js';
 import { FakeClock } from '../fakes/fake-clock.js';
 import { createCaptureLogger } from '../fakes/capture-logger.js';

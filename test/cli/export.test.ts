@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli, type Io } from '../../src/cli/run.js';
+import { runCli, type Io } from '../../src/app/cli/run.js';
 import type { MachineAction } from '../../src/core/types.js';
 import { generateActions } from '../../src/simulator/generator.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';

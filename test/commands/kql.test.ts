@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { cellText, decodeHtmlEntities, MAX_CELL_CHARS } from '../../src/commands/adhoc.js';
-import { createChat, type ChatDeps, type SubscriptionOps } from '../../src/commands/chat.js';
+import { createChat, type ChatDeps } from '../../src/commands/chat.js';
+import { type SubscriptionOps } from '../../src/core/conversation.js';
 import { replyRows, toCsv, toJson, toText } from '../../src/commands/format.js';
 import { LogAnalyticsError } from '../../src/core/errors.js';
 import type { KqlRows, QuerySpec } from '../../src/core/query.js';

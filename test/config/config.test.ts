@@ -103,7 +103,7 @@ describe('config/loadConfig', () => {
   });
 
   it('DIGEST_CRON: 5 fields or a nickname, checked by croner, for every command; the rest stops with the form and an example', () => {
-    for (const ok of ['0 8 * * *', '30 7 * * 1-5', '@daily', '@WEEKLY', ' 0 8 * * * ']) assert.equal(loadConfig({ DIGEST_CRON: ok }).digest.cron, ok.trim(), ok);
+    for (const ok of ['0 8 * * *', '30 7 * * 1-5', '@daily', '@WEEKLY', ' 0 8 * * * ']) assert.equal(loadConfig({ DIGEST_CRON: ok }).digest.schedule.pattern, ok.trim(), ok);
     for (const [bad, why] of [
       ['61 * * * *', /not a valid cron pattern \(CronPattern: Invalid value for minute: 61\)/],
       ['0 0 8 * * *', /5 fields .*6 fields/],

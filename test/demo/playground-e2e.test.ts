@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PLAYGROUND, readPlaygroundMessages, type PlaygroundMessage } from '../../src/demo/playground.js';
-import { startDemo, type Demo } from '../../src/main.js';
+import { startDemo, type Demo } from '../../src/app/index.js';
 import { waitFor } from '../support/child.js';
 
 /**

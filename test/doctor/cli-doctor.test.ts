@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TokenCredential } from '@azure/core-auth';
 import { createHttpHeaders, type HttpClient, type PipelineRequest } from '@azure/core-rest-pipeline';
-import { runCli, type Io } from '../../src/cli/run.js';
+import { runCli, type Io } from '../../src/app/cli/run.js';
 import { createSimulator, type Simulator } from '../../src/simulator/index.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
 

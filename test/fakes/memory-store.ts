@@ -1,4 +1,5 @@
 import { StoreError } from '../../src/core/errors.js';
+import type { ConvRef } from '../../src/core/conversation.js';
 import type { MachineAction } from '../../src/core/types.js';
 import { normalizeTimestamp } from '../../src/core/timestamps.js';
 import type {
@@ -6,6 +7,7 @@ import type {
   ChangeRecord,
   ConversationRecord,
   DeliveryRecord,
+  ForwardItem,
   IngestState,
   PostedCard,
   PageOutcome,
@@ -17,7 +19,8 @@ import type {
 
 /**
  * An in-memory AuditStore with the SQLite store's semantics (newer lastUpdate wins, history on status
- * change, forward-only cursor, page-atomic writes), plus failure injection: `failApplyPageAt` makes
+ * change, forward-only cursor, page-atomic writes; the change feed, conversations, the delivery and
+ * forwarding outboxes and the bot state), implementing the same narrow interfaces, plus failure injection: `failApplyPageAt` makes
  * the n-th applyPage call (0-based) throw like a full disk, leaving nothing of that page behind.
  */
 export class MemoryAuditStore implements AuditStore {
@@ -44,6 +47,11 @@ export class MemoryAuditStore implements AuditStore {
   private convs = new Map<string, ConversationRecord>();
   private deliveries: (DeliveryRecord & { state: 'pending' | 'sent' | 'failed'; notBefore: string | null; lastError: string | null })[] = [];
   private posted = new Map<string, PostedCard>();
+  /** Ids of actions first stored by a backfill page (the SQLite store's first_run_id in a backfill run). */
+  private backfilled = new Set<string>();
+  private forwarding = false;
+  private forwardSeq = 0;
+  private outbox: ForwardItem[] = [];
   failApplyPageAt: number | undefined;
 
   beginRun(startedAt: string, backfill: boolean): number {
@@ -64,6 +72,8 @@ export class MemoryAuditStore implements AuditStore {
         continue;
       }
       this.actions.set(a.id, structuredClone(a));
+      if (!old && page.backfill) this.backfilled.add(a.id);
+      if (this.forwarding) this.outbox.push({ seq: ++this.forwardSeq, action: structuredClone(a) });
       const kind = !old ? 'new' : old.status !== a.status ? 'statusChanged' : 'updated';
       if (kind !== 'updated') {
         const h = this.history.get(a.id) ?? [];
@@ -145,7 +155,7 @@ export class MemoryAuditStore implements AuditStore {
     return this.offsets.get(consumer) ?? 0;
   }
 
-  saveConversation(input: { conversationId: string; kind: string; name: string | null; ref: Record<string, unknown>; at: string }): void {
+  saveConversation(input: { conversationId: string; kind: string; name: string | null; ref: ConvRef; at: string }): void {
     const old = this.convs.get(input.conversationId);
     this.convs.set(input.conversationId, {
       conversationId: input.conversationId,
@@ -223,7 +233,44 @@ export class MemoryAuditStore implements AuditStore {
   private botState = new Map<string, string>();
 
   backfillSummary(): { total: number; byType: { key: string; count: number }[]; from: string | null; to: string | null } {
-    return { total: 0, byType: [], from: null, to: null };
+    const actions = [...this.backfilled].map((id) => this.actions.get(id)).filter((a): a is MachineAction => a !== undefined);
+    const counts = new Map<string, number>();
+    for (const a of actions) counts.set(a.type, (counts.get(a.type) ?? 0) + 1);
+    const byType = [...counts].map(([key, count]) => ({ key, count })).sort((x, y) => y.count - x.count || (x.key < y.key ? -1 : 1));
+    const created = actions.map((a) => normalizeTimestamp(a.creationDateTimeUtc) as string).sort();
+    return { total: actions.length, byType, from: created[0] ?? null, to: created.at(-1) ?? null };
+  }
+
+  enableForwarding(at: string): number {
+    if (this.forwarding) return 0;
+    this.forwarding = true;
+    this.botState.set('forwarding.loganalytics.enabledAt', at);
+    for (const a of this.allActions()) this.outbox.push({ seq: ++this.forwardSeq, action: structuredClone(a) });
+    return this.outbox.length;
+  }
+
+  disableForwarding(): number {
+    const dropped = this.outbox.length;
+    this.forwarding = false;
+    this.outbox = [];
+    this.botState.delete('forwarding.loganalytics.enabledAt');
+    return dropped;
+  }
+
+  forwardingEnabled(): boolean {
+    return this.forwarding;
+  }
+
+  pendingForward(limit: number): ForwardItem[] {
+    return this.outbox.slice(0, limit);
+  }
+
+  ackForward(seq: number): void {
+    this.outbox = this.outbox.filter((item) => item.seq > seq);
+  }
+
+  forwardBacklog(): number {
+    return this.outbox.length;
   }
 
   getState(key: string): string | null {

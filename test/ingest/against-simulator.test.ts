@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createSimulator, type Simulator, type SimulatorEndpoint } from '../../src/simulator/index.js';
 import { generateActions } from '../../src/simulator/generator.js';
 import { loadConfig, requireDefender } from '../../src/config/config.js';
-import { buildDefenderClient, ingestSettings } from '../../src/main.js';
+import { buildDefenderClient, ingestSettings } from '../../src/app/index.js';
 import { runOnce } from '../../src/ingest/run-once.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
 import { DefenderApiError } from '../../src/core/errors.js';

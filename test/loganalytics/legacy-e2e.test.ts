@@ -4,7 +4,7 @@ import { loadConfig, type Env } from '../../src/config/config.js';
 import type { ActionRow, IsolationRow } from '../../src/core/query.js';
 import type { Reply } from '../../src/core/replies.js';
 import type { MachineAction } from '../../src/core/types.js';
-import { buildChat } from '../../src/main.js';
+import { buildChat } from '../../src/app/index.js';
 import { DCR_TABLE, LEGACY_TABLE } from '../../src/queries/schema.js';
 import { openSqliteStore, type SqliteAuditStore } from '../../src/store/sqlite-store.js';
 import { guid, makeAction } from '../fakes/actions.js';

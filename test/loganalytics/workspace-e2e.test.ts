@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type Env } from '../../src/config/config.js';
 import type { Reply } from '../../src/core/replies.js';
-import { buildChat, buildForwarder, storeSubscriptions, type AzureDeps } from '../../src/main.js';
+import { buildChat, buildForwarder, type AzureDeps } from '../../src/app/index.js';
+import { createSubscriptions } from '../../src/conversations/conversations.js';
 import { DCR_TABLE } from '../../src/queries/schema.js';
 import { openSqliteStore, type SqliteAuditStore } from '../../src/store/sqlite-store.js';
 import type { Chat } from '../../src/commands/chat.js';
@@ -73,7 +74,7 @@ describe('Log Analytics end to end: forward through the Logs Ingestion API, answ
     assert.equal(result.sent, DATASET.length);
     sqliteChat = buildChat(loadConfig(baseEnv), { store, clock, logger, rateLimit: false });
     const la = loadConfig(laEnv);
-    laChat = buildChat(la, { store, clock, logger, rateLimit: false, azure: azure(), subscriptions: storeSubscriptions(la, store, clock) });
+    laChat = buildChat(la, { store, clock, logger, rateLimit: false, azure: azure(), subscriptions: createSubscriptions({ store: store, clock: clock, adminIds: la.commands.adminIds }) });
   });
   after(() => {
     store.close();
@@ -141,7 +142,7 @@ describe('Log Analytics end to end: forward through the Logs Ingestion API, answ
     const other = await laChat.handle(`kql ${DCR_TABLE} | take 1`, { id: '29:other', aadObjectId: 'bbbbbbbb-0000-0000-0000-000000000000' });
     assert.ok(other.kind === 'error' && /administrators/.test(other.message));
     const open = loadConfig({ ...laEnv, ADMIN_AAD_OBJECT_IDS: undefined });
-    const openChat = buildChat(open, { store, clock, logger, rateLimit: false, azure: azure(), subscriptions: storeSubscriptions(open, store, clock) });
+    const openChat = buildChat(open, { store, clock, logger, rateLimit: false, azure: azure(), subscriptions: createSubscriptions({ store: store, clock: clock, adminIds: open.commands.adminIds }) });
     const refused = await openChat.handle(`kql ${DCR_TABLE} | take 1`, { id: '29:admin', aadObjectId: ADMIN });
     assert.ok(refused.kind === 'error', 'without an admin list nobody runs ad hoc KQL from Teams');
     const sqliteOnly = await sqliteChat.handle(`kql ${DCR_TABLE} | take 1`);

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { gzipSync } from 'node:zlib';
-import { createHttpServer, type HealthReport, type HttpServer } from '../../src/server/server.js';
+import { createHttpServer, type HttpServer } from '../../src/server/server.js';
+import { type HealthReport } from '../../src/core/health.js';
 import { createCaptureLogger } from '../fakes/capture-logger.js';
 
 interface Answer {

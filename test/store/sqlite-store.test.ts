@@ -222,7 +222,7 @@ describe('store/sqlite', () => {
   });
 
   describe('conversations', () => {
-    const ref = { channelId: 'msteams', serviceUrl: 'https://smba.example/emea/', conversationId: '19:a@thread.tacv2' };
+    const ref = { channelId: 'msteams' as const, serviceUrl: 'https://smba.example/emea/', conversationId: '19:a@thread.tacv2', conversationType: 'channel' as const, tenantId: 't', botId: '28:b' };
     it('installs idempotently, keeps subscriptions across re-installs, deactivates and removes', () => {
       const s = openSqliteStore({ path: ':memory:' });
       s.saveConversation({ conversationId: '19:a@thread.tacv2', kind: 'channel', name: 'SecOps › Alerts', ref, at: '2026-11-29T10:00:00.000Z' });

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { AppError } from '../../src/core/errors.js';
+import { AppError, SendError } from '../../src/core/errors.js';
 import { createBotAdapter } from '../../src/teams/adapter.js';
 import { createTeamsGateway } from '../../src/teams/gateway.js';
-import { sendFailureOf, type ConvRef, type TeamsGateway } from '../../src/teams/types.js';
+import { sendFailureOf } from '../../src/teams/send-errors.js';
+import { type ConvRef, type TeamsGateway } from '../../src/core/conversation.js';
 import { createCaptureLogger } from '../fakes/capture-logger.js';
 import { startFakeConnector, type FakeConnector } from '../fakes/fake-connector.js';
 import { ALERTS_CHANNEL, BOT_ID, TEAM_ID, TENANT } from './helpers.js';
@@ -128,6 +129,12 @@ describe('teams gateway: proactive calls against the fake connector', () => {
     assert.equal(fake.calls.length, 0);
   });
 
+  /** The coded facts the sender's retry policy reads, so that nothing outside src/teams/ knows botbuilder's errors. */
+  const facts = (e: unknown) => {
+    assert.ok(e instanceof SendError, 'a SendError');
+    return { status: e.status, retryAfterMs: e.retryAfterMs, permanent: e.permanent, deactivate: e.deactivate, tooLarge: e.tooLarge, transportRetried: e.transportRetried };
+  };
+
   it('a 403 MessageWritesBlocked rejects with an AppError whose cause sendFailureOf reads', async () => {
     fake.failNext({ status: 403, body: BLOCKED_BODY });
     const err = await gateway.postCard(channel, card('x')).then(
@@ -138,6 +145,7 @@ describe('teams gateway: proactive calls against the fake connector', () => {
     assert.match(err.message, /postCard failed for conversation .*HTTP 403 MessageWritesBlocked/);
     assert.ok(err.fix);
     assert.deepEqual(sendFailureOf(err), { statusCode: 403, subCode: 'MessageWritesBlocked' });
+    assert.deepEqual(facts(err), { status: 403, retryAfterMs: undefined, permanent: true, deactivate: true, tooLarge: false, transportRetried: false });
     assert.equal(fake.calls.length, 1, 'botbuilder does not retry a 403');
     assert.ok(!lines.lines.some((l) => l.msg === 'turn failed'), 'the failure was not swallowed by onTurnError');
   });
@@ -152,6 +160,7 @@ describe('teams gateway: proactive calls against the fake connector', () => {
     fake.failNext({ status: 429 });
     const err = await gateway.postCard(channel, card('x')).catch((e: unknown) => e);
     assert.deepEqual(sendFailureOf(err), { statusCode: 429, code: 'Throttled' });
+    assert.deepEqual(facts(err), { status: 429, retryAfterMs: undefined, permanent: false, deactivate: false, tooLarge: false, transportRetried: false });
     assert.equal(fake.calls.length, 1);
   });
 
@@ -159,6 +168,7 @@ describe('teams gateway: proactive calls against the fake connector', () => {
     fake.failNext({ status: 429, retryAfter: 1, times: 4 });
     const err = await gateway.replyInThread(channel, '1001', card('x')).catch((e: unknown) => e);
     assert.deepEqual(sendFailureOf(err), { statusCode: 429, code: 'Throttled', retryAfterSeconds: 1 });
+    assert.deepEqual(facts(err), { status: 429, retryAfterMs: 1000, permanent: false, deactivate: false, tooLarge: false, transportRetried: false });
     assert.equal(fake.calls.length, 4);
   });
 
@@ -174,6 +184,7 @@ describe('teams gateway: proactive calls against the fake connector', () => {
     fake.failNext({ status: 413, body: 'MessageSizeTooBig' });
     const err = await gateway.postCard(channel, card('x')).catch((e: unknown) => e);
     assert.equal(sendFailureOf(err)?.statusCode, 413);
+    assert.deepEqual(facts(err), { status: 413, retryAfterMs: undefined, permanent: true, deactivate: false, tooLarge: true, transportRetried: false });
     assert.equal(fake.calls.length, 1);
   });
 
@@ -183,5 +194,13 @@ describe('teams gateway: proactive calls against the fake connector', () => {
     const err = await gateway.postCard({ ...channel, serviceUrl: closed.url }, card('x')).catch((e: unknown) => e);
     assert.ok(err instanceof AppError);
     assert.deepEqual(sendFailureOf(err), { code: 'ECONNREFUSED' });
+    assert.deepEqual(facts(err), { status: undefined, retryAfterMs: undefined, permanent: false, deactivate: false, tooLarge: false, transportRetried: true });
+  });
+
+  it('a 503 that botbuilder retried itself is marked so (the sender then tries once more, slowly)', async () => {
+    fake.failNext({ status: 503, times: 4 });
+    const err = await gateway.postCard(channel, card('x')).catch((e: unknown) => e);
+    assert.deepEqual(facts(err), { status: 503, retryAfterMs: undefined, permanent: false, deactivate: false, tooLarge: false, transportRetried: true });
+    assert.equal(fake.calls.length, 4, 'botbuilder tried four times');
   });
 });

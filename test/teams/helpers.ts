@@ -4,10 +4,12 @@
  * 127.0.0.1 port 0 that a test can POST activities to.
  */
 import type { Activity } from 'botbuilder';
-import { createHttpServer, type HealthReport } from '../../src/server/server.js';
+import { createHttpServer } from '../../src/server/server.js';
+import { type HealthReport } from '../../src/core/health.js';
 import { createBotAdapter, type BotAdapter, type BotAdapterOptions } from '../../src/teams/adapter.js';
 import { createActivityHandler } from '../../src/teams/handler.js';
-import type { CommandReply, ConvRef, InboundHandlers, InboundUser, InstallInfo } from '../../src/teams/types.js';
+import type { CommandReply, InboundHandlers, InboundUser, InstallInfo } from '../../src/teams/types.js';
+import type { ConvRef } from '../../src/core/conversation.js';
 import { createCaptureLogger, type LogLine } from '../fakes/capture-logger.js';
 
 export const TENANT = '72f988bf-0000-4000-8000-000000000001';

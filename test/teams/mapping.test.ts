@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { Activity } from 'botbuilder';
 import { commandTextOf, tenantOf, toConvRef, toReplyActivity, userOf } from '../../src/teams/handler.js';
 import { toSdkReference } from '../../src/teams/gateway.js';
-import { sendFailureOf } from '../../src/teams/types.js';
+import { sendFailureOf } from '../../src/teams/send-errors.js';
 import { AppError } from '../../src/core/errors.js';
 import { ALERTS_CHANNEL, BOT_ID, TEAM_ID, TENANT, USER, channelMessage, personalMessage, teamInstallation } from './helpers.js';
 

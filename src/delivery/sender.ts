@@ -1,25 +1,27 @@
 /**
- * Sends cards to Teams within its rate limits and retries what is worth retrying.
+ * Sends cards to Teams within its rate limits and retries what is worth retrying: the one sender of
+ * a process, shared by alerts, the digest and any other proactive message, so that the pacing holds
+ * across all of them.
  *
- * Pacing: one lane per conversation (the conversation id without any `;messageid=` suffix, so a
- * channel and its threads share a lane). Sends in a lane run one after another, in call order, and
- * every call to Teams (retries included, updates included) starts at least `minIntervalMs` after the
- * previous one in that lane: 1 message/s by default, well under Teams' 7 per second and 60 per 30 s
- * per conversation (shared/reference/teams.md section 9). Lanes do not wait for each other.
+ * Pacing: one lane per conversation (`conversationKey`: a channel and its threads share a lane).
+ * Sends in a lane run one after another, in call order, and every call to Teams (retries included,
+ * updates included) starts at least `minIntervalMs` after the previous one in that lane: 1 message/s
+ * by default, well under Teams' 7 per second and 60 per 30 s per conversation
+ * (shared/reference/teams.md section 9). Lanes do not wait for each other.
  *
- * Retries build on what botbuilder 4.23 already does by itself (section 9, and measured against the
- * fake connector): it retries 5xx (except 501, 505), 408 and the network errors ETIMEDOUT,
- * ESOCKETTIMEDOUT, ECONNREFUSED, ECONNRESET, ENOENT, ENOTFOUND three times with its own backoff, and a
- * 429 three times only when it carries Retry-After. So:
+ * Retries build on what the Teams layer says about each failure (a SendError, core/errors.ts):
  *
- * - 429 with Retry-After (botbuilder's retries are spent): wait Retry-After once more, then give up;
- * - 429 without Retry-After, 412, other network errors: exponential backoff with jitter,
- *   `min(maxDelayMs, 1000 ms · 2^n) · [0.8, 1.2)`;
- * - 5xx, 408 and the network errors botbuilder retries: one more slow attempt, then give up;
- * - 403 MessageWritesBlocked / ConversationBlockedByUser: permanent, and the subscription should go
- *   inactive; other 401/403/404 and other 4xx: permanent;
- * - 413 MessageSizeTooBig: again with the compact card when there is one (no backoff, only the
- *   pacing), else permanent.
+ * - deactivate (403 MessageWritesBlocked / ConversationBlockedByUser): permanent, and the
+ *   subscription should go inactive;
+ * - too large (413 MessageSizeTooBig): again with the compact card when there is one (no backoff,
+ *   only the pacing), else permanent;
+ * - other permanent failures (401, 403, 404, most 4xx): give up;
+ * - 429 with Retry-After (the transport's own retries are spent): wait Retry-After once more, then
+ *   give up;
+ * - a failure the transport already retried (5xx, 408, some network errors): one more slow attempt,
+ *   then give up;
+ * - other retryable failures (429 without Retry-After, 412, other network errors): exponential
+ *   backoff with jitter, `min(maxDelayMs, 1000 ms · 2^n) · [0.8, 1.2)`.
  *
  * Everything is bounded by `maxAttempts` calls in total. A failure that is not permanent carries
  * `retryAtMs` so that the caller (the outbox) tries again much later. Waits longer than `maxDelayMs`
@@ -29,29 +31,10 @@
  * the signal's reason). Logs never contain card content.
  */
 import { abortReason, type Clock } from '../core/clock.js';
-import { AppError } from '../core/errors.js';
+import { conversationKey, type ConvRef, type PostedMessage, type TeamsGateway } from '../core/conversation.js';
+import { AppError, SendError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { sendFailureOf, type ConvRef, type PostedMessage, type SendFailure, type TeamsGateway } from '../teams/types.js';
-
-export type SendOp =
-  /** A new message in the conversation (or thread) of `ref`. */
-  | { kind: 'post'; card: object; compactCard?: object }
-  /** Replaces a posted card in place. */
-  | { kind: 'update'; message: PostedMessage; card: object; compactCard?: object };
-
-export type SendResult =
-  /** `posted` is the new message for a 'post' (its activityId may be '': it cannot be updated), null for an 'update'. */
-  | { ok: true; posted: PostedMessage | null; compact: boolean; attempts: number }
-  /**
-   * `permanent`: trying again will not help. `deactivate`: Teams refuses messages in this conversation
-   * (bot blocked or removed); the subscription should be marked inactive. `retryAtMs` (epoch ms) is set
-   * when not permanent: the earliest time worth another try.
-   */
-  | { ok: false; permanent: boolean; deactivate: boolean; reason: string; attempts: number; retryAtMs?: number };
-
-export interface Sender {
-  send(ref: ConvRef, op: SendOp, signal?: AbortSignal): Promise<SendResult>;
-}
+import type { SendOp, SendResult, Sender } from '../core/send.js';
 
 export interface SenderOptions {
   gateway: TeamsGateway;
@@ -67,13 +50,10 @@ export interface SenderOptions {
   maxDelayMs?: number;
 }
 
-const THREAD_MARK = ';messageid=';
 /** First exponential backoff step, ms (doubled at each further step). */
 const BACKOFF_BASE_MS = 1000;
 /** Backoff jitter: the delay is multiplied by a factor in [1 - JITTER, 1 + JITTER). */
 const JITTER = 0.2;
-/** Network error codes that botbuilder's pipeline already retried three times (exponentialRetryStrategy). */
-const SDK_RETRIED_NETWORK_CODES = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT', 'ECONNREFUSED', 'ECONNRESET', 'ENOENT', 'ENOTFOUND']);
 /** Idle lanes are forgotten once there are more than this many lanes. */
 const MAX_IDLE_LANES = 1000;
 
@@ -92,7 +72,7 @@ interface Budget {
   backoffs: number;
   /** Whether the one extra wait for a 429 with Retry-After was taken. */
   retryAfterUsed: boolean;
-  /** Whether the one slow attempt after a failure botbuilder already retried was taken. */
+  /** Whether the one slow attempt after a failure the transport already retried was taken. */
   slowUsed: boolean;
   /** Whether the compact card is being sent. */
   compact: boolean;
@@ -104,7 +84,7 @@ type Verdict =
 
 export function createSender(options: SenderOptions): Sender {
   const { gateway, clock } = options;
-  const logger = options.logger.child({ component: 'alerts-sender' });
+  const logger = options.logger.child({ component: 'sender' });
   const random = options.random ?? Math.random;
   const minIntervalMs = options.minIntervalMs ?? 1000;
   const maxAttempts = options.maxAttempts ?? 5;
@@ -143,40 +123,44 @@ export function createSender(options: SenderOptions): Sender {
   }
 
   /** What to do about a failed call, given what this send has used up (updated in place). */
-  function decide(f: SendFailure | undefined, err: unknown, op: SendOp, budget: Budget): Verdict {
+  function decide(f: SendError | undefined, err: unknown, op: SendOp, budget: Budget): Verdict {
     if (!f) {
       const message = err instanceof Error ? err.message : String(err);
       return { retry: false, permanent: true, deactivate: false, reason: `not a Teams connector failure: ${message}` };
     }
-    const what = describe(f);
-    const status = f.statusCode;
-    const retryAfterMs = f.retryAfterSeconds === undefined ? undefined : Math.ceil(f.retryAfterSeconds * 1000);
-    if (f.subCode === 'MessageWritesBlocked' || f.code === 'ConversationBlockedByUser') {
-      return { retry: false, permanent: true, deactivate: true, reason: `${what}: the bot was blocked or removed in this conversation` };
-    }
-    if (status === 413) {
+    const what = f.detail;
+    const status = f.status;
+    const retryAfterMs = f.retryAfterMs;
+    if (f.deactivate) return { retry: false, permanent: true, deactivate: true, reason: `${what}: the bot was blocked or removed in this conversation` };
+    if (f.tooLarge) {
       if (op.compactCard !== undefined && !budget.compact) return { retry: true, delayMs: 0, compact: true };
       return { retry: false, permanent: true, deactivate: false, reason: `${what}: the card is too large${budget.compact ? ', the compact one too' : ' and there is no compact card'}` };
     }
-    if (status === 401) return { retry: false, permanent: true, deactivate: false, reason: `${what}: the bot's credentials were refused` };
-    if (status === 403) return { retry: false, permanent: true, deactivate: false, reason: `${what}: the bot may not post in this conversation` };
-    if (status === 404) return { retry: false, permanent: true, deactivate: false, reason: `${what}: the conversation or message no longer exists` };
+    if (f.permanent && status === undefined) return { retry: false, permanent: true, deactivate: false, reason: what };
+    if (f.permanent) {
+      const why =
+        status === 401
+          ? "the bot's credentials were refused"
+          : status === 403
+            ? 'the bot may not post in this conversation'
+            : status === 404
+              ? 'the conversation or message no longer exists'
+              : 'refused by Teams';
+      return { retry: false, permanent: true, deactivate: false, reason: `${what}: ${why}` };
+    }
     if (status === 429 && retryAfterMs !== undefined) {
-      // botbuilder has already waited Retry-After three times for this call.
+      // The transport has already waited Retry-After three times for this call.
       if (budget.retryAfterUsed || retryAfterMs > maxDelayMs) {
         return { retry: false, permanent: false, deactivate: false, reason: `${what}: throttled (Retry-After ${retryAfterMs} ms)`, laterMs: retryAfterMs };
       }
       budget.retryAfterUsed = true;
       return { retry: true, delayMs: retryAfterMs };
     }
-    const sdkRetried = status === undefined ? f.code !== undefined && SDK_RETRIED_NETWORK_CODES.has(f.code) : status === 408 || (status >= 500 && status !== 501 && status !== 505);
-    const backoff = !sdkRetried && (status === undefined || status === 429 || status === 412);
-    if (!sdkRetried && !backoff) return { retry: false, permanent: true, deactivate: false, reason: `${what}: refused by Teams` };
     if (retryAfterMs !== undefined && retryAfterMs > maxDelayMs) {
       return { retry: false, permanent: false, deactivate: false, reason: `${what}: retry later (Retry-After ${retryAfterMs} ms)`, laterMs: retryAfterMs };
     }
-    if (backoff) return { retry: true, delayMs: retryAfterMs ?? backoffMs(budget.backoffs++) };
-    if (budget.slowUsed) return { retry: false, permanent: false, deactivate: false, reason: `${what}: Teams unavailable, after botbuilder's own retries and one more`, laterMs: retryAfterMs };
+    if (!f.transportRetried) return { retry: true, delayMs: retryAfterMs ?? backoffMs(budget.backoffs++) };
+    if (budget.slowUsed) return { retry: false, permanent: false, deactivate: false, reason: `${what}: Teams unavailable, after the transport's own retries and one more`, laterMs: retryAfterMs };
     budget.slowUsed = true;
     return { retry: true, delayMs: retryAfterMs ?? Math.round(maxDelayMs / 2) };
   }
@@ -206,9 +190,9 @@ export function createSender(options: SenderOptions): Sender {
         err = e;
       }
       const now = clock.now();
-      const f = sendFailureOf(err, now);
+      const f = err instanceof SendError ? err : undefined;
       const verdict = decide(f, err, op, budget);
-      const fields = { conversationId, op: op.kind, status: f?.statusCode, code: f?.code, subCode: f?.subCode, attempt: attempts };
+      const fields = { conversationId, op: op.kind, status: f?.status, code: f?.apiCode, subCode: f?.subCode, attempt: attempts };
       if (!verdict.retry) {
         logger.warn('Teams send failed', { ...fields, permanent: verdict.permanent, deactivate: verdict.deactivate, reason: verdict.reason });
         return {
@@ -221,7 +205,7 @@ export function createSender(options: SenderOptions): Sender {
         };
       }
       if (attempts >= maxAttempts) {
-        const reason = `${f ? describe(f) : 'failure'}: gave up after ${attempts} attempts`;
+        const reason = `${f ? f.detail : 'failure'}: gave up after ${attempts} attempts`;
         logger.warn('Teams send failed', { ...fields, permanent: false, deactivate: false, reason });
         return { ok: false, permanent: false, deactivate: false, reason, attempts, retryAtMs: now + Math.max(verdict.delayMs, maxDelayMs) };
       }
@@ -238,7 +222,7 @@ export function createSender(options: SenderOptions): Sender {
       if (op.kind === 'update' && op.message.activityId === '') {
         return { ok: false, permanent: true, deactivate: false, reason: 'the message has no activity id and cannot be updated', attempts: 0 };
       }
-      const lane = laneFor(laneKey(conversationId));
+      const lane = laneFor(conversationKey(conversationId));
       const previous = lane.tail;
       let release: () => void = () => {};
       const done = new Promise<void>((resolve) => {
@@ -255,17 +239,6 @@ export function createSender(options: SenderOptions): Sender {
       }
     },
   };
-}
-
-/** The lane of a conversation: its id without any `;messageid=` suffix. */
-function laneKey(conversationId: string): string {
-  const i = conversationId.indexOf(THREAD_MARK);
-  return i >= 0 ? conversationId.slice(0, i) : conversationId;
-}
-
-/** `HTTP 429 Throttled`, `HTTP 403 MessageWritesBlocked`, `network error ECONNRESET`. */
-function describe(f: SendFailure): string {
-  return [f.statusCode === undefined ? 'network error' : `HTTP ${f.statusCode}`, f.code, f.subCode].filter(Boolean).join(' ');
 }
 
 /** Waits for `p` (which never rejects), or rejects with the signal's reason when it aborts first. */
