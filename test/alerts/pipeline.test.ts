@@ -4,7 +4,9 @@ import type { AlertPolicy } from '../../src/alerts/policy.js';
 import type { SendOp, SendResult, Sender } from '../../src/core/send.js';
 import type { AlertCardModel } from '../../src/core/alerts.js';
 import type { MachineAction } from '../../src/core/types.js';
-import { openSqliteStore, type SqliteAuditStore } from '../../src/store/sqlite-store.js';
+import { openSqliteStore } from '../../src/store/sqlite-store.js';
+import type { AuditStore } from '../../src/store/types.js';
+import { MemoryAuditStore } from '../fakes/memory-store.js';
 import type { ConvRef } from '../../src/core/conversation.js';
 import { FakeClock } from '../fakes/fake-clock.js';
 import { createCaptureLogger } from '../fakes/capture-logger.js';
@@ -29,8 +31,14 @@ class RecordingSender implements Sender {
 
 const policy: AlertPolicy = { types: new Set(['Isolate', 'Unisolate', 'RunAntiVirusScan']), massAction: { count: 3, windowMinutes: 10 }, knownRequestors: null, businessHours: null };
 
-function setup() {
-  const store = openSqliteStore({ path: ':memory:' });
+/** The same tests on the SQLite store and on the memory fake: both implement the store's interfaces alike. */
+const STORES: [string, () => AuditStore][] = [
+  ['SQLite', () => openSqliteStore({ path: ':memory:' })],
+  ['memory fake', () => new MemoryAuditStore()],
+];
+
+function setup(open: () => AuditStore) {
+  const store = open();
   const clock = new FakeClock(NOW);
   const sender = new RecordingSender();
   const pipeline = createAlertPipeline({
@@ -59,11 +67,11 @@ async function cycle(p: ReturnType<typeof setup>): Promise<void> {
   await p.pipeline.deliver();
 }
 
-describe('alerts/pipeline', () => {
+for (const [storeName, open] of STORES) describe(`alerts/pipeline (${storeName})`, () => {
   let s: ReturnType<typeof setup>;
-  let store: SqliteAuditStore;
+  let store: AuditStore;
   beforeEach(() => {
-    s = setup();
+    s = setup(open);
     store = s.store;
   });
   afterEach(() => store.close());
