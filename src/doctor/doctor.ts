@@ -2,8 +2,8 @@ import { describeError } from '../core/errors.js';
 
 /**
  * `defender-audit-bot doctor`: a list of independent checks, each reporting one line with the fix.
- * This module only runs and prints checks; the concrete checks (config, token, API, store, Teams,
- * Log Analytics) are built by the composition root (src/doctor-checks.ts) and injected.
+ * This file only runs and prints checks; the concrete checks (config, token, API, store, Teams,
+ * Log Analytics) are built by checks.ts, one function per check in checks-*.ts.
  */
 
 export type DoctorStatus = 'ok' | 'warn' | 'fail' | 'skip';
@@ -32,7 +32,7 @@ export interface RunDoctorOptions {
 
 /**
  * Runs the checks one after the other (later checks may use what earlier ones found, through the
- * closures the composition root gives them). Each check is isolated: a throw, a rejection or a
+ * context they share: see checks.ts). Each check is isolated: a throw, a rejection or a
  * check that outlives `timeoutMs` becomes a 'fail' result, and the next check still runs.
  */
 export async function runDoctor(checks: readonly DoctorCheck[], options: RunDoctorOptions = {}): Promise<DoctorResult[]> {

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
-import { doctorChecks, type BotCredentials, type DoctorDeps } from '../../src/doctor-checks.js';
+import { doctorChecks, type BotCredentials, type DoctorDeps } from '../../src/doctor/checks.js';
 import { runDoctor, type DoctorResult } from '../../src/doctor/index.js';
+import { systemClock } from '../../src/core/clock.js';
+import { buildKqlRunner } from '../../src/app/index.js';
+
+/** What the CLI passes: main.ts's runner over the configured workspace. */
+const kqlRunner: DoctorDeps['kqlRunner'] = (config, credential) =>
+  buildKqlRunner(config, { clock: systemClock, azure: { credential } });
 
 /** A valid configuration that never needs the network for the checks run here. */
 const BASE = {
@@ -16,8 +22,8 @@ const BOT = {
 };
 
 /** Runs the configuration check and the named one (which reads what the configuration check found). */
-async function only(name: string, env: Record<string, string>, deps: DoctorDeps = {}): Promise<DoctorResult> {
-  const plan = doctorChecks(env, deps);
+async function only(name: string, env: Record<string, string>, deps: Partial<DoctorDeps> = {}): Promise<DoctorResult> {
+  const plan = doctorChecks(env, { kqlRunner, ...deps });
   try {
     const results = await runDoctor(plan.checks.filter((c) => c.name === 'configuration' || c.name === name));
     assert.equal(results[0]?.status, 'ok', JSON.stringify(results[0]));
@@ -32,7 +38,7 @@ async function only(name: string, env: Record<string, string>, deps: DoctorDeps 
 describe('doctor: checks', () => {
   it('lists the checks in order', () => {
     assert.deepEqual(
-      doctorChecks({}).checks.map((c) => c.name),
+      doctorChecks({}, { kqlRunner }).checks.map((c) => c.name),
       ['configuration', 'MDE token', 'MDE permissions', 'MDE API', 'store', 'Teams bot', 'Log Analytics forwarding', 'Log Analytics queries'],
     );
   });

@@ -1,8 +1,10 @@
 /** `doctor`, `start` and `demo`. */
 import { dirname, join } from 'node:path';
 import { loadConfig } from '../../config/config.js';
-import { doctorChecks } from '../../doctor-checks.js';
+import { systemClock } from '../../core/clock.js';
+import { doctorChecks } from '../../doctor/checks.js';
 import { doctorExitCode, formatDoctor, runDoctor, summarizeDoctor } from '../../doctor/index.js';
+import { buildKqlRunner } from '../azure.js';
 import { startDemo } from '../demo.js';
 import { main as startMain } from '../main.js';
 import { describeChangeSet } from './ingest-report.js';
@@ -16,9 +18,11 @@ export const doctorCommand: Subcommand = {
       'check the configuration, the MDE token and its permissions, the API, the store (SQLite quick_check; --deep: the full integrity_check), the Teams bot and Log Analytics; one line per check with the fix (exit 1 when one fails)',
     async run(args, env, io) {
       const { values } = parse(args, { deep: { type: 'boolean' }, env: { type: 'string', multiple: true } }, this.usage);
+      const clock = io.clock ?? systemClock;
       const plan = doctorChecks(withEnvFiles(values.env, env), {
-        ...(io.clock ? { clock: io.clock } : {}),
-        ...(io.azure ? { azure: io.azure } : {}),
+        clock,
+        credential: io.azure?.credential,
+        kqlRunner: (config, credential) => buildKqlRunner(config, { clock, azure: { ...io.azure, credential } }),
         ...(values.deep === true ? { deepStoreCheck: true } : {}),
       });
       try {
