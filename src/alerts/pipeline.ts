@@ -68,6 +68,17 @@ function countBy(values: readonly string[]): CountRow[] {
   return [...m].map(([key, count]) => ({ key, count })).sort((a, b) => b.count - a.count || (a.key < b.key ? -1 : 1));
 }
 
+/**
+ * The period of a storm card's "Show all": since the UTC day of its oldest action (`oldest`, a
+ * normalised timestamp), at most today. A fixed `24h` would leave out the actions that waited out
+ * a longer outage, and the button stays on a card that is updated in place for days.
+ */
+function showAllPeriod(oldest: string | undefined, nowMs: number): string {
+  const today = new Date(nowMs).toISOString().slice(0, 10);
+  const day = oldest?.slice(0, 10);
+  return `since ${day !== undefined && day < today ? day : today}`;
+}
+
 export function toActionRow(a: MachineAction): ActionRow {
   return {
     id: a.id,
@@ -207,7 +218,7 @@ export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
       byStatus: countBy(actions.map((a) => a.status)),
       from: created[0] ?? new Date(clock.now()).toISOString(),
       to: created.at(-1) ?? new Date(clock.now()).toISOString(),
-      showAllCommand: requestors.length === 1 && top ? `actions by ${top.key} 24h` : 'summary 24h',
+      showAllCommand: `${requestors.length === 1 && top ? `actions by ${top.key}` : 'summary'} ${showAllPeriod(created[0], clock.now())}`,
     };
   }
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { createAlertPipeline, ALERTS_CONSUMER } from '../../src/alerts/pipeline.js';
+import { createAlertPipeline, ALERTS_CONSUMER, type AlertPipelineDeps } from '../../src/alerts/pipeline.js';
 import type { AlertPolicy } from '../../src/alerts/policy.js';
 import type { SendOp, SendResult, Sender } from '../../src/core/send.js';
-import type { AlertCardModel } from '../../src/core/alerts.js';
+import type { AlertCardModel, StormCardModel } from '../../src/core/alerts.js';
 import type { MachineAction } from '../../src/core/types.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
 import type { AuditStore } from '../../src/store/types.js';
@@ -37,7 +37,7 @@ const STORES: [string, () => AuditStore][] = [
   ['memory fake', () => new MemoryAuditStore()],
 ];
 
-function setup(open: () => AuditStore) {
+function setup(open: () => AuditStore, extra: Partial<AlertPipelineDeps> = {}) {
   const store = open();
   const clock = new FakeClock(NOW);
   const sender = new RecordingSender();
@@ -50,6 +50,7 @@ function setup(open: () => AuditStore) {
     // The "card" is the model's essentials, so tests can read what would be shown.
     renderAlert: (m: AlertCardModel) => ({ status: m.action.status, flags: m.flags.map((f) => f.kind), compact: m.compact === true, done: m.timeToCompleteMs }),
     kqlForAction: (id) => `MDEMachineActions_CL | where ActionId == '${id}'`,
+    ...extra,
   });
   const ref = (id: string): ConvRef => ({ channelId: 'msteams', serviceUrl: 'http://127.0.0.1:9/', conversationId: id, conversationType: 'channel', tenantId: 't', botId: '28:b' });
   store.saveConversation({ conversationId: 'chan-a', kind: 'channel', name: 'A', ref: ref('chan-a'), at: '2026-11-24T09:00:00.000Z' });
@@ -131,6 +132,36 @@ for (const [storeName, open] of STORES) describe(`alerts/pipeline (${storeName})
     s.ingest([makeAction({ id: guid(3), creationDateTimeUtc: '2026-11-24T10:00:40Z', lastUpdateDateTimeUtc: '2026-11-24T10:00:40Z' })]);
     await cycle(s);
     assert.equal(s.sender.sent.length, 3, 'nothing more is posted to an inactive subscription');
+  });
+
+  it('after a long outage more than the threshold waiting give one storm card that accounts for each action, updated as any of them completes', async () => {
+    store.close();
+    // The "card" is the storm model itself: what the renderer would count, list and offer.
+    s = setup(open, { renderStorm: (m: StormCardModel) => ({ storm: m }), stormThreshold: 3 });
+    store = s.store;
+    // Five Isolates created over the three days the bot was down (NOW is 2026-11-24T10:00Z).
+    const ids = [1, 2, 3, 4, 5].map(guid);
+    const at = (day: number): string => `2026-11-${day}T09:00:00.0000000Z`;
+    s.ingest(ids.map((id, i) => makeAction({ id, creationDateTimeUtc: at(21 + Math.floor(i / 2)), lastUpdateDateTimeUtc: at(21 + Math.floor(i / 2)) })));
+    await cycle(s);
+    assert.deepEqual(s.sender.sent.map((x) => x.op.kind), ['post'], 'one card, not five');
+    const posted = s.sender.sent[0]!.op.card as { storm: StormCardModel };
+    assert.deepEqual(posted.storm.byStatus, [{ key: 'Pending', count: 5 }]);
+    assert.equal(posted.storm.actions.length, 5, 'the model has every action; the renderer lists the newest that fit');
+    // "Show all" reaches back to the oldest action's day, not only the last 24 hours.
+    assert.equal(posted.storm.showAllCommand, 'actions by Alex.Wilber@contoso.com since 2026-11-21');
+    for (const id of ids) {
+      const record = store.postedCard('chan-a', id);
+      assert.equal(record?.activityId, 'act-1', `${id} is recorded on the storm card`);
+      assert.deepEqual((JSON.parse(record.payload) as { storm: string[] }).storm, ids);
+    }
+    // The oldest action (the last a cut list would show) completes: the storm card is updated.
+    s.ingest([makeAction({ id: guid(1), status: 'Succeeded', creationDateTimeUtc: at(21), lastUpdateDateTimeUtc: '2026-11-24T10:00:05.0000000Z' })]);
+    await cycle(s);
+    const update = s.sender.sent.at(-1)!.op;
+    assert.ok(update.kind === 'update' && update.message.activityId === 'act-1');
+    assert.deepEqual((update.card as { storm: StormCardModel }).storm.byStatus, [{ key: 'Pending', count: 4 }, { key: 'Succeeded', count: 1 }]);
+    assert.equal(s.sender.sent.length, 2, 'no card of its own');
   });
 
   it('a crash after collecting loses nothing: a new pipeline on the same store delivers what was queued', async () => {
