@@ -12,8 +12,11 @@ export interface Finished {
   stderr: string;
 }
 
+/** A CLI child process: what it wrote so far (appended as it arrives) and how it ended. */
+export type SpawnedCli = ChildProcess & { output: { stdout: string; stderr: string }; finished: Promise<Finished> };
+
 /** Starts the CLI (through tsx) as a child process with exactly the given environment; `nodeArgs` go to Node before tsx. */
-export function spawnCli(args: string[], env: Record<string, string>, nodeArgs: string[] = []): ChildProcess & { output: { stdout: string; stderr: string }; finished: Promise<Finished> } {
+export function spawnCli(args: string[], env: Record<string, string>, nodeArgs: string[] = []): SpawnedCli {
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', CLI, ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
@@ -40,4 +43,48 @@ export async function waitFor(check: () => boolean, what: string, tries = 3000, 
     await new Promise((r) => setTimeout(r, everyMs));
   }
   throw new Error(`gave up waiting for ${what}`);
+}
+
+/**
+ * Waits, without polling, until `check` holds while `child` runs: checked at once and again after
+ * each chunk the child writes (after `output` has it). Fails as soon as the child has exited (and
+ * closed its output) without `check` holding, or after `boundMs` ms: a generous bound that only
+ * turns a hang into a failure, never part of the condition.
+ */
+export function waitForChild(child: SpawnedCli, check: () => boolean, what: string, boundMs: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let settled = false;
+    const settle = (err?: Error): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      child.stdout?.off('data', recheck);
+      child.stderr?.off('data', recheck);
+      child.off('close', closed);
+      if (err) reject(err);
+      else resolve();
+    };
+    const holds = (): boolean => {
+      try {
+        return check();
+      } catch (err) {
+        settle(err instanceof Error ? err : new Error(String(err)));
+        return false;
+      }
+    };
+    const recheck = (): void => {
+      if (holds()) settle();
+    };
+    const closed = (code: number | null, signal: NodeJS.Signals | null): void => {
+      if (holds()) settle();
+      else settle(new Error(`gave up waiting for ${what}: the process ended first (code ${code}, signal ${signal})\n${child.output.stderr.slice(-4000)}`));
+    };
+    const timer = setTimeout(() => settle(new Error(`gave up waiting for ${what} after ${boundMs} ms`)), boundMs);
+    child.stdout?.on('data', recheck);
+    child.stderr?.on('data', recheck);
+    child.on('close', closed);
+    // Already over (its 'close' was emitted before we listened): judge what it left.
+    if (child.exitCode !== null || child.signalCode !== null) void child.finished.then((f) => closed(f.code, f.signal));
+    recheck();
+  });
 }
