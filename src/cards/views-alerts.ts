@@ -246,10 +246,15 @@ export function stormView(model: StormCardModel, shown: number, env: RenderEnv):
     emptyText: 'No actions to list.',
     rows: rows.map((r) => actionRowView(r, env)),
     hasShowing: rows.length < model.actions.length,
-    showing: line(`${showingText(rows.length, model.actions.length, 0, 'action')}, newest first${showAll ? '. "Show all" lists every one.' : '.'}`, env),
+    showing: line(`${showingText(rows.length, model.actions.length, 0, 'action')}, newest first${showAll ? showAllNote(model.showAllCommand) : '.'}`, env),
     hasShowAll: showAll,
     showAllData: { command: model.showAllCommand },
   };
+}
+
+/** What "Show all" gives: a list for one requestor (`actions by …`), counts for several (`summary …`). */
+function showAllNote(command: string): string {
+  return command.startsWith('actions ') ? '. "Show all" lists every one.' : '. "Show all" counts every one; "action <id>" shows one.';
 }
 
 export interface BackfillView extends HeaderView {

@@ -328,6 +328,12 @@ describe('cards/alert, storm, backfill, digest and subscriptions cards', () => {
       assert.deepEqual(showAll?.data, { command: 'actions last 14 days' });
     });
 
+    it('several requestors: "Show all" is a summary, and the card says it counts rather than lists', () => {
+      const card = renderStormCard({ ...STORM_SAMPLES.storm500, showAllCommand: 'summary since 2026-11-21' }, ctx());
+      assert.match(allText(card), /newest first\. "Show all" counts every one; "action <id>" shows one\./);
+      assert.doesNotMatch(allText(card), /lists every one/);
+    });
+
     it('500 actions with 5 KB text in every field, 500 requestors and 500 types still fit', () => {
       const actions = STORM_SAMPLES.storm500.actions.map((r, i) => ({
         ...r,
