@@ -35,14 +35,16 @@ module.exports = {
     })),
     {
       name: 'unknown-module',
-      comment: 'Every file in src/ lives in a module named in .dependency-cruiser.cjs, in src/app/ (the composition root), or is src/cli.ts.',
+      comment:
+        'Every file in src/ lives in a module named in .dependency-cruiser.cjs, in src/app/ (the composition root), or is src/cli.ts.',
       severity: 'error',
       from: { path: '^src/', pathNot: [`^src/(${modules.join('|')})/`, '^src/app/', '^src/cli\\.ts$'] },
       to: { path: '^src/' },
     },
     {
       name: 'only-the-entry-imports-the-root',
-      comment: 'src/app/ wires everything; only src/cli.ts (and src/app/ itself) may import it, so no module comes to depend on the wiring.',
+      comment:
+        'src/app/ wires everything; only src/cli.ts (and src/app/ itself) may import it, so no module comes to depend on the wiring.',
       severity: 'error',
       from: { path: '^src/', pathNot: ['^src/app/', '^src/cli\\.ts$'] },
       to: { path: '^src/app/' },

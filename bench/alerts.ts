@@ -47,14 +47,30 @@ export async function benchAlerts(): Promise<void> {
   // The channel is subscribed before the bot starts, as after a `subscribe` in Teams.
   const store = openSqliteStore({ path: dbPath });
   const at = new Date().toISOString();
-  const ref = { channelId: 'msteams' as const, serviceUrl: connector.url, conversationId: CHANNEL, conversationType: 'channel' as const, tenantId: TENANT, botId: '28:bot', teamsChannelId: CHANNEL };
+  const ref = {
+    channelId: 'msteams' as const,
+    serviceUrl: connector.url,
+    conversationId: CHANNEL,
+    conversationType: 'channel' as const,
+    tenantId: TENANT,
+    botId: '28:bot',
+    teamsChannelId: CHANNEL,
+  };
   store.saveConversation({ conversationId: CHANNEL, kind: 'channel', name: 'SecOps › Alerts', ref, at });
   store.setSubscription(CHANNEL, { alerts: true, digest: false }, 'bench', at);
   store.close();
 
   const bot = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'start'], {
     cwd: ROOT,
-    env: { ...process.env, ...endpoint.env, STORE_PATH: dbPath, PORT: '0', MDE_POLL_INTERVAL: `${POLL_S}s`, MDE_OVERLAP_WINDOW: '1s', LOG_LEVEL: 'warn' },
+    env: {
+      ...process.env,
+      ...endpoint.env,
+      STORE_PATH: dbPath,
+      PORT: '0',
+      MDE_POLL_INTERVAL: `${POLL_S}s`,
+      MDE_OVERLAP_WINDOW: '1s',
+      LOG_LEVEL: 'warn',
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const random = createRandom(42);
@@ -73,7 +89,13 @@ export async function benchAlerts(): Promise<void> {
       const comment = `bench-alert-${i}`;
       const type = rnd() < 0.5 ? 'Isolate' : 'RunAntiVirusScan';
       const createdAtMs = Date.now();
-      const a = sim.tenant.create({ machineId: machine.id, type, scope: type === 'Isolate' ? 'Full' : 'Quick', comment, requestor: 'analyst@contoso.com' });
+      const a = sim.tenant.create({
+        machineId: machine.id,
+        type,
+        scope: type === 'Isolate' ? 'Full' : 'Quick',
+        comment,
+        requestor: 'analyst@contoso.com',
+      });
       const entry: (typeof created)[number] = { comment, id: a.id, createdAtMs };
       created.push(entry);
       const after = 3000 + rnd() * 17_000;

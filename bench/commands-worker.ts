@@ -28,7 +28,13 @@ if (mode !== 'build' || dbPath === undefined || nowArg === undefined) {
   console.error('usage: commands-worker.ts build DB_PATH ACTIONS DEVICES DAYS SEED NOW_MS');
   process.exit(2);
 }
-const [count, devices, days, seed, nowMs] = [actionsArg, devicesArg, daysArg, seedArg, nowArg].map(Number) as [number, number, number, number, number];
+const [count, devices, days, seed, nowMs] = [actionsArg, devicesArg, daysArg, seedArg, nowArg].map(Number) as [
+  number,
+  number,
+  number,
+  number,
+  number,
+];
 
 for (const suffix of ['', '-wal', '-shm']) rmSync(`${dbPath}${suffix}`, { force: true });
 

@@ -82,10 +82,15 @@ function inputsHash(): string {
 
 function runWorker(args: string[]): Promise<string> {
   return new Promise((res, rej) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/commands-worker.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/commands-worker.ts', ...args], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    child.on('close', (code) => (code === 0 ? res(out) : rej(new Error(`commands-worker ${args.join(' ')} exited ${code}`))));
+    child.on('close', (code) =>
+      code === 0 ? res(out) : rej(new Error(`commands-worker ${args.join(' ')} exited ${code}`)),
+    );
   });
 }
 
@@ -105,7 +110,9 @@ async function ensureStore(): Promise<{ meta: Meta; reused: boolean }> {
   rmSync(META_PATH, { force: true });
   const tmp = `${DB_PATH}.building`;
   process.stderr.write(`commands: building ${ACTIONS.toLocaleString('en-US')} actions into ${DB_PATH} ...\n`);
-  const build = JSON.parse(await runWorker(['build', tmp, ...[GEN.actions, GEN.devices, GEN.days, GEN.seed, GEN.nowMs].map(String)])) as BuildFacts;
+  const build = JSON.parse(
+    await runWorker(['build', tmp, ...[GEN.actions, GEN.devices, GEN.days, GEN.seed, GEN.nowMs].map(String)]),
+  ) as BuildFacts;
   for (const suffix of ['', '-wal', '-shm']) rmSync(`${DB_PATH}${suffix}`, { force: true });
   renameSync(tmp, DB_PATH);
   for (const suffix of ['-wal', '-shm']) rmSync(`${tmp}${suffix}`, { force: true });
@@ -125,21 +132,46 @@ const ms = (x: number): string => (Number.isNaN(x) ? '-' : x.toFixed(1));
 const n = (x: number): string => x.toLocaleString('en-US');
 
 /** Values from the store for the commands: the busiest device and requestor, an action in the middle. */
-function pickValues(store: SqliteAuditStore, nowMs: number): { device: string; deviceFacts: string; fqdn: string; fqdnFacts: string; requestor: string; requestorFacts: string; actionId: string } {
+function pickValues(
+  store: SqliteAuditStore,
+  nowMs: number,
+): {
+  device: string;
+  deviceFacts: string;
+  fqdn: string;
+  fqdnFacts: string;
+  requestor: string;
+  requestorFacts: string;
+  actionId: string;
+} {
   const since = (days: number): string => new Date(nowMs - days * DAY).toISOString();
   const db = store.db;
   const dev = db
-    .prepare('SELECT device_short_lc AS k, count(*) AS c FROM actions WHERE creation_time >= ? AND device_short_lc IS NOT NULL GROUP BY 1 ORDER BY c DESC, k LIMIT 1')
+    .prepare(
+      'SELECT device_short_lc AS k, count(*) AS c FROM actions WHERE creation_time >= ? AND device_short_lc IS NOT NULL GROUP BY 1 ORDER BY c DESC, k LIMIT 1',
+    )
     .get(since(30)) as { k: string; c: number };
-  const devAll = db.prepare('SELECT count(*) AS c, count(DISTINCT machine_id) AS m FROM actions WHERE device_short_lc = ?').get(dev.k) as { c: number; m: number };
+  const devAll = db
+    .prepare('SELECT count(*) AS c, count(DISTINCT machine_id) AS m FROM actions WHERE device_short_lc = ?')
+    .get(dev.k) as { c: number; m: number };
   const fq = db
-    .prepare('SELECT device_name_lc AS k, count(*) AS c FROM actions WHERE creation_time >= ? AND device_name_lc IS NOT NULL GROUP BY 1 ORDER BY c DESC, k LIMIT 1')
+    .prepare(
+      'SELECT device_name_lc AS k, count(*) AS c FROM actions WHERE creation_time >= ? AND device_name_lc IS NOT NULL GROUP BY 1 ORDER BY c DESC, k LIMIT 1',
+    )
     .get(since(360)) as { k: string; c: number };
-  const shown = db.prepare('SELECT computer_dns_name FROM actions WHERE device_name_lc = ? ORDER BY creation_time DESC LIMIT 1').pluck().get(fq.k) as string;
+  const shown = db
+    .prepare('SELECT computer_dns_name FROM actions WHERE device_name_lc = ? ORDER BY creation_time DESC LIMIT 1')
+    .pluck()
+    .get(fq.k) as string;
   const req = db
-    .prepare('SELECT requestor AS k, count(*) AS c FROM actions WHERE creation_time >= ? GROUP BY requestor COLLATE NOCASE ORDER BY c DESC, k LIMIT 1')
+    .prepare(
+      'SELECT requestor AS k, count(*) AS c FROM actions WHERE creation_time >= ? GROUP BY requestor COLLATE NOCASE ORDER BY c DESC, k LIMIT 1',
+    )
     .get(since(30)) as { k: string; c: number };
-  const actionId = db.prepare('SELECT id FROM actions WHERE seq >= (SELECT max(seq) / 2 FROM actions) ORDER BY seq LIMIT 1').pluck().get() as string;
+  const actionId = db
+    .prepare('SELECT id FROM actions WHERE seq >= (SELECT max(seq) / 2 FROM actions) ORDER BY seq LIMIT 1')
+    .pluck()
+    .get() as string;
   return {
     device: dev.k,
     deviceFacts: `${n(dev.c)} actions in 30 days, ${n(devAll.c)} in all, ${devAll.m} machine id${devAll.m === 1 ? '' : 's'}`,
@@ -158,7 +190,10 @@ function describe(results: QueryResult[]): string {
   switch (r.shape) {
     case 'list': {
       const m = results[1];
-      const machines = m !== undefined && m.shape === 'countByMachine' ? `, ${m.rows.length} machine${m.rows.length === 1 ? '' : 's'}` : '';
+      const machines =
+        m !== undefined && m.shape === 'countByMachine'
+          ? `, ${m.rows.length} machine${m.rows.length === 1 ? '' : 's'}`
+          : '';
       return `${r.rows.length} of ${n(r.total)}${machines}`;
     }
     case 'countByDay':
@@ -200,7 +235,11 @@ export async function benchCommands(): Promise<void> {
     const offset = GEN.nowMs - Date.now();
     const clock: Clock = { ...systemClock, now: () => Date.now() + offset };
 
-    const facts = store.db.prepare('SELECT count(*) AS rows, count(DISTINCT machine_id) AS machines, min(creation_time) AS first, max(creation_time) AS last FROM actions').get() as {
+    const facts = store.db
+      .prepare(
+        'SELECT count(*) AS rows, count(DISTINCT machine_id) AS machines, min(creation_time) AS first, max(creation_time) AS last FROM actions',
+      )
+      .get() as {
       rows: number;
       machines: number;
       first: string;
@@ -211,7 +250,16 @@ export async function benchCommands(): Promise<void> {
       { label: 'actions for device <name>', text: `actions for device ${v.device}`, targetMs: 10 },
       { label: 'actions for device <fqdn> 360d', text: `actions for device ${v.fqdn} 360d`, targetMs: 50 },
       { label: 'actions by <requestor> 30d', text: `actions by ${v.requestor} 30d`, targetMs: 50 },
-      ...['summary 30d', 'requestors 30d', 'devices 30d', 'timeline 30d', 'timeline 360d', 'isolated', 'failed 7d', 'pending'].map((t) => ({ label: t, text: t, targetMs: 50 })),
+      ...[
+        'summary 30d',
+        'requestors 30d',
+        'devices 30d',
+        'timeline 30d',
+        'timeline 360d',
+        'isolated',
+        'failed 7d',
+        'pending',
+      ].map((t) => ({ label: t, text: t, targetMs: 50 })),
       { label: 'action <id>', text: `action ${v.actionId}`, targetMs: 50 },
       { label: 'status', text: 'status', targetMs: 50 },
       { label: 'help', text: 'help', targetMs: 50 },
@@ -247,12 +295,14 @@ export async function benchCommands(): Promise<void> {
       const t1 = performance.now();
       await res.arrayBuffer();
       if (res.status >= 300) throw new Error(`"${text}": POST /api/messages answered HTTP ${res.status}`);
-      if (connector.calls.length !== 1) throw new Error(`"${text}": the connector received ${connector.calls.length} calls, not 1`);
+      if (connector.calls.length !== 1)
+        throw new Error(`"${text}": the connector received ${connector.calls.length} calls, not 1`);
       const tRecv = await received;
       const cards = connector.cardsPosted();
       if (cards.length !== 1) throw new Error(`"${text}": no card reached the connector`);
       const card = JSON.stringify(cards[0]?.card);
-      if (FAILED_REPLY.test(card)) throw new Error(`"${text}": the bot answered with an error card: ${card.slice(0, 300)}`);
+      if (FAILED_REPLY.test(card))
+        throw new Error(`"${text}": the bot answered with an error card: ${card.slice(0, 300)}`);
       return { recv: tRecv - t0, post: t1 - t0 };
     }
 
@@ -316,7 +366,18 @@ export async function benchCommands(): Promise<void> {
       ? `reused (built ${meta.builtAt}: generate ${(b.generateMs / 1000).toFixed(1)} s, load ${(b.loadMs / 1000).toFixed(1)} s, ANALYZE ${(b.analyzeMs / 1000).toFixed(1)} s; BENCH_REBUILD=1 rebuilds)`
       : `built now: generate + sort ${(b.generateMs / 1000).toFixed(1)} s, applyPage x ${b.pages} ${(b.loadMs / 1000).toFixed(1)} s (${n(Math.round((b.rows * 1000) / b.loadMs))} actions/s), ANALYZE ${(b.analyzeMs / 1000).toFixed(1)} s, builder peak RSS ${b.peakRssMb} MB`;
 
-    const header = ['command', 'bot p50', 'bot p95', 'target', 'p95 ok', 'POST p50', 'run() p50', 'SQL p50', 'bot/run()', 'result (last run)'];
+    const header = [
+      'command',
+      'bot p50',
+      'bot p95',
+      'target',
+      'p95 ok',
+      'POST p50',
+      'run() p50',
+      'SQL p50',
+      'bot/run()',
+      'result (last run)',
+    ];
     const rows = figures.map((f) => {
       const p50 = pct(f.bot, 0.5);
       const p95 = pct(f.bot, 0.95);
@@ -335,7 +396,11 @@ export async function benchCommands(): Promise<void> {
       ];
     });
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-    const fmtRow = (r: string[]): string => r.map((x, i) => (i === 0 || i === r.length - 1 ? x.padEnd(widths[i] ?? 0) : x.padStart(widths[i] ?? 0))).join('  ').trimEnd();
+    const fmtRow = (r: string[]): string =>
+      r
+        .map((x, i) => (i === 0 || i === r.length - 1 ? x.padEnd(widths[i] ?? 0) : x.padStart(widths[i] ?? 0)))
+        .join('  ')
+        .trimEnd();
 
     const lines = [
       `Command latency benchmark: ${n(facts.rows)} actions, ${RUNS} runs per command after ${WARMUP} warm-up runs, bot and SQL alternating (ms)`,
@@ -349,7 +414,7 @@ export async function benchCommands(): Promise<void> {
       ...rows.map((r) => `  ${fmtRow(r)}`),
       '',
       '  bot: activity POSTed to /api/messages until the fake connector received the reply card (restify, CloudAdapter, chat, SQL, card, reply POST);',
-      '  POST: until the POST to /api/messages returned; run(): backend.run() of the command\'s specs (SQL, row mapping, list count query);',
+      "  POST: until the POST to /api/messages returned; run(): backend.run() of the command's specs (SQL, row mapping, list count query);",
       '  SQL: the raw main statement of each spec (compileSql(spec).main, prepared); status: run() is ingestHealth(); help runs no query.',
       `  bot/run(): bot p50 / run() p50. Measured in ${elapsed.toFixed(0)} s.`,
     ];

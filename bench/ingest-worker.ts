@@ -35,7 +35,13 @@ if (mode === 'ingest') {
   const store = openSqliteStore({ path: storePath });
   const client = buildDefenderClient(defender, { clock: systemClock, logger: silentLogger });
   const t0 = performance.now();
-  const c = await runOnce({ client, store, clock: systemClock, logger: silentLogger, settings: ingestSettings(defender) });
+  const c = await runOnce({
+    client,
+    store,
+    clock: systemClock,
+    logger: silentLogger,
+    settings: ingestSettings(defender),
+  });
   const ms = performance.now() - t0;
   client.close();
   store.close();
@@ -47,8 +53,16 @@ if (mode === 'ingest') {
   const bodies: string[] = [];
   let key = '1970-01-01T00:00:00.0000000Z';
   for (;;) {
-    const url = buildListUrl(defender.apiBaseUrl, { filter: `lastUpdateDateTimeUtc ge ${key}`, orderBy: 'lastUpdateDateTimeUtc asc', top: defender.pageSize });
-    const res = await http.send(url, { method: 'GET', headers: { authorization: `Bearer ${await tokens.getToken()}` }, timeoutMs: 60_000 });
+    const url = buildListUrl(defender.apiBaseUrl, {
+      filter: `lastUpdateDateTimeUtc ge ${key}`,
+      orderBy: 'lastUpdateDateTimeUtc asc',
+      top: defender.pageSize,
+    });
+    const res = await http.send(url, {
+      method: 'GET',
+      headers: { authorization: `Bearer ${await tokens.getToken()}` },
+      timeoutMs: 60_000,
+    });
     if (res.status !== 200) throw new Error(`baseline fetch: HTTP ${res.status} ${res.body.slice(0, 200)}`);
     bodies.push(res.body);
     const value = (JSON.parse(res.body) as { value: MachineAction[] }).value;
@@ -67,9 +81,29 @@ if (mode === 'ingest') {
     for (const a of rows) {
       const d = deviceKeys(a.computerDnsName);
       insert.run(
-        a.id, a.type, a.title, a.requestor, a.requestorComment, a.status, a.machineId, a.computerDnsName, d.full, d.short,
-        a.creationDateTimeUtc, a.lastUpdateDateTimeUtc, a.cancellationRequestor, a.cancellationComment, a.cancellationDateTimeUtc,
-        a.errorHResult, a.scope, a.externalId, a.requestSource, JSON.stringify(a), now, now, 1,
+        a.id,
+        a.type,
+        a.title,
+        a.requestor,
+        a.requestorComment,
+        a.status,
+        a.machineId,
+        a.computerDnsName,
+        d.full,
+        d.short,
+        a.creationDateTimeUtc,
+        a.lastUpdateDateTimeUtc,
+        a.cancellationRequestor,
+        a.cancellationComment,
+        a.cancellationDateTimeUtc,
+        a.errorHResult,
+        a.scope,
+        a.externalId,
+        a.requestSource,
+        JSON.stringify(a),
+        now,
+        now,
+        1,
       );
     }
   });

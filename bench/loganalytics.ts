@@ -38,7 +38,10 @@ export async function benchLogAnalytics(): Promise<void> {
   const dataset = generateActions(ACTIONS, { devices: 5000, days: 365, seed: 21 });
   const sim = createSimulator({ dataset, throttle: false, seed: 21 });
   const endpoint = await sim.start({ caCertFile: join(dir, 'ca.pem') });
-  const config = loadConfig({ ...endpoint.env, MDE_PAGE_SIZE: '10000', MDE_BACKFILL_DAYS: '3650', MDE_OVERLAP_WINDOW: '5m' }, ['defender']);
+  const config = loadConfig(
+    { ...endpoint.env, MDE_PAGE_SIZE: '10000', MDE_BACKFILL_DAYS: '3650', MDE_OVERLAP_WINDOW: '5m' },
+    ['defender'],
+  );
   const store = openSqliteStore({ path: join(dir, 'audit.db') });
   const client = buildDefenderClient(requireDefender(config), { clock: systemClock, logger: silentLogger });
 
@@ -53,7 +56,9 @@ export async function benchLogAnalytics(): Promise<void> {
       return Promise.resolve({ request, status: 204, headers: createHttpHeaders() });
     },
   };
-  const credential = { getToken: () => Promise.resolve({ token: 'bench', expiresOnTimestamp: Date.now() + 3_600_000 }) };
+  const credential = {
+    getToken: () => Promise.resolve({ token: 'bench', expiresOnTimestamp: Date.now() + 3_600_000 }),
+  };
   const forwarder = createForwarder({
     uploader: new LogsIngestionClient('https://dce.example.invalid', credential, { httpClient }),
     source: {
@@ -66,7 +71,13 @@ export async function benchLogAnalytics(): Promise<void> {
     logger: silentLogger,
   });
   const tick = async (): Promise<void> => {
-    await runOnce({ client, store, clock: systemClock, logger: silentLogger, settings: ingestSettings(requireDefender(config)) });
+    await runOnce({
+      client,
+      store,
+      clock: systemClock,
+      logger: silentLogger,
+      settings: ingestSettings(requireDefender(config)),
+    });
     await forwarder.forward();
   };
 
@@ -90,7 +101,10 @@ export async function benchLogAnalytics(): Promise<void> {
       for (; made < target; made++) {
         if (made % 2 === 0 || open.length === 0) {
           const m = machines[made % machines.length]!;
-          createdNow.push(sim.tenant.create({ machineId: m.id, type: 'RunAntiVirusScan', scope: 'Quick', comment: `bench ${made}` }).id);
+          createdNow.push(
+            sim.tenant.create({ machineId: m.id, type: 'RunAntiVirusScan', scope: 'Quick', comment: `bench ${made}` })
+              .id,
+          );
         } else {
           sim.tenant.transition(open.shift()!, 'Succeeded');
         }

@@ -27,7 +27,11 @@ interface WorkerResult {
 
 function runNode(args: string[], env: Record<string, string>): Promise<string> {
   return new Promise((res, rej) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
     child.on('close', (code) => (code === 0 ? res(out) : rej(new Error(`${args.join(' ')} exited ${code}`))));
@@ -45,21 +49,45 @@ async function benchIngest(): Promise<void> {
   process.stderr.write(`generating ${ACTIONS.toLocaleString('en-US')} actions ...\n`);
   writeFileSync(datasetPath, JSON.stringify(generateActions(ACTIONS, { devices: 5000, days: 365, seed: 11 })));
 
-  const sim = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'simulate', '--no-throttle', '--dataset', datasetPath, '--ca-file', join(OUT, 'ca.pem')], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
+  const sim = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'src/cli.ts',
+      'simulate',
+      '--no-throttle',
+      '--dataset',
+      datasetPath,
+      '--ca-file',
+      join(OUT, 'ca.pem'),
+    ],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    },
+  );
   let simOut = '';
   sim.stdout.setEncoding('utf8').on('data', (d: string) => (simOut += d));
-  for (let i = 0; i < 6000 && !/SECRET_MDE_CLIENT_SECRET=.+\n/.test(simOut); i++) await new Promise((r) => setTimeout(r, 10));
-  const env: Record<string, string> = Object.fromEntries(simOut.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  for (let i = 0; i < 6000 && !/SECRET_MDE_CLIENT_SECRET=.+\n/.test(simOut); i++)
+    await new Promise((r) => setTimeout(r, 10));
+  const env: Record<string, string> = Object.fromEntries(
+    simOut
+      .trim()
+      .split('\n')
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
   Object.assign(env, { MDE_PAGE_SIZE: '10000', MDE_BACKFILL_DAYS: '3650', LOG_LEVEL: 'silent' });
 
   const results: { ingest: WorkerResult; baseline: WorkerResult }[] = [];
   try {
     for (let round = 0; round < ROUNDS; round++) {
-      const ingest = JSON.parse(await runNode(['bench/ingest-worker.ts', 'ingest', join(OUT, 'ingest.db')], env)) as WorkerResult;
-      const baseline = JSON.parse(await runNode(['bench/ingest-worker.ts', 'baseline', join(OUT, 'baseline.db')], env)) as WorkerResult;
+      const ingest = JSON.parse(
+        await runNode(['bench/ingest-worker.ts', 'ingest', join(OUT, 'ingest.db')], env),
+      ) as WorkerResult;
+      const baseline = JSON.parse(
+        await runNode(['bench/ingest-worker.ts', 'baseline', join(OUT, 'baseline.db')], env),
+      ) as WorkerResult;
       results.push({ ingest, baseline });
       process.stderr.write(`round ${round + 1}: ingest ${ingest.ms} ms, baseline ${baseline.ms} ms\n`);
     }

@@ -34,7 +34,8 @@ export type AppPackageResult =
 
 /** The variables of env/.env.<env> and env/.env.<env>.user (the .user file wins), and which files were read. */
 export function readEnvFiles(root: string, env: string): { vars: Record<string, string | undefined>; files: string[] } {
-  if (!ENV_NAME.test(env)) throw new Error(`Invalid environment name "${env}": use letters, digits, - and _ (it names env/.env.<name>).`);
+  if (!ENV_NAME.test(env))
+    throw new Error(`Invalid environment name "${env}": use letters, digits, - and _ (it names env/.env.<name>).`);
   const vars: Record<string, string | undefined> = {};
   const files: string[] = [];
   for (const file of [`env/.env.${env}`, `env/.env.${env}.user`]) {
@@ -70,13 +71,19 @@ export async function buildAppPackage(options: AppPackageOptions): Promise<AppPa
   const template = readFileSync(join(root, 'appPackage', 'manifest.json'), 'utf8');
   const rendered = renderManifest(template, vars);
   if (!rendered.ok) {
-    return { ok: false, message: `Cannot build the app package: ${rendered.missing.join(', ')} not set. Fix: add them to env/.env.${env} (see env/.env.example). Read: ${where}.` };
+    return {
+      ok: false,
+      message: `Cannot build the app package: ${rendered.missing.join(', ')} not set. Fix: add them to env/.env.${env} (see env/.env.example). Read: ${where}.`,
+    };
   }
   const errors = await validateManifest(rendered.manifest);
   if (errors.length > 0) {
     const used = new Set([...template.matchAll(/\$\{\{\s*([A-Z0-9_]+)\s*\}\}/g)].map((m) => m[1]!));
     const empty = [...used].filter((k) => vars[k] === '' && k !== 'APP_NAME_SUFFIX');
-    const hint = empty.length > 0 ? `\n${empty.join(', ')} ${empty.length === 1 ? 'is' : 'are'} empty in ${where}: the Toolkit's provision writes ${empty.length === 1 ? 'it' : 'them'} (m365agents${env === 'local' ? '.local' : ''}.yml), or set ${empty.length === 1 ? 'it' : 'them'} yourself.` : '';
+    const hint =
+      empty.length > 0
+        ? `\n${empty.join(', ')} ${empty.length === 1 ? 'is' : 'are'} empty in ${where}: the Toolkit's provision writes ${empty.length === 1 ? 'it' : 'them'} (m365agents${env === 'local' ? '.local' : ''}.yml), or set ${empty.length === 1 ? 'it' : 'them'} yourself.`
+        : '';
     return { ok: false, message: `The manifest does not match the Teams schema:\n  ${errors.join('\n  ')}${hint}` };
   }
 

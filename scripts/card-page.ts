@@ -77,9 +77,19 @@ interface Asset {
 
 const ASSETS: Record<string, Asset> = {
   '/': { file: here('./card-page.html'), type: 'text/html; charset=utf-8' },
-  '/adaptivecards.js': { file: require.resolve('adaptivecards/dist/adaptivecards.js'), type: 'text/javascript; charset=utf-8' },
-  '/adaptivecards.css': { file: require.resolve('adaptivecards/dist/adaptivecards.css'), type: 'text/css; charset=utf-8' },
-  '/host-config.js': { file: here('./teams-host-config.json'), type: 'text/javascript; charset=utf-8', wrap: (json) => `window.TEAMS_HOST_CONFIG = ${json};` },
+  '/adaptivecards.js': {
+    file: require.resolve('adaptivecards/dist/adaptivecards.js'),
+    type: 'text/javascript; charset=utf-8',
+  },
+  '/adaptivecards.css': {
+    file: require.resolve('adaptivecards/dist/adaptivecards.css'),
+    type: 'text/css; charset=utf-8',
+  },
+  '/host-config.js': {
+    file: here('./teams-host-config.json'),
+    type: 'text/javascript; charset=utf-8',
+    wrap: (json) => `window.TEAMS_HOST_CONFIG = ${json};`,
+  },
 };
 
 /** Serves the page and its scripts on 127.0.0.1 at a free port. */
@@ -133,7 +143,10 @@ export async function openCardPage(options: { width?: number } = {}): Promise<Ca
       async render(card) {
         const text = typeof card === 'string' ? card : JSON.stringify(card);
         pageErrors.length = 0;
-        const report = await page.evaluate(([t, w]) => (globalThis as unknown as PageGlobals).renderCard(t, { width: w }), [text, width] as const);
+        const report = await page.evaluate(
+          ([t, w]) => (globalThis as unknown as PageGlobals).renderCard(t, { width: w }),
+          [text, width] as const,
+        );
         report.errors.push(...pageErrors);
         return report;
       },
@@ -174,7 +187,8 @@ export function renderProblems(card: unknown, report: RenderReport, expectText: 
   const problems: string[] = [];
   if (!report.rendered) problems.push('the renderer produced no card');
   problems.push(...report.errors);
-  for (const type of report.unknownWithoutFallback) problems.push(`unknown element "${type}" has no fallback: the renderer dropped it`);
+  for (const type of report.unknownWithoutFallback)
+    problems.push(`unknown element "${type}" has no fallback: the renderer dropped it`);
   let json: unknown = card;
   if (typeof card === 'string') {
     try {
@@ -186,14 +200,17 @@ export function renderProblems(card: unknown, report: RenderReport, expectText: 
   for (const type of new Set(chartTypes(json))) {
     const shown = report.fallbacks.filter((f) => f.startsWith(`${type} → `)).length;
     const charts = chartTypes(json).filter((t) => t === type).length;
-    if (report.rendered && shown < charts) problems.push(`${charts - shown} of ${charts} ${type} elements show no fallback`);
+    if (report.rendered && shown < charts)
+      problems.push(`${charts - shown} of ${charts} ${type} elements show no fallback`);
   }
   if (report.rendered) {
     if (report.height <= 40) problems.push(`rendered height ${report.height} px (≤ 40)`);
     if (report.width <= 200) problems.push(`rendered width ${report.width} px (≤ 200)`);
-    if (report.scrollWidth > report.clientWidth + 1) problems.push(`content ${report.scrollWidth} px wide overflows the ${report.clientWidth} px card`);
+    if (report.scrollWidth > report.clientWidth + 1)
+      problems.push(`content ${report.scrollWidth} px wide overflows the ${report.clientWidth} px card`);
     const text = squash(report.text);
-    for (const expected of expectText) if (!text.includes(squash(expected))) problems.push(`does not show "${expected}"`);
+    for (const expected of expectText)
+      if (!text.includes(squash(expected))) problems.push(`does not show "${expected}"`);
   }
   return problems;
 }

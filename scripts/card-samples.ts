@@ -64,7 +64,10 @@ export const CARD_KINDS = Object.keys(CARD_TEMPLATE_FILES) as CardKind[];
 
 /** The chat commands whose cards are pictured, with what each card must show. */
 const CHAT_COMMANDS: { text: string; variant?: string; expect: string[] }[] = [
-  { text: 'actions for device ws-042 90d', expect: ['Actions for device ws-042', 'Beaconing to 203.0.113.7', 'SOAR playbooks'] },
+  {
+    text: 'actions for device ws-042 90d',
+    expect: ['Actions for device ws-042', 'Beaconing to 203.0.113.7', 'SOAR playbooks'],
+  },
   { text: 'failed 360d', variant: 'failed', expect: ['Failed and timed-out actions', 'lt-007.contoso.com'] },
   { text: 'requestors 360d', expect: ['Actions by requestor', 'megan.bowen@contoso.com', 'SOAR playbooks'] },
   { text: 'devices 30d', variant: 'devices', expect: ['Actions by device', 'srv-sql-01.contoso.com'] },
@@ -81,7 +84,14 @@ const CHAT_COMMANDS: { text: string; variant?: string; expect: string[] }[] = [
 
 /** Where the sample conversations would be reached (never called: the samples only render). */
 function demoRef(conversationId: string, conversationType: ConvRef['conversationType']): ConvRef {
-  return { channelId: 'msteams', serviceUrl: 'https://smba.trafficmanager.net/emea/', conversationId, conversationType, tenantId: 'contoso', botId: '28:bot' };
+  return {
+    channelId: 'msteams',
+    serviceUrl: 'https://smba.trafficmanager.net/emea/',
+    conversationId,
+    conversationType,
+    tenantId: 'contoso',
+    botId: '28:bot',
+  };
 }
 
 function isoAt(ms: number): string {
@@ -100,14 +110,27 @@ export async function buildCardSamples(): Promise<CardSample[]> {
   const clock = new FakeClock(NOW);
   const store = openSqliteStore({ path: ':memory:' });
   const samples: CardSample[] = [];
-  const add = (kind: CardKind, variant: string | undefined, source: string, card: AdaptiveCard, expectText: string[]): void => {
+  const add = (
+    kind: CardKind,
+    variant: string | undefined,
+    source: string,
+    card: AdaptiveCard,
+    expectText: string[],
+  ): void => {
     const name = variant === undefined ? kind : `${kind}-${variant}`;
     if (samples.some((s) => s.name === name)) throw new Error(`Two card samples are named "${name}".`);
     samples.push({ name, kind, source, card, expectText });
   };
   try {
     const runId = store.beginRun(isoAt(NOW - 60_000), true);
-    store.applyPage({ runId, items: DATASET, quarantined: [], observedAt: isoAt(NOW - 60_000), backfill: true, cursor: null });
+    store.applyPage({
+      runId,
+      items: DATASET,
+      quarantined: [],
+      observedAt: isoAt(NOW - 60_000),
+      backfill: true,
+      cursor: null,
+    });
     store.finishRun(runId, {
       finishedAt: isoAt(NOW - 30_000),
       ok: true,
@@ -121,34 +144,80 @@ export async function buildCardSamples(): Promise<CardSample[]> {
     for (const command of CHAT_COMMANDS) {
       const reply = await chat.handle(command.text);
       const first = !samples.some((s) => s.kind === reply.kind);
-      add(reply.kind, command.variant ?? (first ? undefined : 'more'), `chat: ${command.text}`, bot(reply), command.expect);
+      add(
+        reply.kind,
+        command.variant ?? (first ? undefined : 'more'),
+        `chat: ${command.text}`,
+        bot(reply),
+        command.expect,
+      );
     }
 
     // Subscriptions: two conversations subscribe through chat; one of them later blocks the bot.
     const user = { id: '00000000-0000-0000-0000-0000000000ad', name: 'Alex Wilber' };
-    const secops = { conversationId: '19:secops-alerts@thread.tacv2', kind: 'channel', name: 'SecOps › Alerts', ref: demoRef('19:secops-alerts@thread.tacv2', 'channel') };
-    const managers = { conversationId: '19:meeting_managers@thread.v2', kind: 'groupChat', name: 'Group chat', ref: demoRef('19:meeting_managers@thread.v2', 'groupChat') };
+    const secops = {
+      conversationId: '19:secops-alerts@thread.tacv2',
+      kind: 'channel',
+      name: 'SecOps › Alerts',
+      ref: demoRef('19:secops-alerts@thread.tacv2', 'channel'),
+    };
+    const managers = {
+      conversationId: '19:meeting_managers@thread.v2',
+      kind: 'groupChat',
+      name: 'Group chat',
+      ref: demoRef('19:meeting_managers@thread.v2', 'groupChat'),
+    };
     await chat.handle('subscribe', user, secops);
     await chat.handle('subscribe digest', user, managers);
     store.setConversationActive(managers.conversationId, false, 'MessageWritesBlocked');
-    const ctx: CardContext = { templates, now: isoAt(clock.now()), requestorNames: config.commands.requestorNames, timeZone: config.commands.displayTimeZone };
-    add('subscriptions', undefined, 'chat: subscribe, subscribe digest', renderSubscriptionsCard(subscriptions.list(), ctx), ['SecOps › Alerts', 'MessageWritesBlocked']);
+    const ctx: CardContext = {
+      templates,
+      now: isoAt(clock.now()),
+      requestorNames: config.commands.requestorNames,
+      timeZone: config.commands.displayTimeZone,
+    };
+    add(
+      'subscriptions',
+      undefined,
+      'chat: subscribe, subscribe digest',
+      renderSubscriptionsCard(subscriptions.list(), ctx),
+      ['SecOps › Alerts', 'MessageWritesBlocked'],
+    );
   } finally {
     store.close();
   }
 
   // Alert, compact alert, storm and backfill cards, from the sample models.
-  const alertCtx: CardContext = { templates, now: SAMPLE_NOW, requestorNames: SAMPLE_REQUESTOR_NAMES, timeZone: ALERT_TIME_ZONE };
-  add('alert', undefined, 'ALERT_SAMPLES.pending', renderAlertCard(ALERT_SAMPLES.pending, alertCtx), ['ws-042.contoso.com', 'Lee.Gu@contoso.com']);
-  add('alert', 'succeeded', 'ALERT_SAMPLES.succeeded', renderAlertCard(ALERT_SAMPLES.succeeded, alertCtx), ['Succeeded', 'ws-042.contoso.com']);
+  const alertCtx: CardContext = {
+    templates,
+    now: SAMPLE_NOW,
+    requestorNames: SAMPLE_REQUESTOR_NAMES,
+    timeZone: ALERT_TIME_ZONE,
+  };
+  add('alert', undefined, 'ALERT_SAMPLES.pending', renderAlertCard(ALERT_SAMPLES.pending, alertCtx), [
+    'ws-042.contoso.com',
+    'Lee.Gu@contoso.com',
+  ]);
+  add('alert', 'succeeded', 'ALERT_SAMPLES.succeeded', renderAlertCard(ALERT_SAMPLES.succeeded, alertCtx), [
+    'Succeeded',
+    'ws-042.contoso.com',
+  ]);
   const failedWithFlags = alertModel(
     { status: 'Failed', lastUpdateDateTimeUtc: '2026-11-29T21:16:16.1234567Z', errorHResult: -2147467259 },
     { flags: ALL_FLAGS, timeToCompleteMs: 131_000 },
   );
-  add('alert', 'failed', 'alertModel(Failed, ALL_FLAGS)', renderAlertCard(failedWithFlags, alertCtx), ['Failed', 'ws-042.contoso.com']);
-  add('alertCompact', undefined, 'ALERT_SAMPLES.compact', renderAlertCard(ALERT_SAMPLES.compact, alertCtx), ['ws-042.contoso.com']);
+  add('alert', 'failed', 'alertModel(Failed, ALL_FLAGS)', renderAlertCard(failedWithFlags, alertCtx), [
+    'Failed',
+    'ws-042.contoso.com',
+  ]);
+  add('alertCompact', undefined, 'ALERT_SAMPLES.compact', renderAlertCard(ALERT_SAMPLES.compact, alertCtx), [
+    'ws-042.contoso.com',
+  ]);
   add('storm', undefined, 'STORM_SAMPLES.storm12', renderStormCard(STORM_SAMPLES.storm12, alertCtx), ['12']);
-  add('backfill', undefined, 'BACKFILL_SAMPLES.firstRun', renderBackfillCard(BACKFILL_SAMPLES.firstRun, alertCtx), ['552', 'RunAntiVirusScan']);
+  add('backfill', undefined, 'BACKFILL_SAMPLES.firstRun', renderBackfillCard(BACKFILL_SAMPLES.firstRun, alertCtx), [
+    '552',
+    'RunAntiVirusScan',
+  ]);
 
   // Kinds no command above answers with (e.g. `table`, which needs a Log Analytics workspace):
   // the first sample reply of that kind.
@@ -157,7 +226,9 @@ export async function buildCardSamples(): Promise<CardSample[]> {
     if (samples.some((s) => s.kind === kind)) continue;
     const entry = Object.entries(SAMPLE_REPLIES).find(([, reply]) => (reply as Reply).kind === kind);
     if (entry === undefined) {
-      throw new Error(`No sample for the "${kind}" card: add a chat command to scripts/card-samples.ts or a sample reply to test/cards/samples.ts.`);
+      throw new Error(
+        `No sample for the "${kind}" card: add a chat command to scripts/card-samples.ts or a sample reply to test/cards/samples.ts.`,
+      );
     }
     const [sampleName, reply] = entry as [string, Reply];
     add(kind, undefined, `SAMPLE_REPLIES.${sampleName}`, renderReplyCard(reply, replyCtx), replyTitle(reply));
@@ -172,8 +243,17 @@ export async function buildCardSamples(): Promise<CardSample[]> {
  */
 export async function buildEdgeCaseCards(): Promise<[string, AdaptiveCard][]> {
   const templates = await loadCardTemplates();
-  const ctx: CardContext = { templates, now: SAMPLE_NOW, requestorNames: SAMPLE_REQUESTOR_NAMES, timeZone: ALERT_TIME_ZONE };
-  const each = <M>(prefix: string, models: Record<string, M>, render: (model: M, c: CardContext) => AdaptiveCard): [string, AdaptiveCard][] =>
+  const ctx: CardContext = {
+    templates,
+    now: SAMPLE_NOW,
+    requestorNames: SAMPLE_REQUESTOR_NAMES,
+    timeZone: ALERT_TIME_ZONE,
+  };
+  const each = <M>(
+    prefix: string,
+    models: Record<string, M>,
+    render: (model: M, c: CardContext) => AdaptiveCard,
+  ): [string, AdaptiveCard][] =>
     Object.entries(models).map(([name, model]) => [`${prefix}.${name}`, render(model, ctx)]);
   return [
     ...each<Reply>('reply', SAMPLE_REPLIES, renderReplyCard),

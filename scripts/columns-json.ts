@@ -41,6 +41,8 @@ export function infraColumns(columns: readonly TableColumn[] = DCR_COLUMNS): Inf
 
 /** The exact text of infra/columns.json: a JSON array, one column per line, trailing newline. */
 export function columnsJson(columns: readonly TableColumn[] = DCR_COLUMNS): string {
-  const lines = infraColumns(columns).map((c) => `  { "name": ${JSON.stringify(c.name)}, "type": ${JSON.stringify(c.type)} }`);
+  const lines = infraColumns(columns).map(
+    (c) => `  { "name": ${JSON.stringify(c.name)}, "type": ${JSON.stringify(c.type)} }`,
+  );
   return `[\n${lines.join(',\n')}\n]\n`;
 }

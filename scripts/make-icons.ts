@@ -39,7 +39,10 @@ function png(size: number, pixel: (x: number, y: number) => Rgba): Buffer {
           for (let i = 0; i < 4; i++) acc[i]! += (p[i] as number) / 16;
         }
       }
-      raw.set(acc.map((v) => Math.round(v)), y * (size * 4 + 1) + 1 + x * 4);
+      raw.set(
+        acc.map((v) => Math.round(v)),
+        y * (size * 4 + 1) + 1 + x * 4,
+      );
     }
   }
   const ihdr = Buffer.alloc(13);
@@ -47,7 +50,12 @@ function png(size: number, pixel: (x: number, y: number) => Rgba): Buffer {
   ihdr.writeUInt32BE(size, 4);
   ihdr[8] = 8; // bit depth
   ihdr[9] = 6; // RGBA
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 /** Inside a shield: flat top, straight sides, then a curve to a point at the bottom (unit square). */
@@ -65,7 +73,10 @@ function inShield(x: number, y: number, inset: number): boolean {
 /** Near the check mark polyline (0.36,0.50) → (0.46,0.62) → (0.66,0.38). */
 function onCheck(x: number, y: number, width: number): boolean {
   const seg = (ax: number, ay: number, bx: number, by: number): number => {
-    const t = Math.max(0, Math.min(1, ((x - ax) * (bx - ax) + (y - ay) * (by - ay)) / ((bx - ax) ** 2 + (by - ay) ** 2)));
+    const t = Math.max(
+      0,
+      Math.min(1, ((x - ax) * (bx - ax) + (y - ay) * (by - ay)) / ((bx - ax) ** 2 + (by - ay) ** 2)),
+    );
     return Math.hypot(x - (ax + t * (bx - ax)), y - (ay + t * (by - ay)));
   };
   return Math.min(seg(0.36, 0.5, 0.46, 0.62), seg(0.46, 0.62, 0.66, 0.38)) <= width;
@@ -75,9 +86,15 @@ const blue: Rgba = [15, 108, 189, 255];
 const white: Rgba = [255, 255, 255, 255];
 const clear: Rgba = [0, 0, 0, 0];
 
-const color = png(192, (x, y) => (onCheck(x, y, 0.045) && inShield(x, y, 0) ? white : inShield(x, y, 0) ? blue : [255, 255, 255, 255]));
+const color = png(192, (x, y) =>
+  onCheck(x, y, 0.045) && inShield(x, y, 0) ? white : inShield(x, y, 0) ? blue : [255, 255, 255, 255],
+);
 // Outline icon: white on transparent, per Teams guidelines.
-const outline = png(32, (x, y) => ((inShield(x, y, 0) && !inShield(x, y, 0.07)) || (onCheck(x, y, 0.05) && inShield(x, y, 0)) ? white : clear));
+const outline = png(32, (x, y) =>
+  (inShield(x, y, 0) && !inShield(x, y, 0.07)) || (onCheck(x, y, 0.05) && inShield(x, y, 0)) ? white : clear,
+);
 writeFileSync('appPackage/color.png', color);
 writeFileSync('appPackage/outline.png', outline);
-process.stdout.write(`wrote appPackage/color.png (${color.length} bytes) and appPackage/outline.png (${outline.length} bytes)\n`);
+process.stdout.write(
+  `wrote appPackage/color.png (${color.length} bytes) and appPackage/outline.png (${outline.length} bytes)\n`,
+);

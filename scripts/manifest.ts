@@ -2,7 +2,10 @@ import { createRequire } from 'node:module';
 import { ManifestUtil, type TeamsAppManifest } from '@microsoft/app-manifest';
 
 /** Replaces `${{VAR}}` placeholders; reports every variable that is missing. */
-export function renderManifest(template: string, vars: Readonly<Record<string, string | undefined>>): { ok: true; manifest: TeamsAppManifest } | { ok: false; missing: string[] } {
+export function renderManifest(
+  template: string,
+  vars: Readonly<Record<string, string | undefined>>,
+): { ok: true; manifest: TeamsAppManifest } | { ok: false; missing: string[] } {
   const missing = new Set<string>();
   const text = template.replace(/\$\{\{\s*([A-Z0-9_]+)\s*\}\}/g, (_m, key: string) => {
     const v = vars[key];
@@ -20,6 +23,8 @@ export function renderManifest(template: string, vars: Readonly<Record<string, s
 /** Validates against the official schema of the manifest's own version (bundled, offline). */
 export async function validateManifest(manifest: TeamsAppManifest): Promise<string[]> {
   const require = createRequire(import.meta.url);
-  const schema = require(`@microsoft/app-manifest/build/json-schemas/teams/v${manifest.manifestVersion}/MicrosoftTeams.schema.json`) as Parameters<typeof ManifestUtil.validateManifestAgainstSchema>[1];
+  const schema = require(
+    `@microsoft/app-manifest/build/json-schemas/teams/v${manifest.manifestVersion}/MicrosoftTeams.schema.json`,
+  ) as Parameters<typeof ManifestUtil.validateManifestAgainstSchema>[1];
   return ManifestUtil.validateManifestAgainstSchema(manifest, schema);
 }

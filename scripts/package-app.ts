@@ -21,7 +21,11 @@ try {
   process.exit(2);
 }
 const outDir = values['out-dir'];
-const result = await buildAppPackage({ env: values.env ?? 'local', environ: process.env, ...(outDir !== undefined ? { outDir: resolve(outDir) } : {}) });
+const result = await buildAppPackage({
+  env: values.env ?? 'local',
+  environ: process.env,
+  ...(outDir !== undefined ? { outDir: resolve(outDir) } : {}),
+});
 if (!result.ok) {
   process.stderr.write(`${result.message}\n`);
   process.exit(2);

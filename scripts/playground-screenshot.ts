@@ -120,9 +120,13 @@ async function main(): Promise<number> {
       }),
     );
     const d = demo;
-    await step('waiting for the first ingest', () => waitUntil(() => d.store.ingestState().backfillCompletedAt !== null, STEP_TIMEOUT_MS));
+    await step('waiting for the first ingest', () =>
+      waitUntil(() => d.store.ingestState().backfillCompletedAt !== null, STEP_TIMEOUT_MS),
+    );
 
-    browser = await step(`starting ${CHROMIUM_PATH}`, () => chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, timeout: 60_000 }));
+    browser = await step(`starting ${CHROMIUM_PATH}`, () =>
+      chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, timeout: 60_000 }),
+    );
     const page = await browser.newPage({ viewport: { width: WIDTH, height: HEIGHT }, deviceScaleFactor: 1 });
     page.setDefaultTimeout(STEP_TIMEOUT_MS);
     // Segoe UI fonts and flair.min.js come from an Office CDN; offline they fail without visible effect.
@@ -135,7 +139,9 @@ async function main(): Promise<number> {
     );
 
     await step('@mentioning the bot with "subscribe"', () => mentionBot(page, 'subscribe'));
-    await step('waiting for the subscribe answer', () => page.getByText('This conversation now receives alerts').waitFor());
+    await step('waiting for the subscribe answer', () =>
+      page.getByText('This conversation now receives alerts').waitFor(),
+    );
 
     // The digest first, then the Isolate: the Playground shows the newest post on top, so the alert
     // card comes first in the picture and the digest below it.
@@ -143,22 +149,34 @@ async function main(): Promise<number> {
     const digest = post(page, 'Machine actions: daily digest');
     await step('waiting for the digest card', () => digest.getByText('Machine actions: daily digest').waitFor());
 
-    const machine = d.sim.tenant.machines().find((m) => m.computerDnsName.startsWith(ISOLATE.machinePrefix)) ?? d.sim.tenant.machines()[0];
+    const machine =
+      d.sim.tenant.machines().find((m) => m.computerDnsName.startsWith(ISOLATE.machinePrefix)) ??
+      d.sim.tenant.machines()[0];
     if (machine === undefined) throw new Error('the simulator has no machines');
     const device = machine.computerDnsName;
     const title = `Isolate (Full) on ${device}`;
     // Requested a few minutes ago, as a real Isolate is (the card then says "completed in 3 min", not
     // "less than 1 s"): created, then re-dated in the same tick, before any ingest can see it; its
     // last update stays now, so the next ingest picks it up as new.
-    const created = d.sim.tenant.create({ machineId: machine.id, type: 'Isolate', scope: 'Full', comment: ISOLATE.comment, requestor: ISOLATE.requestor, computerDnsName: device });
+    const created = d.sim.tenant.create({
+      machineId: machine.id,
+      type: 'Isolate',
+      scope: 'Full',
+      comment: ISOLATE.comment,
+      requestor: ISOLATE.requestor,
+      computerDnsName: device,
+    });
     d.sim.tenant.put({ ...created, creationDateTimeUtc: new Date(Date.now() - ISOLATE.ageMs).toISOString() });
     const alert = post(page, title);
     await step(`waiting for the alert card "${title}"`, () => alert.getByText('Pending', { exact: true }).waitFor());
 
     d.sim.tenant.transition(created.id, 'Succeeded');
-    await step('waiting for the alert card to be updated to Succeeded', () => alert.getByText('Succeeded', { exact: true }).waitFor());
+    await step('waiting for the alert card to be updated to Succeeded', () =>
+      alert.getByText('Succeeded', { exact: true }).waitFor(),
+    );
     const alertPosts = await post(page, title).count();
-    if (alertPosts !== 1) throw new Error(`expected the alert card to be updated in place, found ${alertPosts} posts titled "${title}"`);
+    if (alertPosts !== 1)
+      throw new Error(`expected the alert card to be updated in place, found ${alertPosts} posts titled "${title}"`);
     // No focus ring on the compose box (the last click); let the re-rendered card and the charts settle.
     await page.locator('[data-lexical-editor="true"]').first().blur();
     await page.waitForTimeout(1000);
@@ -167,15 +185,24 @@ async function main(): Promise<number> {
       const alertBox = await alert.boundingBox();
       const digestBox = await digest.boundingBox();
       if (alertBox === null || digestBox === null) throw new Error('the alert card or the digest is not on the page');
-      if (digestBox.y > HEIGHT - 400) throw new Error(`the digest starts at y=${Math.round(digestBox.y)}, too far down for a ${HEIGHT} px window`);
-      const axis = await digest.getByText('Day (UTC)', { exact: true }).first().boundingBox({ timeout: 2000 }).catch(() => null);
+      if (digestBox.y > HEIGHT - 400)
+        throw new Error(`the digest starts at y=${Math.round(digestBox.y)}, too far down for a ${HEIGHT} px window`);
+      const axis = await digest
+        .getByText('Day (UTC)', { exact: true })
+        .first()
+        .boundingBox({ timeout: 2000 })
+        .catch(() => null);
       return Math.min(HEIGHT, axis === null ? HEIGHT : Math.ceil(axis.y + axis.height) + BELOW_CHART);
     });
 
     await mkdir(dirname(OUT_FILE), { recursive: true });
-    const png = await step('taking the screenshot', () => page.screenshot({ path: OUT_FILE, clip: { x: 0, y: 0, width: WIDTH, height }, animations: 'disabled' }));
+    const png = await step('taking the screenshot', () =>
+      page.screenshot({ path: OUT_FILE, clip: { x: 0, y: 0, width: WIDTH, height }, animations: 'disabled' }),
+    );
     const size = pngSize(png);
-    console.log(`${relative(process.cwd(), OUT_FILE)}  ${size.width}×${size.height} px  ${(png.length / 1024).toFixed(1)} KB  (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    console.log(
+      `${relative(process.cwd(), OUT_FILE)}  ${size.width}×${size.height} px  ${(png.length / 1024).toFixed(1)} KB  (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+    );
     return 0;
   } finally {
     await browser?.close().catch(() => undefined);

@@ -37,7 +37,9 @@ async function main(): Promise<number> {
       const png = await page.screenshot(`${OUT_DIR}${sample.name}.png`);
       const { width, height } = pngSize(png);
       const notes = [sample.source, ...report.fallbacks.map((f) => `fallback ${f}`)].join('; ');
-      console.log(`${file.padEnd(36)} ${`${width}×${height}`.padStart(9)} px  ${(png.length / 1024).toFixed(1).padStart(6)} KB  (${notes})`);
+      console.log(
+        `${file.padEnd(36)} ${`${width}×${height}`.padStart(9)} px  ${(png.length / 1024).toFixed(1).padStart(6)} KB  (${notes})`,
+      );
       const problems = renderProblems(sample.card, report, sample.expectText);
       for (const problem of problems) console.log(`  problem: ${problem}`);
       if (problems.length > 0) failed++;

@@ -19,6 +19,7 @@ if (problem !== undefined) {
     err: (t) => process.stderr.write(t.startsWith('\r') || t === '\n' ? t : `${t}\n`),
     tty: process.stderr.isTTY === true,
     // Honours backpressure: a large export waits for a slow reader instead of buffering in memory.
-    write: (chunk) => new Promise<void>((resolve) => (process.stdout.write(chunk) ? resolve() : process.stdout.once('drain', resolve))),
+    write: (chunk) =>
+      new Promise<void>((resolve) => (process.stdout.write(chunk) ? resolve() : process.stdout.once('drain', resolve))),
   });
 }

@@ -8,7 +8,16 @@ import { normalizeTimestamp, subtractMillis, timestampToMillis } from '../core/t
 import type { MachineAction } from '../core/types.js';
 import { FINAL_STATUSES } from '../core/types.js';
 import type { Sender } from '../core/send.js';
-import type { ActionReader, BotState, ChangeFeed, ConversationRecord, Conversations, DeliveryOutbox, DeliveryRecord, IngestLedger } from '../store/types.js';
+import type {
+  ActionReader,
+  BotState,
+  ChangeFeed,
+  ConversationRecord,
+  Conversations,
+  DeliveryOutbox,
+  DeliveryRecord,
+  IngestLedger,
+} from '../store/types.js';
 import { alertsFor, auditFlags, type AlertPolicy } from './policy.js';
 
 /**
@@ -118,7 +127,9 @@ export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
     return {
       action: toActionRow(action),
       flags: payload.flags,
-      timeToCompleteMs: final ? Math.max(0, timestampToMillis(action.lastUpdateDateTimeUtc) - timestampToMillis(action.creationDateTimeUtc)) : null,
+      timeToCompleteMs: final
+        ? Math.max(0, timestampToMillis(action.lastUpdateDateTimeUtc) - timestampToMillis(action.creationDateTimeUtc))
+        : null,
       deviceCommand: `actions for device ${name.split('.')[0] ?? name}`,
       kql: deps.kqlForAction(action.id),
       ...(compact ? { compact: true } : {}),
@@ -133,14 +144,20 @@ export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
         if (changes.length === 0) return read;
         read += changes.length;
         const subscribed = store.conversations().filter((c) => c.alerts && c.active);
-        const deliveries: { conversationId: string; kind: 'alert' | 'update'; actionId: string; payload: string }[] = [];
+        const deliveries: { conversationId: string; kind: 'alert' | 'update'; actionId: string; payload: string }[] =
+          [];
         const queuedAlerts = new Set<string>();
         for (const ch of changes) {
           const a = ch.action;
           if (ch.kind === 'new') {
             if (!alertsFor(a, policy)) continue;
             const created = normalizeTimestamp(a.creationDateTimeUtc) ?? a.creationDateTimeUtc;
-            const recent = store.countByRequestorBetween(a.requestor, alertTypes, subtractMillis(created, policy.massAction.windowMinutes * 60_000), created);
+            const recent = store.countByRequestorBetween(
+              a.requestor,
+              alertTypes,
+              subtractMillis(created, policy.massAction.windowMinutes * 60_000),
+              created,
+            );
             const payload = JSON.stringify({ flags: auditFlags(a, policy, recent) } satisfies AlertPayload);
             for (const c of subscribed) {
               deliveries.push({ conversationId: c.conversationId, kind: 'alert', actionId: a.id, payload });
@@ -149,26 +166,38 @@ export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
           } else {
             for (const c of subscribed) {
               // A post still waiting renders the action as it is then: no separate update needed.
-              if (queuedAlerts.has(`${c.conversationId}\n${a.id}`) || store.hasPendingAlert(c.conversationId, a.id)) continue;
-              if (store.postedCard(c.conversationId, a.id)) deliveries.push({ conversationId: c.conversationId, kind: 'update', actionId: a.id, payload: '{}' });
+              if (queuedAlerts.has(`${c.conversationId}\n${a.id}`) || store.hasPendingAlert(c.conversationId, a.id))
+                continue;
+              if (store.postedCard(c.conversationId, a.id))
+                deliveries.push({ conversationId: c.conversationId, kind: 'update', actionId: a.id, payload: '{}' });
             }
           }
         }
-        store.enqueueDeliveries(ALERTS_CONSUMER, changes.at(-1)?.seq ?? 0, deliveries, new Date(clock.now()).toISOString());
-        if (deliveries.length > 0) logger.info('alerts queued', { deliveries: deliveries.length, changes: changes.length });
+        store.enqueueDeliveries(
+          ALERTS_CONSUMER,
+          changes.at(-1)?.seq ?? 0,
+          deliveries,
+          new Date(clock.now()).toISOString(),
+        );
+        if (deliveries.length > 0)
+          logger.info('alerts queued', { deliveries: deliveries.length, changes: changes.length });
       }
     },
 
     async deliver(signal) {
       const result = { sent: 0, failed: 0, retrying: 0 };
       await announceBackfill(signal);
-      const conversations = new Map<string, ConversationRecord>(store.conversations().map((c) => [c.conversationId, c]));
+      const conversations = new Map<string, ConversationRecord>(
+        store.conversations().map((c) => [c.conversationId, c]),
+      );
       const pending = store.pendingDeliveries(new Date(clock.now()).toISOString(), 1000);
       const stormed = new Set<number>();
       const threshold = deps.stormThreshold ?? 10;
       if (deps.renderStorm) {
         const alertsByConversation = new Map<string, DeliveryRecord[]>();
-        for (const d of pending) if (d.kind === 'alert') alertsByConversation.set(d.conversationId, [...(alertsByConversation.get(d.conversationId) ?? []), d]);
+        for (const d of pending)
+          if (d.kind === 'alert')
+            alertsByConversation.set(d.conversationId, [...(alertsByConversation.get(d.conversationId) ?? []), d]);
         for (const [conversationId, waiting] of alertsByConversation) {
           if (waiting.length <= threshold || signal?.aborted) continue;
           const outcome = await deliverStorm(waiting, conversations.get(conversationId), signal);
@@ -194,14 +223,31 @@ export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
    */
   async function announceBackfill(signal?: AbortSignal): Promise<void> {
     if (!deps.renderBackfill || store.ingestState().backfillCompletedAt === null) return;
-    const due = store.conversations().filter((c) => c.alerts && c.active && store.getState(`backfill.announced.${c.conversationId}`) === null);
+    const due = store
+      .conversations()
+      .filter((c) => c.alerts && c.active && store.getState(`backfill.announced.${c.conversationId}`) === null);
     if (due.length === 0) return;
     const s = store.backfillSummary();
-    const card = deps.renderBackfill({ total: s.total, byType: s.byType, from: s.from, to: s.to, days: deps.backfillDays ?? 180 });
+    const card = deps.renderBackfill({
+      total: s.total,
+      byType: s.byType,
+      from: s.from,
+      to: s.to,
+      days: deps.backfillDays ?? 180,
+    });
     for (const c of due) {
       const res = await deps.sender.send(c.ref, { kind: 'post', card }, signal);
-      if (res.ok) store.setState(`backfill.announced.${c.conversationId}`, new Date(clock.now()).toISOString(), new Date(clock.now()).toISOString());
-      else logger.warn('backfill summary not posted; retrying later', { conversationId: c.conversationId, reason: res.reason });
+      if (res.ok)
+        store.setState(
+          `backfill.announced.${c.conversationId}`,
+          new Date(clock.now()).toISOString(),
+          new Date(clock.now()).toISOString(),
+        );
+      else
+        logger.warn('backfill summary not posted; retrying later', {
+          conversationId: c.conversationId,
+          reason: res.reason,
+        });
     }
   }
 
@@ -226,7 +272,11 @@ export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
    * Many alerts waiting for one conversation: one storm card instead of one card each. Every action
    * on it records the storm card as its posted card, so its later status changes update that card.
    */
-  async function deliverStorm(waiting: readonly DeliveryRecord[], conv: ConversationRecord | undefined, signal?: AbortSignal): Promise<'sent' | 'failed' | 'retrying'> {
+  async function deliverStorm(
+    waiting: readonly DeliveryRecord[],
+    conv: ConversationRecord | undefined,
+    signal?: AbortSignal,
+  ): Promise<'sent' | 'failed' | 'retrying'> {
     const now = (): string => new Date(clock.now()).toISOString();
     const log = logger.child({ conversationId: waiting[0]?.conversationId, storm: waiting.length });
     const failAll = (why: string, retryAt: string | null): void => {
@@ -244,21 +294,42 @@ export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
         store.completeDelivery(
           d.id,
           now(),
-          res.posted && res.posted.activityId !== '' ? { conversationId: d.conversationId, actionId: d.actionId, messageConversationId: res.posted.conversationId, activityId: res.posted.activityId, payload } : undefined,
+          res.posted && res.posted.activityId !== ''
+            ? {
+                conversationId: d.conversationId,
+                actionId: d.actionId,
+                messageConversationId: res.posted.conversationId,
+                activityId: res.posted.activityId,
+                payload,
+              }
+            : undefined,
         );
       }
       log.info('storm card posted');
       return 'sent';
     }
     if (res.deactivate) store.setConversationActive(conv.conversationId, false, res.reason);
-    failAll(res.reason, res.permanent ? null : new Date(Math.max(res.retryAtMs ?? 0, clock.now() + 60_000)).toISOString());
+    failAll(
+      res.reason,
+      res.permanent ? null : new Date(Math.max(res.retryAtMs ?? 0, clock.now() + 60_000)).toISOString(),
+    );
     log.warn('storm card not posted', { reason: res.reason });
     return res.permanent ? 'failed' : 'retrying';
   }
 
-  async function deliverOne(d: DeliveryRecord, conv: ConversationRecord | undefined, signal?: AbortSignal, updatedStorms: Set<string> = new Set()): Promise<'sent' | 'failed' | 'retrying'> {
+  async function deliverOne(
+    d: DeliveryRecord,
+    conv: ConversationRecord | undefined,
+    signal?: AbortSignal,
+    updatedStorms: Set<string> = new Set(),
+  ): Promise<'sent' | 'failed' | 'retrying'> {
     const now = (): string => new Date(clock.now()).toISOString();
-    const log = logger.child({ deliveryId: d.id, conversationId: d.conversationId, actionId: d.actionId, kind: d.kind });
+    const log = logger.child({
+      deliveryId: d.id,
+      conversationId: d.conversationId,
+      actionId: d.actionId,
+      kind: d.kind,
+    });
     const giveUp = (why: string): 'failed' => {
       store.failDelivery(d.id, why, null, now());
       log.warn('alert not delivered', { reason: why });
@@ -284,14 +355,27 @@ export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
         store.completeDelivery(d.id, now());
         return 'sent';
       }
-      const res = await deps.sender.send(ref, { kind: 'update', message: { conversationId: posted.messageConversationId, activityId: posted.activityId }, card: deps.renderStorm(stormModel(payload.storm)) }, signal);
+      const res = await deps.sender.send(
+        ref,
+        {
+          kind: 'update',
+          message: { conversationId: posted.messageConversationId, activityId: posted.activityId },
+          card: deps.renderStorm(stormModel(payload.storm)),
+        },
+        signal,
+      );
       if (res.ok) {
         updatedStorms.add(key);
         store.completeDelivery(d.id, now());
         return 'sent';
       }
       if (res.permanent) return giveUp(res.reason);
-      store.failDelivery(d.id, res.reason, new Date(Math.max(res.retryAtMs ?? 0, clock.now() + 60_000)).toISOString(), now());
+      store.failDelivery(
+        d.id,
+        res.reason,
+        new Date(Math.max(res.retryAtMs ?? 0, clock.now() + 60_000)).toISOString(),
+        now(),
+      );
       return 'retrying';
     }
     const card = deps.renderAlert(model(action, payload, false));
@@ -302,7 +386,16 @@ export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
         res = await deps.sender.send(ref, { kind: 'post', card, compactCard }, signal);
       } else {
         if (!posted) return giveUp('no posted card to update');
-        res = await deps.sender.send(ref, { kind: 'update', message: { conversationId: posted.messageConversationId, activityId: posted.activityId }, card, compactCard }, signal);
+        res = await deps.sender.send(
+          ref,
+          {
+            kind: 'update',
+            message: { conversationId: posted.messageConversationId, activityId: posted.activityId },
+            card,
+            compactCard,
+          },
+          signal,
+        );
       }
     } catch (err) {
       if (signal?.aborted) throw err;
@@ -314,10 +407,19 @@ export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
         d.id,
         now(),
         d.kind === 'alert' && where && where.activityId !== ''
-          ? { conversationId: d.conversationId, actionId: d.actionId, messageConversationId: where.conversationId, activityId: where.activityId, payload: d.payload }
+          ? {
+              conversationId: d.conversationId,
+              actionId: d.actionId,
+              messageConversationId: where.conversationId,
+              activityId: where.activityId,
+              payload: d.payload,
+            }
           : undefined,
       );
-      log.info(d.kind === 'alert' ? 'alert posted' : 'alert card updated', { status: action.status, compact: res.compact });
+      log.info(d.kind === 'alert' ? 'alert posted' : 'alert card updated', {
+        status: action.status,
+        compact: res.compact,
+      });
       return 'sent';
     }
     if (res.deactivate) {

@@ -23,7 +23,13 @@ export function alertsFor(action: MachineAction, policy: AlertPolicy): boolean {
 
 /** Local weekday (1..7) and minutes after midnight of an instant in a time zone. */
 export function localTime(ms: number, timeZone: string): { weekday: number; minute: number; text: string } {
-  const parts = new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(new Date(ms));
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    weekday: 'short',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(new Date(ms));
   const get = (t: string): string => parts.find((p) => p.type === t)?.value ?? '';
   const weekday = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].indexOf(get('weekday')) + 1;
   const hour = Number(get('hour'));
@@ -40,7 +46,8 @@ export function auditFlags(action: MachineAction, policy: AlertPolicy, recentByR
   if (recentByRequestor >= policy.massAction.count) {
     flags.push({ kind: 'massAction', count: recentByRequestor, windowMinutes: policy.massAction.windowMinutes });
   }
-  if (policy.knownRequestors !== null && !policy.knownRequestors.has(action.requestor.toLowerCase())) flags.push({ kind: 'unknownRequestor' });
+  if (policy.knownRequestors !== null && !policy.knownRequestors.has(action.requestor.toLowerCase()))
+    flags.push({ kind: 'unknownRequestor' });
   const bh = policy.businessHours;
   if (bh !== null) {
     const t = localTime(Date.parse(action.creationDateTimeUtc.replace(/(\.\d{3})\d*Z$/, '$1Z')), bh.timeZone);

@@ -55,7 +55,10 @@ export interface Queries {
 }
 
 /** The SQLite store, or the workspace (QUERY_BACKEND=log-analytics). */
-export function buildQueries(config: Config, deps: { store: SqliteAuditStore; clock: Clock; azure?: AzureDeps }): Queries {
+export function buildQueries(
+  config: Config,
+  deps: { store: SqliteAuditStore; clock: Clock; azure?: AzureDeps },
+): Queries {
   const runner = buildKqlRunner(config, deps);
   if (runner === undefined) return { backend: createSqliteQueryBackend(deps.store) };
   const resourceId = config.logAnalytics.workspaceResourceId;
@@ -63,7 +66,9 @@ export function buildQueries(config: Config, deps: { store: SqliteAuditStore; cl
   return {
     backend: createKqlQueryBackend({ runner, schema: config.commands.kqlSchema }),
     runner,
-    ...(resourceId === undefined ? {} : { portalUrl: (kql: string) => logAnalyticsPortalUrl(kql, { workspaceResourceId: resourceId, ...tenant }) }),
+    ...(resourceId === undefined
+      ? {}
+      : { portalUrl: (kql: string) => logAnalyticsPortalUrl(kql, { workspaceResourceId: resourceId, ...tenant }) }),
   };
 }
 
@@ -83,7 +88,8 @@ export function buildForwarder(
   return createForwarder({
     uploader: new LogsIngestionClient(f.endpoint, azureCredential(deps.azure), httpClient),
     source: {
-      pending: (limit) => deps.store.pendingForward(limit).map((item) => ({ seq: item.seq, row: toDcrRow(item.action) })),
+      pending: (limit) =>
+        deps.store.pendingForward(limit).map((item) => ({ seq: item.seq, row: toDcrRow(item.action) })),
       ack: (seq) => deps.store.ackForward(seq),
       backlog: () => deps.store.forwardBacklog(),
     },
@@ -94,7 +100,11 @@ export function buildForwarder(
 }
 
 /** Runs the forwarder every LOGS_FORWARD_INTERVAL and whenever `runNow()` is called (after each ingest). */
-export function startForwarding(forwarder: Forwarder, intervalMs: number, deps: { clock: Clock; logger: Logger }): IntervalRunner {
+export function startForwarding(
+  forwarder: Forwarder,
+  intervalMs: number,
+  deps: { clock: Clock; logger: Logger },
+): IntervalRunner {
   const runner = createIntervalRunner({
     name: 'forward',
     intervalMs,

@@ -27,9 +27,16 @@ export function alertPolicy(config: Config): AlertPolicy {
 }
 
 /** The alert pipeline over the store, posting through the bot's one sender. */
-export function buildAlertPipeline(config: Config, deps: { store: SqliteAuditStore; bot: Bot; clock: Clock; logger: Logger }): AlertPipeline {
+export function buildAlertPipeline(
+  config: Config,
+  deps: { store: SqliteAuditStore; bot: Bot; clock: Clock; logger: Logger },
+): AlertPipeline {
   const logger = deps.logger.child({ component: 'alerts' });
-  const ctx = { templates: deps.bot.templates, requestorNames: config.commands.requestorNames, timeZone: config.commands.displayTimeZone };
+  const ctx = {
+    templates: deps.bot.templates,
+    requestorNames: config.commands.requestorNames,
+    timeZone: config.commands.displayTimeZone,
+  };
   const now = (): string => new Date(deps.clock.now()).toISOString();
   return createAlertPipeline({
     store: deps.store,
@@ -63,7 +70,10 @@ export function startAlerts(pipeline: AlertPipeline, deps: { clock: Clock; logge
 }
 
 /** The daily digest on DIGEST_CRON in DIGEST_TIMEZONE, from the bot's query backend, through its sender. */
-export function startDigest(config: Config, deps: { store: SqliteAuditStore; bot: Bot; clock: Clock; logger: Logger }): DigestScheduler {
+export function startDigest(
+  config: Config,
+  deps: { store: SqliteAuditStore; bot: Bot; clock: Clock; logger: Logger },
+): DigestScheduler {
   const { bot, clock } = deps;
   const timeZone = config.digest.timeZone;
   const scheduler = createDigestService({
@@ -75,7 +85,12 @@ export function startDigest(config: Config, deps: { store: SqliteAuditStore; bot
     logger: deps.logger.child({ component: 'digest' }),
     card: async () => {
       const model = await buildDigest(bot.queries.backend, { nowMs: clock.now(), timeZone });
-      return renderDigestCard(model, { templates: bot.templates, now: model.now, requestorNames: config.commands.requestorNames, timeZone });
+      return renderDigestCard(model, {
+        templates: bot.templates,
+        now: model.now,
+        requestorNames: config.commands.requestorNames,
+        timeZone,
+      });
     },
   });
   scheduler.start();
@@ -95,7 +110,13 @@ export interface Service {
  */
 export function startService(
   config: Config,
-  deps: { store: SqliteAuditStore; clock?: Clock; logger: Logger; onChanges?: (c: ChangeSet) => void; onProgress?: (p: IngestProgress) => void },
+  deps: {
+    store: SqliteAuditStore;
+    clock?: Clock;
+    logger: Logger;
+    onChanges?: (c: ChangeSet) => void;
+    onProgress?: (p: IngestProgress) => void;
+  },
 ): Service {
   const clock = deps.clock ?? systemClock;
   const { store } = deps;
@@ -109,7 +130,10 @@ export function startService(
     clock,
     logger: deps.logger,
     task: async (signal) => {
-      const changes = await runOnce({ client, store, clock, logger, settings: ingestSettings(defender), ...progress }, signal);
+      const changes = await runOnce(
+        { client, store, clock, logger, settings: ingestSettings(defender), ...progress },
+        signal,
+      );
       deps.onChanges?.(changes);
     },
   });

@@ -48,9 +48,12 @@ export async function createBot(config: Config, deps: BotWiring): Promise<Bot> {
   const { store, clock, logger } = deps;
   const refusal = authPolicy({ botId: bot.id, host: bot.host });
   if (refusal !== undefined) throw new ConfigError([`HOST: ${refusal}`]);
-  if (bot.id === undefined) logger.warn('BOT_ID is not set: Bot Framework authentication is off (allowed on loopback only, for local use)');
-  if (bot.allowedTenants.length === 0) logger.warn('No BOT_TENANT_ID or BOT_ALLOWED_TENANTS: activities from any tenant are answered');
-  if (config.commands.adminIds.length === 0) logger.warn('ADMIN_AAD_OBJECT_IDS is not set: everyone may change subscriptions');
+  if (bot.id === undefined)
+    logger.warn('BOT_ID is not set: Bot Framework authentication is off (allowed on loopback only, for local use)');
+  if (bot.allowedTenants.length === 0)
+    logger.warn('No BOT_TENANT_ID or BOT_ALLOWED_TENANTS: activities from any tenant are answered');
+  if (config.commands.adminIds.length === 0)
+    logger.warn('ADMIN_AAD_OBJECT_IDS is not set: everyone may change subscriptions');
 
   const templates = await loadCardTemplates();
   const queries = buildQueries(config, deps);
@@ -63,7 +66,11 @@ export async function createBot(config: Config, deps: BotWiring): Promise<Bot> {
       : bot.authType === 'UserAssignedMSI'
         ? { managedIdentityClientId: bot.id }
         : { botId: bot.id, ...(bot.password !== undefined ? { botPassword: bot.password } : {}) };
-  const adapter = createBotAdapter({ ...(bot.tenantId !== undefined ? { botTenantId: bot.tenantId } : {}), ...credentials, logger });
+  const adapter = createBotAdapter({
+    ...(bot.tenantId !== undefined ? { botTenantId: bot.tenantId } : {}),
+    ...credentials,
+    logger,
+  });
   const handlers: InboundHandlers = {
     onInstall: (ref, info) => Promise.resolve(installations.installed(ref, info.source)),
     onUninstall: (ref) => Promise.resolve(installations.uninstalled(ref)),
@@ -76,8 +83,19 @@ export async function createBot(config: Config, deps: BotWiring): Promise<Bot> {
   };
   const allowedTenantIds = bot.allowedTenants.length > 0 ? new Set(bot.allowedTenants) : 'any';
   const handler = createActivityHandler({ handlers, allowedTenantIds, logger });
-  const health = () => serviceHealth(store, { nowMs: clock.now(), pollIntervalMs: config.ingest.pollIntervalMs, ingestEnabled: deps.ingestEnabled });
-  const server = createHttpServer({ host: bot.host, port: bot.port, logger, onMessages: (req, res) => adapter.process(req, res, handler), health });
+  const health = () =>
+    serviceHealth(store, {
+      nowMs: clock.now(),
+      pollIntervalMs: config.ingest.pollIntervalMs,
+      ingestEnabled: deps.ingestEnabled,
+    });
+  const server = createHttpServer({
+    host: bot.host,
+    port: bot.port,
+    logger,
+    onMessages: (req, res) => adapter.process(req, res, handler),
+    health,
+  });
   const sender = createSender({ gateway: createTeamsGateway({ adapter, logger }), clock, logger });
   return {
     server,

@@ -27,8 +27,15 @@ export interface ChatWiring {
 /** The chat command handler over a store, exactly as the bot and `ask` use it. */
 export function buildChat(config: Config, deps: ChatWiring): Chat {
   const { backend, runner, portalUrl } = deps.queries ?? buildQueries(config, deps);
-  const adHocKql = runner === undefined ? undefined : { run: (query: string) => runner.run(query), rowLimit: config.logAnalytics.adHocRowLimit };
-  const rateLimiter = createRateLimiter({ limit: config.commands.rateLimitPerMinute, windowMs: 60_000, clock: deps.clock });
+  const adHocKql =
+    runner === undefined
+      ? undefined
+      : { run: (query: string) => runner.run(query), rowLimit: config.logAnalytics.adHocRowLimit };
+  const rateLimiter = createRateLimiter({
+    limit: config.commands.rateLimitPerMinute,
+    windowMs: 60_000,
+    clock: deps.clock,
+  });
   return createChat({
     ...(deps.subscriptions ? { subscriptions: deps.subscriptions } : {}),
     backend,

@@ -47,5 +47,10 @@ export function buildDefenderClient(cfg: DefenderConfig, deps: { clock: Clock; l
 }
 
 export function ingestSettings(cfg: DefenderConfig): IngestSettings {
-  return { pageSize: cfg.pageSize, overlapMs: cfg.overlapMs, backfillDays: cfg.backfillDays, fallbackWindowMs: cfg.fallbackWindowMs };
+  return {
+    pageSize: cfg.pageSize,
+    overlapMs: cfg.overlapMs,
+    backfillDays: cfg.backfillDays,
+    fallbackWindowMs: cfg.fallbackWindowMs,
+  };
 }

@@ -3,7 +3,14 @@
  * end-to-end tests, benchmarks and scripts that build the product as it runs. Nothing else in
  * src/ imports src/app/ (a dependency-cruiser rule).
  */
-export { buildForwarder, buildKqlRunner, buildQueries, startForwarding, type AzureDeps, type Queries } from './azure.js';
+export {
+  buildForwarder,
+  buildKqlRunner,
+  buildQueries,
+  startForwarding,
+  type AzureDeps,
+  type Queries,
+} from './azure.js';
 export { alertPolicy, buildAlertPipeline, startAlerts, startDigest, startService, type Service } from './background.js';
 export { createBot, type Bot, type BotWiring } from './bot.js';
 export { buildChat, replyCard, type ChatWiring } from './chat.js';

@@ -38,7 +38,13 @@ export async function startRuntime(config: Config, deps: RuntimeWiring): Promise
     for (const stop of stops.reverse()) await stop();
   };
   try {
-    const bot = await createBot(config, { store, clock, logger, ingestEnabled: true, ...(deps.azure ? { azure: deps.azure } : {}) });
+    const bot = await createBot(config, {
+      store,
+      clock,
+      logger,
+      ingestEnabled: true,
+      ...(deps.azure ? { azure: deps.azure } : {}),
+    });
     const { url } = await bot.start().catch((err: Error & { code?: string }) => {
       const fix = deps.portInUseFix ?? 'stop the other program, or set PORT to a free port.';
       if (err.code === 'EADDRINUSE') throw new UsageError(`Port ${config.bot.port} is in use. Fix: ${fix}`);
@@ -52,7 +58,8 @@ export async function startRuntime(config: Config, deps: RuntimeWiring): Promise
     stops.push(() => digest.stop());
     const forwarder = buildForwarder(config, { store, clock, logger, ...(deps.azure ? { azure: deps.azure } : {}) });
     const forwardEvery = config.logAnalytics.forward?.intervalMs;
-    const forwarding = forwarder && forwardEvery !== undefined ? startForwarding(forwarder, forwardEvery, { clock, logger }) : undefined;
+    const forwarding =
+      forwarder && forwardEvery !== undefined ? startForwarding(forwarder, forwardEvery, { clock, logger }) : undefined;
     if (forwarding) stops.push(() => forwarding.stop());
     const service: Service = startService(config, {
       store,

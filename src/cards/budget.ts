@@ -23,7 +23,14 @@ export interface TextLimits {
   cell: number;
 }
 
-export const NORMAL_LIMITS: TextLimits = { title: 200, line: 300, listComment: 200, longText: 1500, kql: 4000, cell: 120 };
+export const NORMAL_LIMITS: TextLimits = {
+  title: 200,
+  line: 300,
+  listComment: 200,
+  longText: 1500,
+  kql: 4000,
+  cell: 120,
+};
 export const TIGHT_LIMITS: TextLimits = { title: 120, line: 120, listComment: 80, longText: 400, kql: 800, cell: 40 };
 
 /** At most this many list items are ever rendered (no card fits more within 28 KB). */

@@ -145,7 +145,10 @@ export function formatHResult(value: number): string {
 /** The device page in the Microsoft Defender portal. */
 export function portalMachineUrl(machineId: string): string {
   // encodeURIComponent leaves ( ) ' ! * alone; ( ) would end a Markdown link early.
-  const encoded = encodeURIComponent(machineId).replace(/[()'!*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  const encoded = encodeURIComponent(machineId).replace(
+    /[()'!*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
   return `https://security.microsoft.com/machines/v2/${encoded}`;
 }
 
@@ -171,7 +174,12 @@ export function plural(n: number, singular: string, pluralForm = `${singular}s`)
  */
 export function moreText(left: number, noun: string, options: { more: boolean; cut: number }): string {
   if (left <= 0) return '';
-  const next = options.cut > 0 ? `; ${formatCount(options.cut)} of this page did not fit (export them all with the CLI's --format csv)` : options.more ? ': press More' : '';
+  const next =
+    options.cut > 0
+      ? `; ${formatCount(options.cut)} of this page did not fit (export them all with the CLI's --format csv)`
+      : options.more
+        ? ': press More'
+        : '';
   return ` · ${plural(left, `more ${noun}`)}${next}`;
 }
 
@@ -192,7 +200,8 @@ export function shortDay(day: string): string {
 export function formatElapsed(ms: number): string {
   const seconds = Math.floor(Math.max(0, ms) / 1000);
   if (seconds < 1) return 'less than 1 s';
-  const pair = (big: number, bigUnit: string, small: number, smallUnit: string): string => (small === 0 ? `${big} ${bigUnit}` : `${big} ${bigUnit} ${small} ${smallUnit}`);
+  const pair = (big: number, bigUnit: string, small: number, smallUnit: string): string =>
+    small === 0 ? `${big} ${bigUnit}` : `${big} ${bigUnit} ${small} ${smallUnit}`;
   if (seconds < 60) return `${seconds} s`;
   const minutes = Math.floor(seconds / 60);
   if (minutes < 60) return pair(minutes, 'min', seconds % 60, 's');

@@ -9,7 +9,13 @@ import { renderResultCard } from './render.js';
 import type { AdaptiveCard, CardContext } from './types.js';
 
 export { renderResultCard, type ResultReply } from './render.js';
-export { renderAlertCard, renderBackfillCard, renderDigestCard, renderStormCard, renderSubscriptionsCard } from './render-alerts.js';
+export {
+  renderAlertCard,
+  renderBackfillCard,
+  renderDigestCard,
+  renderStormCard,
+  renderSubscriptionsCard,
+} from './render-alerts.js';
 
 /** The card of any chat reply (the digest has its own layout). */
 export function renderReplyCard(reply: Reply, ctx: CardContext): AdaptiveCard {
@@ -26,7 +32,14 @@ export {
   type CardTemplate,
   type CardTemplates,
 } from './templates.js';
-export { CARD_MAX_BYTES, CARD_TARGET_BYTES, cardByteLength, type AdaptiveCard, type CardContext, type CardElement } from './types.js';
+export {
+  CARD_MAX_BYTES,
+  CARD_TARGET_BYTES,
+  cardByteLength,
+  type AdaptiveCard,
+  type CardContext,
+  type CardElement,
+} from './types.js';
 export {
   createTimeFormatter,
   formatAge,

@@ -1,4 +1,10 @@
-import type { AlertCardModel, BackfillCardModel, DigestModel, StormCardModel, SubscriptionRow } from '../core/alerts.js';
+import type {
+  AlertCardModel,
+  BackfillCardModel,
+  DigestModel,
+  StormCardModel,
+  SubscriptionRow,
+} from '../core/alerts.js';
 import { fitCard, TIGHT_LIMITS, type TextLimits } from './budget.js';
 import type { RenderEnv } from './common.js';
 import { createTimeFormatter } from './format.js';
@@ -41,9 +47,16 @@ function renderFitted(
  */
 export function renderAlertCard(model: AlertCardModel, ctx: CardContext): AdaptiveCard {
   const envFor = envMaker(ctx);
-  const compact = (): AdaptiveCard => expandCard(ctx.templates.alertCompact, alertCompactView(model, envFor(COMPACT_LIMITS)));
+  const compact = (): AdaptiveCard =>
+    expandCard(ctx.templates.alertCompact, alertCompactView(model, envFor(COMPACT_LIMITS)));
   if (model.compact === true) return compact();
-  return fitCard(0, (_shown, limits) => expandCard(ctx.templates.alert, alertView(model, envFor(limits))), ctx.maxBytes ?? CARD_TARGET_BYTES) ?? compact();
+  return (
+    fitCard(
+      0,
+      (_shown, limits) => expandCard(ctx.templates.alert, alertView(model, envFor(limits))),
+      ctx.maxBytes ?? CARD_TARGET_BYTES,
+    ) ?? compact()
+  );
 }
 
 /**
@@ -51,12 +64,24 @@ export function renderAlertCard(model: AlertCardModel, ctx: CardContext): Adapti
  * the newest actions (as many as fit) and a "Show all" button. Render again as statuses change.
  */
 export function renderStormCard(model: StormCardModel, ctx: CardContext): AdaptiveCard {
-  return renderFitted(ctx.templates.storm, model.actions.length, (n, env) => stormView(model, n, env), envMaker(ctx), ctx.maxBytes ?? CARD_TARGET_BYTES);
+  return renderFitted(
+    ctx.templates.storm,
+    model.actions.length,
+    (n, env) => stormView(model, n, env),
+    envMaker(ctx),
+    ctx.maxBytes ?? CARD_TARGET_BYTES,
+  );
 }
 
 /** The one-off summary of what the first run read. */
 export function renderBackfillCard(model: BackfillCardModel, ctx: CardContext): AdaptiveCard {
-  return renderFitted(ctx.templates.backfill, model.byType.length, (n, env) => backfillView(model, n, env), envMaker(ctx), ctx.maxBytes ?? CARD_TARGET_BYTES);
+  return renderFitted(
+    ctx.templates.backfill,
+    model.byType.length,
+    (n, env) => backfillView(model, n, env),
+    envMaker(ctx),
+    ctx.maxBytes ?? CARD_TARGET_BYTES,
+  );
 }
 
 /**
@@ -66,10 +91,22 @@ export function renderBackfillCard(model: BackfillCardModel, ctx: CardContext): 
 export function renderDigestCard(model: DigestModel, ctx: CardContext): AdaptiveCard {
   const zoneValid = model.timeZone.trim() !== '' && createTimeFormatter(model.timeZone).timeZone === model.timeZone;
   const envFor = envMaker(ctx, { now: model.now, ...(zoneValid ? { timeZone: model.timeZone } : {}) });
-  return renderFitted(ctx.templates.digest, digestItems(model), (n, env) => digestView(model, n, env), envFor, ctx.maxBytes ?? CARD_TARGET_BYTES);
+  return renderFitted(
+    ctx.templates.digest,
+    digestItems(model),
+    (n, env) => digestView(model, n, env),
+    envFor,
+    ctx.maxBytes ?? CARD_TARGET_BYTES,
+  );
 }
 
 /** Where alerts and digests go: one row per conversation, active or stopped (with the reason). */
 export function renderSubscriptionsCard(rows: readonly SubscriptionRow[], ctx: CardContext): AdaptiveCard {
-  return renderFitted(ctx.templates.subscriptions, rows.length, (n, env) => subscriptionsView(rows, n, env), envMaker(ctx), ctx.maxBytes ?? CARD_TARGET_BYTES);
+  return renderFitted(
+    ctx.templates.subscriptions,
+    rows.length,
+    (n, env) => subscriptionsView(rows, n, env),
+    envMaker(ctx),
+    ctx.maxBytes ?? CARD_TARGET_BYTES,
+  );
 }

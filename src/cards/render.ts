@@ -31,7 +31,10 @@ function planFor(reply: ResultReply): Plan {
     case 'counts':
       return { items: reply.rows.length, view: (n, env) => countsView(reply, n, env) };
     case 'summary':
-      return { items: Math.max(reply.byType.length, reply.byStatus.length), view: (n, env) => summaryView(reply, n, env) };
+      return {
+        items: Math.max(reply.byType.length, reply.byStatus.length),
+        view: (n, env) => summaryView(reply, n, env),
+      };
     case 'timeline':
       return { items: 0, view: (_n, env) => timelineView(reply, env) };
     case 'isolated':
@@ -62,7 +65,10 @@ export function expandCard(template: CardTemplate, view: object): AdaptiveCard {
  * The render environment for each text-limit level: times in `timeZone` (default `ctx.timeZone`),
  * ages measured to `now` (default `ctx.now`).
  */
-export function envMaker(ctx: CardContext, options: { timeZone?: string; now?: string } = {}): (limits: TextLimits) => RenderEnv {
+export function envMaker(
+  ctx: CardContext,
+  options: { timeZone?: string; now?: string } = {},
+): (limits: TextLimits) => RenderEnv {
   const time = createTimeFormatter(options.timeZone ?? ctx.timeZone);
   const now = options.now ?? ctx.now;
   return (limits) => ({ time, now, names: ctx.requestorNames, limits });
@@ -79,7 +85,8 @@ export function renderResultCard(reply: ResultReply, ctx: CardContext): Adaptive
   const tooLarge = {
     kind: 'error',
     title: 'Too large for a card',
-    message: 'This answer does not fit in a Teams card. Narrow the question, or run it with the CLI: defender-audit-bot ask "…" --format csv',
+    message:
+      'This answer does not fit in a Teams card. Narrow the question, or run it with the CLI: defender-audit-bot ask "…" --format csv',
   } as const;
   return expandCard(ctx.templates.error, errorView(tooLarge, envFor(TIGHT_LIMITS)));
 }

@@ -44,7 +44,14 @@ export const CARD_TEMPLATE_FILES: { readonly [K in CardKind]: string } = {
 
 const CARD_KINDS = Object.keys(CARD_TEMPLATE_FILES) as CardKind[];
 
-const ALERT_CARD_KINDS: ReadonlySet<CardKind> = new Set<AlertCardKind>(['alert', 'alertCompact', 'storm', 'backfill', 'digest', 'subscriptions']);
+const ALERT_CARD_KINDS: ReadonlySet<CardKind> = new Set<AlertCardKind>([
+  'alert',
+  'alertCompact',
+  'storm',
+  'backfill',
+  'digest',
+  'subscriptions',
+]);
 
 /** One compiled template. */
 export interface CardTemplate {
@@ -133,5 +140,8 @@ export async function loadCardTemplates(dir: string = defaultCardsDir()): Promis
       }
     }),
   );
-  return compileCardTemplates(Object.fromEntries(entries) as { [K in CardKind]: unknown }, `${dir.replace(/[\\/]+$/, '')}/`);
+  return compileCardTemplates(
+    Object.fromEntries(entries) as { [K in CardKind]: unknown },
+    `${dir.replace(/[\\/]+$/, '')}/`,
+  );
 }

@@ -37,7 +37,10 @@ const UNSAFE_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A
 
 /** Removes control and bidi-override characters; line ends become `\n`, tabs a space. */
 export function sanitize(text: string): string {
-  return text.replace(/\r\n?|\u2028|\u2029/g, '\n').replace(/\t/g, ' ').replace(UNSAFE_CHARS, '');
+  return text
+    .replace(/\r\n?|\u2028|\u2029/g, '\n')
+    .replace(/\t/g, ' ')
+    .replace(UNSAFE_CHARS, '');
 }
 
 /** The start of the grapheme cluster that contains code unit `index` (or starts there). */

@@ -1,7 +1,17 @@
 import type { AlertCardModel, AuditFlag, BackfillCardModel, StormCardModel, SubscriptionRow } from '../core/alerts.js';
 import type { ActionRow, CountRow } from '../core/query.js';
 import { headerView, line, paragraphs, queryView, type HeaderView, type QueryView, type RenderEnv } from './common.js';
-import { formatCount, formatElapsed, formatHResult, parseInstant, plural, requestorLabel, statusColor, typeWithScope, type TextColor } from './format.js';
+import {
+  formatCount,
+  formatElapsed,
+  formatHResult,
+  parseInstant,
+  plural,
+  requestorLabel,
+  statusColor,
+  typeWithScope,
+  type TextColor,
+} from './format.js';
 import { clip, sanitize } from './text.js';
 import { countRowViews, statusTiles, sum, type CountRowView, type TileView } from './views-counts.js';
 import { fact, type FactView } from './views-detail.js';
@@ -92,11 +102,21 @@ function deviceName(a: ActionRow): string {
 
 function alertHeader(a: ActionRow, env: RenderEnv, note: string): HeaderView {
   const who = requestorLabel(a.requestor, env.names).short;
-  return headerView(`${typeWithScope(a.type, a.scope)} on ${deviceName(a)}`, `Requested by ${who} · ${env.time.format(a.creationDateTimeUtc)}`, note, env);
+  return headerView(
+    `${typeWithScope(a.type, a.scope)} on ${deviceName(a)}`,
+    `Requested by ${who} · ${env.time.format(a.creationDateTimeUtc)}`,
+    note,
+    env,
+  );
 }
 
 function isCancelled(a: ActionRow): boolean {
-  return a.status === 'Cancelled' || a.cancellationRequestor !== null || a.cancellationComment !== null || a.cancellationDateTimeUtc !== null;
+  return (
+    a.status === 'Cancelled' ||
+    a.cancellationRequestor !== null ||
+    a.cancellationComment !== null ||
+    a.cancellationDateTimeUtc !== null
+  );
 }
 
 export interface AlertView extends HeaderView, DeviceButtonView {
@@ -137,15 +157,26 @@ export function alertView(model: AlertCardModel, env: RenderEnv): AlertView {
   if (a.externalId !== null && a.externalId.trim() !== '') facts.push(fact('External id', a.externalId, env));
   const cancellation = isCancelled(a)
     ? [
-        fact('Cancelled by', a.cancellationRequestor === null ? '' : requestorLabel(a.cancellationRequestor, env.names).long, env),
+        fact(
+          'Cancelled by',
+          a.cancellationRequestor === null ? '' : requestorLabel(a.cancellationRequestor, env.names).long,
+          env,
+        ),
         fact('Cancellation comment', dash(a.cancellationComment), env, env.limits.longText),
-        fact('Cancelled at', a.cancellationDateTimeUtc === null ? '' : t.format(a.cancellationDateTimeUtc, 'seconds'), env),
+        fact(
+          'Cancelled at',
+          a.cancellationDateTimeUtc === null ? '' : t.format(a.cancellationDateTimeUtc, 'seconds'),
+          env,
+        ),
       ]
     : [];
   return {
     ...alertHeader(a, env, t.zoneNote),
     hasFlags: model.flags.length > 0,
-    flagsTitle: model.flags.length === 1 ? 'Needs a second look' : `Needs a second look (${formatCount(model.flags.length)} reasons)`,
+    flagsTitle:
+      model.flags.length === 1
+        ? 'Needs a second look'
+        : `Needs a second look (${formatCount(model.flags.length)} reasons)`,
     flags: model.flags.map((f) => ({ text: line(`⚠️ ${flagSentence(f)}`, env) })),
     status: line(a.status, env),
     statusColor: statusColor(a.status),
@@ -204,7 +235,14 @@ export interface GroupView {
   more: string;
 }
 
-function groupView(rows: readonly CountRow[], of: number, dimension: 'type' | 'requestor', max: number, noun: string, env: RenderEnv): GroupView {
+function groupView(
+  rows: readonly CountRow[],
+  of: number,
+  dimension: 'type' | 'requestor',
+  max: number,
+  noun: string,
+  env: RenderEnv,
+): GroupView {
   const shown = rows.slice(0, max);
   const rest = rows.slice(max);
   return {
@@ -246,7 +284,10 @@ export function stormView(model: StormCardModel, shown: number, env: RenderEnv):
     emptyText: 'No actions to list.',
     rows: rows.map((r) => actionRowView(r, env)),
     hasShowing: rows.length < model.actions.length,
-    showing: line(`${showingText(rows.length, model.actions.length, 0, 'action')}, newest first${showAll ? showAllNote(model.showAllCommand) : '.'}`, env),
+    showing: line(
+      `${showingText(rows.length, model.actions.length, 0, 'action')}, newest first${showAll ? showAllNote(model.showAllCommand) : '.'}`,
+      env,
+    ),
     hasShowAll: showAll,
     showAllData: { command: model.showAllCommand },
   };
@@ -254,7 +295,9 @@ export function stormView(model: StormCardModel, shown: number, env: RenderEnv):
 
 /** What "Show all" gives: a list for one requestor (`actions by …`), counts for several (`summary …`). */
 function showAllNote(command: string): string {
-  return command.startsWith('actions ') ? '. "Show all" lists every one.' : '. "Show all" counts every one; "action <id>" shows one.';
+  return command.startsWith('actions ')
+    ? '. "Show all" lists every one.'
+    : '. "Show all" counts every one; "action <id>" shows one.';
 }
 
 export interface BackfillView extends HeaderView {
@@ -277,18 +320,30 @@ export function backfillView(model: BackfillCardModel, shown: number, env: Rende
   const oldestMs = model.from === null ? NaN : Date.parse(model.from);
   const found = Number.isNaN(oldestMs) ? 0 : Math.max(1, Math.floor((Date.parse(env.now) - oldestMs) / 86_400_000));
   return {
-    ...headerView('Audit trail started', `First run: searched the last ${plural(model.days, 'day')} and read ${plural(total, 'machine action')}`, env.time.zoneNote, env),
+    ...headerView(
+      'Audit trail started',
+      `First run: searched the last ${plural(model.days, 'day')} and read ${plural(total, 'machine action')}`,
+      env.time.zoneNote,
+      env,
+    ),
     tiles: [
       { value: formatCount(total), label: 'Actions read', color: 'Accent' },
       { value: formatCount(model.byType.length), label: 'Action types', color: 'Default' },
-      { value: formatCount(found), label: found === 1 ? 'Day of history found' : 'Days of history found', color: 'Default' },
+      {
+        value: formatCount(found),
+        label: found === 1 ? 'Day of history found' : 'Days of history found',
+        color: 'Default',
+      },
     ],
     facts: [fact('Oldest action', when(model.from), env), fact('Newest action', when(model.to), env)],
     isEmpty: total === 0,
     emptyText: `No machine actions in the last ${plural(model.days, 'day')}.`,
     byType: countRowViews(byType, total, 'type', env),
     hasShowing: byType.length < model.byType.length,
-    showing: line(`Showing ${formatCount(byType.length)} of ${plural(model.byType.length, 'type')} (largest first)`, env),
+    showing: line(
+      `Showing ${formatCount(byType.length)} of ${plural(model.byType.length, 'type')} (largest first)`,
+      env,
+    ),
     closing: 'These actions were stored quietly, without alerts. From now on, new actions are alerted as they happen.',
   };
 }
@@ -327,7 +382,12 @@ export function subscriptionsView(rows: readonly SubscriptionRow[], shown: numbe
   const visible = rows.slice(0, shown);
   const active = rows.filter((r) => r.active).length;
   return {
-    ...headerView('Subscriptions', `Where alerts and digests are posted · ${formatCount(active)} of ${plural(rows.length, 'conversation')} active`, env.time.zoneNote, env),
+    ...headerView(
+      'Subscriptions',
+      `Where alerts and digests are posted · ${formatCount(active)} of ${plural(rows.length, 'conversation')} active`,
+      env.time.zoneNote,
+      env,
+    ),
     isEmpty: rows.length === 0,
     emptyText: 'No conversation receives alerts or digests yet.',
     rows: visible.map((r) => {
@@ -337,7 +397,10 @@ export function subscriptionsView(rows: readonly SubscriptionRow[], shown: numbe
         state: r.active ? 'Active' : 'Stopped',
         stateColor: r.active ? 'Good' : 'Attention',
         what: line(receives(r), env),
-        meta: line(`Since ${env.time.format(r.since)} · conversation ${clip(sanitize(r.conversationId).replace(/\s+/g, ' '), CONVERSATION_ID_CHARS)}`, env),
+        meta: line(
+          `Since ${env.time.format(r.since)} · conversation ${clip(sanitize(r.conversationId).replace(/\s+/g, ' '), CONVERSATION_ID_CHARS)}`,
+          env,
+        ),
         hasReason: !r.active,
         reason: paragraphs(`Posting stopped: ${reason === '' ? 'no reason recorded' : reason}`, env.limits.line),
       };

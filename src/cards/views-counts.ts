@@ -58,7 +58,12 @@ function keyText(key: string, dimension: Dimension, env: RenderEnv): string {
   return key;
 }
 
-export function countRowViews(rows: readonly CountRow[], of: number, dimension: Dimension, env: RenderEnv): CountRowView[] {
+export function countRowViews(
+  rows: readonly CountRow[],
+  of: number,
+  dimension: Dimension,
+  env: RenderEnv,
+): CountRowView[] {
   return rows.map((r) => ({
     key: line(keyText(r.key, dimension, env), env),
     color: dimension === 'status' ? statusColor(r.key) : 'Default',
@@ -89,8 +94,11 @@ export function countsView(reply: CountsReply, shown: number, env: RenderEnv): C
   const more = reply.moreCommand !== undefined && reply.moreCommand.trim() !== '';
   const left = keys - offset - rows.length;
   const cut = reply.rows.length - rows.length;
-  const range = offset > 0 && rows.length > 0 ? ` (${formatCount(offset + 1)}–${formatCount(offset + rows.length)})` : '';
-  const showing = `Showing ${formatCount(rows.length)} of ${plural(keys, keyNoun)}${range} (largest first)` + moreText(left, keyNoun, { more, cut });
+  const range =
+    offset > 0 && rows.length > 0 ? ` (${formatCount(offset + 1)}–${formatCount(offset + rows.length)})` : '';
+  const showing =
+    `Showing ${formatCount(rows.length)} of ${plural(keys, keyNoun)}${range} (largest first)` +
+    moreText(left, keyNoun, { more, cut });
   return {
     ...headerView(reply.title, reply.subtitle, reply.dimension === 'day' ? 'Days in UTC' : '', env),
     keyLabel: KEY_LABELS[reply.dimension],
@@ -125,9 +133,17 @@ function statusCount(rows: readonly CountRow[], ...statuses: string[]): number {
 export function statusTiles(byStatus: readonly CountRow[]): TileView[] {
   return [
     { value: formatCount(statusCount(byStatus, 'Succeeded')), label: 'Succeeded', color: 'Good' },
-    { value: formatCount(statusCount(byStatus, 'Failed', 'TimeOut')), label: 'Failed or timed out', color: 'Attention' },
+    {
+      value: formatCount(statusCount(byStatus, 'Failed', 'TimeOut')),
+      label: 'Failed or timed out',
+      color: 'Attention',
+    },
     { value: formatCount(statusCount(byStatus, 'Cancelled')), label: 'Cancelled', color: 'Warning' },
-    { value: formatCount(statusCount(byStatus, 'Pending', 'InProgress')), label: 'Pending or in progress', color: 'Accent' },
+    {
+      value: formatCount(statusCount(byStatus, 'Pending', 'InProgress')),
+      label: 'Pending or in progress',
+      color: 'Accent',
+    },
   ];
 }
 
@@ -137,7 +153,10 @@ export function summaryView(reply: SummaryReply, shown: number, env: RenderEnv):
   const byStatus = reply.byStatus.slice(0, shown);
   const cutTypes = reply.byType.length - byType.length;
   const cutStatuses = reply.byStatus.length - byStatus.length;
-  const tiles: TileView[] = [{ value: formatCount(of), label: 'Actions', color: 'Default' }, ...statusTiles(reply.byStatus)];
+  const tiles: TileView[] = [
+    { value: formatCount(of), label: 'Actions', color: 'Default' },
+    ...statusTiles(reply.byStatus),
+  ];
   const cuts = [
     cutTypes > 0 ? `${formatCount(byType.length)} of ${plural(reply.byType.length, 'type')}` : '',
     cutStatuses > 0 ? `${formatCount(byStatus.length)} of ${plural(reply.byStatus.length, 'status', 'statuses')}` : '',
@@ -300,7 +319,10 @@ function periodPairs(periods: readonly { label: string; count: number }[]): Peri
   const blank = { label: '', count: { text: '', isZero: false } };
   return periods.slice(0, half).map((p, i) => {
     const r = periods[half + i];
-    return { left: { label: p.label, count: countCell(p.count) }, right: r === undefined ? blank : { label: r.label, count: countCell(r.count) } };
+    return {
+      left: { label: p.label, count: countCell(p.count) },
+      right: r === undefined ? blank : { label: r.label, count: countCell(r.count) },
+    };
   });
 }
 
@@ -334,12 +356,20 @@ export function timelineView(reply: TimelineReply, env: RenderEnv): TimelineView
   const { size, buckets } = bucketDays(reply.days);
   const spansYears = (reply.days[0]?.key.slice(0, 4) ?? '') !== (reply.days.at(-1)?.key.slice(0, 4) ?? '');
   const label = (day: string): string => (spansYears ? day : shortDay(day));
-  const busiest = reply.days.reduce<CountRow | undefined>((best, d) => (best === undefined || d.count > best.count ? d : best), undefined);
+  const busiest = reply.days.reduce<CountRow | undefined>(
+    (best, d) => (best === undefined || d.count > best.count ? d : best),
+    undefined,
+  );
   const average = reply.days.length > 0 ? total / reply.days.length : 0;
   const unit = size === 1 ? 'day' : `${size} days`;
   const chartTitle = size === 1 ? 'Actions per day (UTC)' : `Actions per ${unit} (UTC)`;
   return {
-    ...headerView(reply.title, reply.subtitle, size === 1 ? 'Days in UTC' : `Days in UTC, summed per ${unit} (bars are labelled with their first day)`, env),
+    ...headerView(
+      reply.title,
+      reply.subtitle,
+      size === 1 ? 'Days in UTC' : `Days in UTC, summed per ${unit} (bars are labelled with their first day)`,
+      env,
+    ),
     tiles: [
       { value: formatCount(total), label: 'Actions', color: 'Default' },
       {
@@ -347,7 +377,11 @@ export function timelineView(reply: TimelineReply, env: RenderEnv): TimelineView
         label: busiest && busiest.count > 0 ? `Busiest day: ${line(busiest.key, env)}` : 'Busiest day',
         color: 'Accent',
       },
-      { value: average.toLocaleString('en-US', { maximumFractionDigits: 1 }), label: 'Per day on average', color: 'Default' },
+      {
+        value: average.toLocaleString('en-US', { maximumFractionDigits: 1 }),
+        label: 'Per day on average',
+        color: 'Default',
+      },
     ],
     isEmpty: reply.days.length === 0,
     emptyText: 'No days in this period.',

@@ -1,7 +1,15 @@
 import type { ActionRow } from '../core/query.js';
 import type { Reply } from '../core/replies.js';
 import { headerView, line, paragraphs, queryView, type HeaderView, type QueryView, type RenderEnv } from './common.js';
-import { formatAgo, formatCount, formatHResult, requestorLabel, statusColor, typeWithScope, type TextColor } from './format.js';
+import {
+  formatAgo,
+  formatCount,
+  formatHResult,
+  requestorLabel,
+  statusColor,
+  typeWithScope,
+  type TextColor,
+} from './format.js';
 import { clip, sanitize } from './text.js';
 import { deviceLink } from './views-lists.js';
 
@@ -58,25 +66,50 @@ function actionFacts(a: ActionRow, env: RenderEnv): FactView[] {
     fact('Requested by', requestorLabel(a.requestor, env.names).long, env),
     fact('Comment', dash(a.requestorComment), env, env.limits.longText),
     fact('Request source', dash(a.requestSource), env),
-    fact('Created', `${t.format(a.creationDateTimeUtc, 'seconds')} (${formatAgo(a.creationDateTimeUtc, env.now)})`, env),
-    fact('Last update', `${t.format(a.lastUpdateDateTimeUtc, 'seconds')} (${formatAgo(a.lastUpdateDateTimeUtc, env.now)})`, env),
+    fact(
+      'Created',
+      `${t.format(a.creationDateTimeUtc, 'seconds')} (${formatAgo(a.creationDateTimeUtc, env.now)})`,
+      env,
+    ),
+    fact(
+      'Last update',
+      `${t.format(a.lastUpdateDateTimeUtc, 'seconds')} (${formatAgo(a.lastUpdateDateTimeUtc, env.now)})`,
+      env,
+    ),
   ];
-  const cancelled = a.status === 'Cancelled' || a.cancellationRequestor !== null || a.cancellationComment !== null || a.cancellationDateTimeUtc !== null;
+  const cancelled =
+    a.status === 'Cancelled' ||
+    a.cancellationRequestor !== null ||
+    a.cancellationComment !== null ||
+    a.cancellationDateTimeUtc !== null;
   if (cancelled) {
     facts.push(
-      fact('Cancelled by', a.cancellationRequestor === null ? '' : requestorLabel(a.cancellationRequestor, env.names).long, env),
+      fact(
+        'Cancelled by',
+        a.cancellationRequestor === null ? '' : requestorLabel(a.cancellationRequestor, env.names).long,
+        env,
+      ),
       fact('Cancellation comment', dash(a.cancellationComment), env, env.limits.longText),
-      fact('Cancelled at', a.cancellationDateTimeUtc === null ? '' : t.format(a.cancellationDateTimeUtc, 'seconds'), env),
+      fact(
+        'Cancelled at',
+        a.cancellationDateTimeUtc === null ? '' : t.format(a.cancellationDateTimeUtc, 'seconds'),
+        env,
+      ),
     );
   }
-  facts.push(fact('Error', formatHResult(a.errorHResult), env), fact('External id', dash(a.externalId), env), fact('Title', dash(a.title), env));
+  facts.push(
+    fact('Error', formatHResult(a.errorHResult), env),
+    fact('External id', dash(a.externalId), env),
+    fact('Title', dash(a.title), env),
+  );
   return facts;
 }
 
 export function actionView(reply: ActionReply, shown: number, env: RenderEnv): ActionView {
   const a = reply.action;
   const history = reply.history.slice(0, shown);
-  const subtitle = a === null ? 'Not found' : `${typeWithScope(a.type, a.scope)} on ${a.computerDnsName ?? a.machineId} · ${a.status}`;
+  const subtitle =
+    a === null ? 'Not found' : `${typeWithScope(a.type, a.scope)} on ${a.computerDnsName ?? a.machineId} · ${a.status}`;
   return {
     ...headerView(reply.title, subtitle, a === null ? '' : env.time.zoneNote, env),
     found: a !== null,
@@ -86,11 +119,19 @@ export function actionView(reply: ActionReply, shown: number, env: RenderEnv): A
     facts: a === null ? [] : actionFacts(a, env),
     hasHistory: reply.history.length > 0,
     noHistoryText: 'No status changes recorded yet.',
-    history: history.map((h) => ({ at: line(env.time.format(h.at, 'seconds'), env), status: line(h.status, env), statusColor: statusColor(h.status) })),
+    history: history.map((h) => ({
+      at: line(env.time.format(h.at, 'seconds'), env),
+      status: line(h.status, env),
+      statusColor: statusColor(h.status),
+    })),
     hasShowing: history.length < reply.history.length,
-    showing: line(`Showing the first ${formatCount(history.length)} of ${formatCount(reply.history.length)} status changes`, env),
+    showing: line(
+      `Showing the first ${formatCount(history.length)} of ${formatCount(reply.history.length)} status changes`,
+      env,
+    ),
     notFoundText: 'No machine action has this id.',
-    notFoundHint: 'Check the id: it is the GUID shown on alert and list cards and in the Defender portal (Action center). Recent actions appear after the next ingest.',
+    notFoundHint:
+      'Check the id: it is the GUID shown on alert and list cards and in the Defender portal (Action center). Recent actions appear after the next ingest.',
     query: queryView(reply.query, env),
   };
 }

@@ -1,7 +1,16 @@
 import type { DigestModel } from '../core/alerts.js';
 import type { ActionRow, CountRow, IsolationRow } from '../core/query.js';
 import { headerView, line, type HeaderView, type RenderEnv } from './common.js';
-import { formatAge, formatCount, plural, requestorLabel, shortDay, statusColor, typeWithScope, type TextColor } from './format.js';
+import {
+  formatAge,
+  formatCount,
+  plural,
+  requestorLabel,
+  shortDay,
+  statusColor,
+  typeWithScope,
+  type TextColor,
+} from './format.js';
 import { perDayView, shareText, sum, type PerDayView, type TileView } from './views-counts.js';
 import { fact, type FactView } from './views-detail.js';
 import { deviceLink } from './views-lists.js';
@@ -34,13 +43,24 @@ export interface SectionView {
 }
 
 /** A list section; `command`: the chat command that lists all of a cut list, named after "Showing N of M". */
-function section(heading: string, shown: number, total: number, noun: string, emptyText: string, env: RenderEnv, command?: string): SectionView {
+function section(
+  heading: string,
+  shown: number,
+  total: number,
+  noun: string,
+  emptyText: string,
+  env: RenderEnv,
+  command?: string,
+): SectionView {
   return {
     heading: line(heading, env),
     isEmpty: total === 0,
     emptyText,
     hasShowing: shown < total,
-    showing: line(`Showing ${formatCount(shown)} of ${plural(total, noun)}${command ? ` · all: "${command}"` : ''}`, env),
+    showing: line(
+      `Showing ${formatCount(shown)} of ${plural(total, noun)}${command ? ` · all: "${command}"` : ''}`,
+      env,
+    ),
   };
 }
 
@@ -86,7 +106,12 @@ export interface DigestView extends HeaderView {
 
 /** `+25%`, `−10%`, `±0%`; `new` when there was nothing before. */
 function trendTile(current: number, previous: number): TileView {
-  if (previous <= 0) return { value: current > 0 ? 'new' : '–', label: 'vs 0 in the 24 h before', color: current > 0 ? 'Accent' : 'Default' };
+  if (previous <= 0)
+    return {
+      value: current > 0 ? 'new' : '–',
+      label: 'vs 0 in the 24 h before',
+      color: current > 0 ? 'Accent' : 'Default',
+    };
   const pct = Math.round(((current - previous) / previous) * 100);
   const value = pct > 0 ? `+${pct}%` : pct < 0 ? `−${-pct}%` : '±0%';
   return { value, label: `vs ${formatCount(previous)} in the 24 h before`, color: pct > 0 ? 'Accent' : 'Default' };
@@ -123,10 +148,15 @@ function isolatedRow(row: IsolationRow, now: string, env: RenderEnv): DigestIsol
   const scope = row.scope ? ` (${row.scope})` : '';
   const age = formatAge(row.since, now);
   const when = age === 'just now' || age === 'unknown' ? age : isOpenStatus(row.status) ? `${age} ago` : `for ${age}`;
-  const what = isOpenStatus(row.status) ? `Isolation requested${scope}, not yet confirmed: requested ${when}` : `Isolated${scope} ${when}`;
+  const what = isOpenStatus(row.status)
+    ? `Isolation requested${scope}, not yet confirmed: requested ${when}`
+    : `Isolated${scope} ${when}`;
   return {
     headline: `**${deviceLink(row.machineId, row.computerDnsName)}** · ${line(what, env)}`,
-    meta: line(`Since ${env.time.format(row.since)} · by ${requestorLabel(row.requestor, env.names).short} · ${row.status}`, env),
+    meta: line(
+      `Since ${env.time.format(row.since)} · by ${requestorLabel(row.requestor, env.names).short} · ${row.status}`,
+      env,
+    ),
   };
 }
 
@@ -135,13 +165,18 @@ function pendingRow(row: ActionRow, now: string, env: RenderEnv): DigestPendingV
     headline: `**${line(typeWithScope(row.type, row.scope), env)}** · ${deviceLink(row.machineId, row.computerDnsName)}`,
     status: line(row.status, env),
     statusColor: statusColor(row.status),
-    meta: line(`Created ${env.time.format(row.creationDateTimeUtc)} · waiting ${formatAge(row.creationDateTimeUtc, now)} · by ${requestorLabel(row.requestor, env.names).short}`, env),
+    meta: line(
+      `Created ${env.time.format(row.creationDateTimeUtc)} · waiting ${formatAge(row.creationDateTimeUtc, now)} · by ${requestorLabel(row.requestor, env.names).short}`,
+      env,
+    ),
   };
 }
 
 /** The largest list the budget may cut. */
 export function digestItems(model: DigestModel): number {
-  const lengths = [model.tiles.byType, model.topRequestors, model.topDevices, model.isolated, model.oldestPending].map((l) => Math.min(l.length, DIGEST_LIST_ROWS));
+  const lengths = [model.tiles.byType, model.topRequestors, model.topDevices, model.isolated, model.oldestPending].map(
+    (l) => Math.min(l.length, DIGEST_LIST_ROWS),
+  );
   return Math.max(0, ...lengths);
 }
 
@@ -179,8 +214,17 @@ export function digestView(model: DigestModel, shown: number, env: RenderEnv): D
       { value: formatCount(tiles.timedOut), label: 'Timed out', color: tiles.timedOut > 0 ? 'Attention' : 'Good' },
       trendTile(model.trend.current, model.trend.previous),
     ],
-    byTypeSection: section('By type (last 24 hours)', byType.length, tiles.byType.length, 'type', 'No actions in the last 24 hours.', env),
-    byType: byType.map((r) => fact(r.key.trim() === '' ? '(none)' : r.key, `${formatCount(r.count)} (${shareText(r.count, byTypeTotal)})`, env)),
+    byTypeSection: section(
+      'By type (last 24 hours)',
+      byType.length,
+      tiles.byType.length,
+      'type',
+      'No actions in the last 24 hours.',
+      env,
+    ),
+    byType: byType.map((r) =>
+      fact(r.key.trim() === '' ? '(none)' : r.key, `${formatCount(r.count)} (${shareText(r.count, byTypeTotal)})`, env),
+    ),
     trendText: line(trendSentence(model.trend.current, model.trend.previous), env),
     hasPerDay: days.length > 0,
     perDayTitle,
@@ -190,13 +234,32 @@ export function digestView(model: DigestModel, shown: number, env: RenderEnv): D
     shareTitle: `Share by type, last ${plural(days.length > 0 ? days.length : 14, 'day')}`,
     shareData: donutSlices(model.shareByType).map((r) => ({ legend: line(r.key, env, LABEL_CHARS), value: r.count })),
     shareFallback: line(
-      `Share by type: ${[...model.shareByType].sort((a, b) => b.count - a.count).map((r) => `${r.key} ${formatCount(r.count)} (${shareText(r.count, shareTotal)})`).join(' · ')}`,
+      `Share by type: ${[...model.shareByType]
+        .sort((a, b) => b.count - a.count)
+        .map((r) => `${r.key} ${formatCount(r.count)} (${shareText(r.count, shareTotal)})`)
+        .join(' · ')}`,
       env,
       env.limits.longText * 2,
     ),
-    requestorsSection: section(`Top requestors (last ${plural(model.topDays, 'day')})`, requestors.length, model.topRequestors.length, 'requestor', `No requestors in the last ${plural(model.topDays, 'day')}.`, env, `requestors ${model.topDays}d`),
+    requestorsSection: section(
+      `Top requestors (last ${plural(model.topDays, 'day')})`,
+      requestors.length,
+      model.topRequestors.length,
+      'requestor',
+      `No requestors in the last ${plural(model.topDays, 'day')}.`,
+      env,
+      `requestors ${model.topDays}d`,
+    ),
     topRequestors: countFacts(requestors, requestorName, env),
-    devicesSection: section(`Top devices (last ${plural(model.topDays, 'day')})`, devices.length, model.topDevices.length, 'device', `No devices in the last ${plural(model.topDays, 'day')}.`, env, `devices ${model.topDays}d`),
+    devicesSection: section(
+      `Top devices (last ${plural(model.topDays, 'day')})`,
+      devices.length,
+      model.topDevices.length,
+      'device',
+      `No devices in the last ${plural(model.topDays, 'day')}.`,
+      env,
+      `devices ${model.topDays}d`,
+    ),
     topDevices: countFacts(devices, (key) => key, env),
     isolatedSection: section(
       `Isolated now (${formatCount(model.isolated.length - unconfirmed)})${unconfirmed > 0 ? ` · requested, not yet confirmed (${formatCount(unconfirmed)})` : ''}`,
@@ -208,7 +271,15 @@ export function digestView(model: DigestModel, shown: number, env: RenderEnv): D
       'isolated',
     ),
     isolated: isolated.map((r) => isolatedRow(r, model.now, env)),
-    pendingSection: section('Oldest pending actions', pending.length, model.oldestPending.length, 'pending action', 'Nothing is pending.', env, 'pending'),
+    pendingSection: section(
+      'Oldest pending actions',
+      pending.length,
+      model.oldestPending.length,
+      'pending action',
+      'Nothing is pending.',
+      env,
+      'pending',
+    ),
     oldestPending: pending.map((r) => pendingRow(r, model.now, env)),
   };
 }

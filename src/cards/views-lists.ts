@@ -109,7 +109,8 @@ export function actionsView(reply: ActionsReply, shown: number, env: RenderEnv):
   const grouped = shared.length > 0;
   let groups: ActionGroupView[] = [];
   if (grouped) groups = groupByMachine(rows, env);
-  else if (rows.length > 0) groups = [{ hasHeader: false, header: '', headerDetail: '', rows: rows.map((r) => actionRowView(r, env)) }];
+  else if (rows.length > 0)
+    groups = [{ hasHeader: false, header: '', headerDetail: '', rows: rows.map((r) => actionRowView(r, env)) }];
   const total = Math.max(reply.total, reply.offset + reply.rows.length);
   const cut = reply.rows.length - rows.length;
   const more = reply.moreCommand !== undefined && reply.moreCommand.trim() !== '';
@@ -120,13 +121,20 @@ export function actionsView(reply: ActionsReply, shown: number, env: RenderEnv):
   return {
     ...headerView(reply.title, reply.subtitle, `${env.time.zoneNote} · newest first`, env),
     sharedNotices: shared.slice(0, MAX_SHARED_NOTICES).map((s) => ({
-      text: line(`⚠️ ${s.name} is the name of ${formatCount(s.machineIds.length)} machines (re-imaged or renamed devices): actions are grouped by machine.`, env),
+      text: line(
+        `⚠️ ${s.name} is the name of ${formatCount(s.machineIds.length)} machines (re-imaged or renamed devices): actions are grouped by machine.`,
+        env,
+      ),
     })),
     isEmpty: reply.rows.length === 0,
     emptyText: reply.offset > 0 ? 'No more actions match.' : 'No actions match.',
     groups,
     hasShowing: rows.length < total,
-    showing: line(showingText(rows.length, total, reply.offset, 'action') + moreText(more ? total - reply.offset - reply.rows.length : 0, 'action', { more, cut: 0 }), env),
+    showing: line(
+      showingText(rows.length, total, reply.offset, 'action') +
+        moreText(more ? total - reply.offset - reply.rows.length : 0, 'action', { more, cut: 0 }),
+      env,
+    ),
     hasCutNote: cut > 0,
     cutNote: line(cutNote, env),
     hasMore: more,
@@ -167,12 +175,18 @@ export interface IsolatedView extends HeaderView {
   query: QueryView;
 }
 
-
 function isolationRowView(row: IsolationRow, now: string, env: RenderEnv): IsolationRowView {
   const comment = row.requestorComment ?? '';
   return {
     device: deviceLink(row.machineId, row.computerDnsName),
-    what: line(isOpenStatus(row.status) ? `Isolation requested${row.scope ? ` (${row.scope})` : ''}, not yet confirmed` : row.scope ? `Isolated (${row.scope})` : 'Isolated', env),
+    what: line(
+      isOpenStatus(row.status)
+        ? `Isolation requested${row.scope ? ` (${row.scope})` : ''}, not yet confirmed`
+        : row.scope
+          ? `Isolated (${row.scope})`
+          : 'Isolated',
+      env,
+    ),
     status: line(row.status, env),
     statusColor: statusColor(row.status),
     since: line(`Since ${env.time.format(row.since)} · ${formatAgo(row.since, now)}`, env),
@@ -190,8 +204,14 @@ export function isolatedView(reply: IsolatedReply, shown: number, env: RenderEnv
   const total = Math.max(reply.total, offset + reply.rows.length);
   const more = reply.moreCommand !== undefined && reply.moreCommand.trim() !== '';
   const groups: IsolationGroupView[] = [
-    { heading: 'Isolated', rows: rows.filter((r) => !isOpenStatus(r.status)).map((r) => isolationRowView(r, now, env)) },
-    { heading: 'Isolation requested, not yet confirmed', rows: rows.filter((r) => isOpenStatus(r.status)).map((r) => isolationRowView(r, now, env)) },
+    {
+      heading: 'Isolated',
+      rows: rows.filter((r) => !isOpenStatus(r.status)).map((r) => isolationRowView(r, now, env)),
+    },
+    {
+      heading: 'Isolation requested, not yet confirmed',
+      rows: rows.filter((r) => isOpenStatus(r.status)).map((r) => isolationRowView(r, now, env)),
+    },
   ].filter((g) => g.rows.length > 0);
   const left = total - offset - rows.length;
   const cut = reply.rows.length - rows.length;

@@ -132,7 +132,8 @@ function columnNeed(header: string, values: readonly string[]): ColumnNeed {
   const measure = (text: string, bold: boolean): void => {
     wanted = Math.max(wanted, Math.min(L.maxWantedWidth, textWidth(text, L.fontSize, bold) * L.safety));
     for (const word of text.match(/\S+/g) ?? []) {
-      const width = [...word].length <= L.keepWholeChars ? textWidth(word, L.fontSize, bold) * L.safety : L.longValueWidth;
+      const width =
+        [...word].length <= L.keepWholeChars ? textWidth(word, L.fontSize, bold) * L.safety : L.longValueWidth;
       min = Math.max(min, width);
     }
   };
@@ -177,25 +178,36 @@ export function tableView(reply: TableReply, shown: number, env: RenderEnv): Tab
   const columnCount = widths.length;
   const columns = capped.slice(0, columnCount);
   const cuts = [
-    rows.length < reply.rows.length ? `${formatCount(rows.length)} of ${plural(reply.rows.length, 'row')} (the rest did not fit in the card)` : '',
+    rows.length < reply.rows.length
+      ? `${formatCount(rows.length)} of ${plural(reply.rows.length, 'row')} (the rest did not fit in the card)`
+      : '',
     columnCount < reply.columns.length
       ? `the first ${formatCount(columnCount)} of ${plural(reply.columns.length, 'column')}${columnCount < capped.length ? ' (the others do not fit the width of the card)' : ''}`
       : '',
   ].filter((s) => s !== '');
-  const cellsCut = reply.rows.some((r) => r.some((c) => c.length > limit)) || reply.columns.some((c) => c.length > limit);
+  const cellsCut =
+    reply.rows.some((r) => r.some((c) => c.length > limit)) || reply.columns.some((c) => c.length > limit);
   const showing = [
     cuts.length > 0 ? `Showing ${cuts.join(' and ')}.` : '',
     cellsCut ? `Long values end with "…".` : '',
     'The CLI prints every fetched row and column: defender-audit-bot ask "kql …" --format csv',
   ].filter((s) => s !== '');
   return {
-    ...headerView(reply.title, reply.subtitle, 'Read-only ad hoc query · values as Log Analytics returns them (times in UTC)', env),
+    ...headerView(
+      reply.title,
+      reply.subtitle,
+      'Read-only ad hoc query · values as Log Analytics returns them (times in UTC)',
+      env,
+    ),
     isEmpty: reply.rows.length === 0 || columnCount === 0,
     emptyText: 'The query returned no rows.',
     columns: columns.map((c, i) => ({ ...cell(c, env), width: widths[i] ?? 1 })),
     rows: rows.map((r) => ({ cells: columns.map((_c, i) => cell(r[i] ?? '', env)) })),
     isTruncated: reply.truncated,
-    truncatedText: line(`More rows exist: only the first ${plural(reply.rows.length, 'row')} ${reply.rows.length === 1 ? 'was' : 'were'} fetched. Narrow the query (where, summarize, take) to see the rest.`, env),
+    truncatedText: line(
+      `More rows exist: only the first ${plural(reply.rows.length, 'row')} ${reply.rows.length === 1 ? 'was' : 'were'} fetched. Narrow the query (where, summarize, take) to see the rest.`,
+      env,
+    ),
     hasShowing: cuts.length > 0 || cellsCut,
     showing: line(showing.join(' '), env, env.limits.longText),
     query: queryView(reply.query, env),

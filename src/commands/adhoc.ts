@@ -28,13 +28,17 @@ const ENTITIES: Readonly<Record<string, string>> = {
  * one pass: `&amp;lt;` becomes `&lt;`, not `<`.
  */
 export function decodeHtmlEntities(text: string): string {
-  return text.replace(/&(lt|gt|amp|quot|apos|#39|#x27|nbsp);/gi, (m, name: string) => ENTITIES[name.toLowerCase()] ?? m);
+  return text.replace(
+    /&(lt|gt|amp|quot|apos|#39|#x27|nbsp);/gi,
+    (m, name: string) => ENTITIES[name.toLowerCase()] ?? m,
+  );
 }
 
 /** Why a query may not run as an ad hoc query, or undefined when it may. */
 export function adHocProblem(query: string): string | undefined {
   if (query === '') return 'Write the query after "kql", e.g. kql MDEMachineActions_CL | take 5';
-  if (query.startsWith('.')) return `This is read-only: control commands are not allowed ("${clipText(query.split(/\s/)[0] ?? '.', 40)}" starts with a dot). Write a query, e.g. kql MDEMachineActions_CL | take 5`;
+  if (query.startsWith('.'))
+    return `This is read-only: control commands are not allowed ("${clipText(query.split(/\s/)[0] ?? '.', 40)}" starts with a dot). Write a query, e.g. kql MDEMachineActions_CL | take 5`;
   return undefined;
 }
 
@@ -97,7 +101,11 @@ export function tableReply(query: string, result: KqlRows, rowLimit: number): Ta
   return {
     kind: 'table',
     title: 'KQL query',
-    subtitle: truncated ? `first ${plural(rowLimit, 'row')}` : kept.length === 0 ? 'no rows' : plural(kept.length, 'row'),
+    subtitle: truncated
+      ? `first ${plural(rowLimit, 'row')}`
+      : kept.length === 0
+        ? 'no rows'
+        : plural(kept.length, 'row'),
     columns,
     rows: kept.map((row) => result.columns.map((c) => cellText(row[c.name], c.type))),
     truncated,

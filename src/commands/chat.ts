@@ -1,7 +1,15 @@
 import type { Clock } from '../core/clock.js';
 import { describeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { exportSpec, isCutSpec, type ExportRow, type KqlRows, type QueryBackend, type QueryResult, type QuerySpec } from '../core/query.js';
+import {
+  exportSpec,
+  isCutSpec,
+  type ExportRow,
+  type KqlRows,
+  type QueryBackend,
+  type QueryResult,
+  type QuerySpec,
+} from '../core/query.js';
 import type { Reply, RequestorNames } from '../core/replies.js';
 import type { DigestModel } from '../core/alerts.js';
 import type { ChatConversation, SubscriptionOps } from '../core/conversation.js';
@@ -9,7 +17,14 @@ import { limitedQuery, tableReply } from './adhoc.js';
 import { closest } from './closest.js';
 import { PERIOD_HELP } from './period.js';
 import type { RateLimiter } from './rate-limit.js';
-import { COMMANDS, kqlDescription, type CommandDef, type PlanContext, type Planned, type SubscriptionRequest } from './table.js';
+import {
+  COMMANDS,
+  kqlDescription,
+  type CommandDef,
+  type PlanContext,
+  type Planned,
+  type SubscriptionRequest,
+} from './table.js';
 
 /** Longest chat text we read; longer text gets a short refusal. */
 export const MAX_TEXT_LENGTH = 500;
@@ -72,7 +87,9 @@ export interface Chat {
    * query, streamed, with that query's KQL (no `take`); for the others, the complete reply. Paging
    * stays a chat matter: `page N` is ignored here. Rows are read as they are consumed.
    */
-  export(text: string): Promise<{ kind: 'rows'; rows: AsyncIterable<ExportRow>; kql: string } | { kind: 'reply'; reply: Reply }>;
+  export(
+    text: string,
+  ): Promise<{ kind: 'rows'; rows: AsyncIterable<ExportRow>; kql: string } | { kind: 'reply'; reply: Reply }>;
 }
 
 /** Removes `<at>…</at>` mentions and collapses white space. */
@@ -90,7 +107,12 @@ function helpReply(message: string | null, suggestion: string | null, kqlRowLimi
     title: 'Defender Audit Bot',
     message,
     suggestion,
-    commands: COMMANDS.map((c) => ({ name: c.name, usage: c.usage, description: c.name === 'kql' ? kqlDescription(kqlRowLimit) : c.description, example: c.example })),
+    commands: COMMANDS.map((c) => ({
+      name: c.name,
+      usage: c.usage,
+      description: c.name === 'kql' ? kqlDescription(kqlRowLimit) : c.description,
+      example: c.example,
+    })),
   };
 }
 
@@ -101,13 +123,22 @@ export const KQL_NEEDS_WORKSPACE =
 
 export function createChat(deps: ChatDeps): Chat {
   const pageSize = deps.pageSize ?? 15;
-  const help = (message: string | null, suggestion: string | null): Reply => helpReply(message, suggestion, deps.adHocKql?.rowLimit);
+  const help = (message: string | null, suggestion: string | null): Reply =>
+    helpReply(message, suggestion, deps.adHocKql?.rowLimit);
 
   function parse(raw: string): ParsedChat {
     if (raw.length > MAX_TEXT_LENGTH) {
       return {
         command: null,
-        planned: { kind: 'reply', reply: { kind: 'error', title: 'Too long', message: `That message has ${raw.length} characters; commands are shorter than ${MAX_TEXT_LENGTH}. Try "help".`, reason: 'usage' } },
+        planned: {
+          kind: 'reply',
+          reply: {
+            kind: 'error',
+            title: 'Too long',
+            message: `That message has ${raw.length} characters; commands are shorter than ${MAX_TEXT_LENGTH}. Try "help".`,
+            reason: 'usage',
+          },
+        },
         queries: [],
       };
     }
@@ -118,23 +149,38 @@ export function createChat(deps: ChatDeps): Chat {
       const m = command.pattern.exec(text);
       if (!m) continue;
       let planned = command.plan(m.groups ?? {}, ctx);
-      if (planned.kind === 'reply' && planned.reply.kind === 'help') planned = { kind: 'reply', reply: help(null, null) };
-      const queries = planned.kind === 'queries' ? planned.plan.specs.map((spec) => ({ spec, kql: deps.kqlOf(spec) })) : [];
+      if (planned.kind === 'reply' && planned.reply.kind === 'help')
+        planned = { kind: 'reply', reply: help(null, null) };
+      const queries =
+        planned.kind === 'queries' ? planned.plan.specs.map((spec) => ({ spec, kql: deps.kqlOf(spec) })) : [];
       return { command, planned, queries };
     }
     // A known command whose last word looks like a period it does not take ("summary 99x"): say
     // what a period may be, rather than guess at another command.
     const last = text.split(' ').at(-1) ?? '';
-    const named = COMMANDS.filter((c) => text.toLowerCase().startsWith(`${c.name.toLowerCase()} `)).sort((a, b) => b.name.length - a.name.length)[0];
+    const named = COMMANDS.filter((c) => text.toLowerCase().startsWith(`${c.name.toLowerCase()} `)).sort(
+      (a, b) => b.name.length - a.name.length,
+    )[0];
     if (named !== undefined && /^\d+[a-z]*$/i.test(last) && named.usage.includes('[period]')) {
       const shownPeriod = last.length > 20 ? `${last.slice(0, 17)}...` : last;
       return {
         command: named,
-        planned: { kind: 'reply', reply: { kind: 'error', title: 'Not a period', message: `"${shownPeriod}" is not a period. ${PERIOD_HELP} Usage: ${named.usage}`, reason: 'usage' } },
+        planned: {
+          kind: 'reply',
+          reply: {
+            kind: 'error',
+            title: 'Not a period',
+            message: `"${shownPeriod}" is not a period. ${PERIOD_HELP} Usage: ${named.usage}`,
+            reason: 'usage',
+          },
+        },
         queries: [],
       };
     }
-    const suggestion = closest(text, COMMANDS.map((c) => c.name));
+    const suggestion = closest(
+      text,
+      COMMANDS.map((c) => c.name),
+    );
     const shown = text.length > 60 ? `${text.slice(0, 57)}...` : text;
     return {
       command: null,
@@ -143,20 +189,38 @@ export function createChat(deps: ChatDeps): Chat {
     };
   }
 
-  function subscription(request: SubscriptionRequest, user: ChatUser | undefined, conversation: ChatConversation | undefined): Reply {
+  function subscription(
+    request: SubscriptionRequest,
+    user: ChatUser | undefined,
+    conversation: ChatConversation | undefined,
+  ): Reply {
     const ops = deps.subscriptions;
     if (!ops || !conversation) {
-      return { kind: 'error', title: 'Not here', message: 'Subscriptions are managed in Teams: @mention the bot with "subscribe" in the channel that should receive alerts.', reason: 'usage' };
+      return {
+        kind: 'error',
+        title: 'Not here',
+        message:
+          'Subscriptions are managed in Teams: @mention the bot with "subscribe" in the channel that should receive alerts.',
+        reason: 'usage',
+      };
     }
     const listReply = (message: string): Extract<Reply, { kind: 'status' }> => {
       const rows = ops.list();
       const inactive = rows.filter((r) => !r.active).length;
-      const problem = message !== '' ? message : inactive > 0 ? `Teams refuses the bot's messages in ${inactive} of them (marked inactive): install the bot there again, or unsubscribe.` : null;
+      const problem =
+        message !== ''
+          ? message
+          : inactive > 0
+            ? `Teams refuses the bot's messages in ${inactive} of them (marked inactive): install the bot there again, or unsubscribe.`
+            : null;
       return {
         kind: 'status',
         title: 'Subscriptions',
         subtitle: 'Where alerts and the daily digest go',
-        okText: rows.length === 0 ? 'No conversation is subscribed yet: send "subscribe" in the channel that should get alerts.' : '✅ Every subscribed conversation receives its messages.',
+        okText:
+          rows.length === 0
+            ? 'No conversation is subscribed yet: send "subscribe" in the channel that should get alerts.'
+            : '✅ Every subscribed conversation receives its messages.',
         facts: rows.map((r) => ({
           label: r.name,
           value: `${[r.alerts ? 'alerts' : '', r.digest ? 'digest' : ''].filter(Boolean).join(' + ') || 'nothing'}${r.active ? '' : ` · inactive (${r.inactiveReason ?? 'unknown'})`}`,
@@ -166,13 +230,19 @@ export function createChat(deps: ChatDeps): Chat {
     };
     if (request.op === 'list') return listReply('');
     if (!user || !ops.isAdmin(user.aadObjectId)) {
-      return { kind: 'error', title: 'Admins only', message: 'Only the administrators listed in ADMIN_AAD_OBJECT_IDS can change subscriptions.', reason: 'usage' };
+      return {
+        kind: 'error',
+        title: 'Admins only',
+        message: 'Only the administrators listed in ADMIN_AAD_OBJECT_IDS can change subscriptions.',
+        reason: 'usage',
+      };
     }
     const now = ops.get(conversation.conversationId);
     const on = request.op === 'subscribe';
     const flags = { alerts: request.alerts ? on : now.alerts, digest: request.digest ? on : now.digest };
     ops.set(conversation, flags, user.aadObjectId ?? user.id);
-    const what = [flags.alerts ? 'alerts' : '', flags.digest ? 'the daily digest' : ''].filter(Boolean).join(' and ') || 'nothing';
+    const what =
+      [flags.alerts ? 'alerts' : '', flags.digest ? 'the daily digest' : ''].filter(Boolean).join(' and ') || 'nothing';
     const reply = listReply('');
     return { ...reply, title: `This conversation now receives ${what}`, problem: null };
   }
@@ -185,11 +255,19 @@ export function createChat(deps: ChatDeps): Chat {
     const kql = deps.adHocKql;
     if (!kql) return { kind: 'error', title: 'Not available here', message: KQL_NEEDS_WORKSPACE, reason: 'usage' };
     if (user && !(deps.subscriptions?.isAdmin(user.aadObjectId, true) ?? false)) {
-      return { kind: 'error', title: 'Admins only', message: 'Only the administrators listed in ADMIN_AAD_OBJECT_IDS can run ad hoc KQL queries.', reason: 'usage' };
+      return {
+        kind: 'error',
+        title: 'Admins only',
+        message: 'Only the administrators listed in ADMIN_AAD_OBJECT_IDS can run ad hoc KQL queries.',
+        reason: 'usage',
+      };
     }
     const rowLimit = Math.max(1, Math.floor(kql.rowLimit) || 1);
     // Who ran which query is audit evidence too.
-    deps.logger.info('ad hoc KQL query', { user: user?.aadObjectId ?? user?.id ?? 'cli', query: query.length > 2000 ? `${query.slice(0, 1999)}…` : query });
+    deps.logger.info('ad hoc KQL query', {
+      user: user?.aadObjectId ?? user?.id ?? 'cli',
+      query: query.length > 2000 ? `${query.slice(0, 1999)}…` : query,
+    });
     const rows = await kql.run(limitedQuery(query, rowLimit));
     return tableReply(query, rows, rowLimit);
   }
@@ -200,7 +278,13 @@ export function createChat(deps: ChatDeps): Chat {
     if (planned.kind === 'subscription') return subscription(planned.request, user, conversation);
     if (planned.kind === 'kql') return withPortalUrl(await adHoc(planned.query, user));
     if (planned.kind === 'digest') {
-      if (!deps.digest) return { kind: 'error', title: 'No digest here', message: 'The digest is not available in this mode.', reason: 'usage' };
+      if (!deps.digest)
+        return {
+          kind: 'error',
+          title: 'No digest here',
+          message: 'The digest is not available in this mode.',
+          reason: 'usage',
+        };
       return { kind: 'digest', model: await deps.digest() };
     }
     if (planned.kind === 'status') {
@@ -210,7 +294,12 @@ export function createChat(deps: ChatDeps): Chat {
     const results: QueryResult[] = [];
     // One query at a time: SQLite is synchronous anyway, and Log Analytics counts concurrent queries.
     for (const q of parsed.queries) results.push(await deps.backend.run(q.spec));
-    return withPortalUrl(planned.plan.finish(results, parsed.queries.map((q) => q.kql)));
+    return withPortalUrl(
+      planned.plan.finish(
+        results,
+        parsed.queries.map((q) => q.kql),
+      ),
+    );
   }
 
   /** Adds the "Open in Log Analytics" link to a result reply, in workspace mode. */
@@ -227,7 +316,8 @@ export function createChat(deps: ChatDeps): Chat {
     async export(text) {
       const parsed = parse(text);
       const first = parsed.queries[0];
-      if (parsed.planned.kind !== 'queries' || first === undefined || !isCutSpec(first.spec)) return { kind: 'reply', reply: await this.handle(text) };
+      if (parsed.planned.kind !== 'queries' || first === undefined || !isCutSpec(first.spec))
+        return { kind: 'reply', reply: await this.handle(text) };
       const spec = exportSpec(first.spec);
       deps.logger.info('export', { command: parsed.command?.name ?? null, shape: spec.shape });
       return { kind: 'rows', rows: deps.backend.rows(spec), kql: deps.kqlOf(spec) };
@@ -249,11 +339,20 @@ export function createChat(deps: ChatDeps): Chat {
         const parsed = parse(text);
         const started = deps.clock.now();
         const reply = await run(parsed, user, conversation);
-        log.info('command answered', { command: parsed.command?.name ?? null, reply: reply.kind, ms: deps.clock.now() - started });
+        log.info('command answered', {
+          command: parsed.command?.name ?? null,
+          reply: reply.kind,
+          ms: deps.clock.now() - started,
+        });
         return reply;
       } catch (err) {
         log.error('command failed', { error: describeError(err) });
-        return { kind: 'error', title: 'Query failed', message: `I could not answer that: ${describeError(err)}`, reason: 'failed' };
+        return {
+          kind: 'error',
+          title: 'Query failed',
+          message: `I could not answer that: ${describeError(err)}`,
+          reason: 'failed',
+        };
       }
     },
   };

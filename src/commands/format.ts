@@ -35,7 +35,10 @@ export function replyRows(reply: Reply): Record<string, unknown>[] {
     case 'timeline':
       return reply.days.map((r) => ({ key: r.key, count: r.count }));
     case 'summary':
-      return [...reply.byType.map((r) => ({ dimension: 'type', key: r.key, count: r.count })), ...reply.byStatus.map((r) => ({ dimension: 'status', key: r.key, count: r.count }))];
+      return [
+        ...reply.byType.map((r) => ({ dimension: 'type', key: r.key, count: r.count })),
+        ...reply.byStatus.map((r) => ({ dimension: 'status', key: r.key, count: r.count })),
+      ];
     case 'isolated':
       return reply.rows.map((r) => ({ ...r }));
     case 'action':
@@ -57,9 +60,11 @@ export function replyRows(reply: Reply): Record<string, unknown>[] {
 
 export function toJson(reply: Reply): string {
   if (reply.kind === 'error') return `${JSON.stringify({ error: reply.message }, null, 2)}\n`;
-  if (reply.kind === 'action') return `${JSON.stringify(reply.action ? { ...reply.action, history: reply.history } : null, null, 2)}\n`;
+  if (reply.kind === 'action')
+    return `${JSON.stringify(reply.action ? { ...reply.action, history: reply.history } : null, null, 2)}\n`;
   if (reply.kind === 'digest') return `${JSON.stringify(reply.model, null, 2)}\n`;
-  if (reply.kind === 'summary') return `${JSON.stringify({ byType: reply.byType, byStatus: reply.byStatus, total: reply.total }, null, 2)}\n`;
+  if (reply.kind === 'summary')
+    return `${JSON.stringify({ byType: reply.byType, byStatus: reply.byStatus, total: reply.total }, null, 2)}\n`;
   return `${JSON.stringify(replyRows(reply), null, 2)}\n`;
 }
 
@@ -72,7 +77,8 @@ const PLAIN_NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
  */
 export function toCsv(reply: Reply): string {
   const rows = replyRows(reply);
-  const columns = reply.kind === 'table' ? uniqueNames(reply.columns) : [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  const columns =
+    reply.kind === 'table' ? uniqueNames(reply.columns) : [...new Set(rows.flatMap((r) => Object.keys(r)))];
   if (columns.length === 0) return '';
   return `${[columns.join(','), ...rows.map((r) => csvLine(columns, r))].join('\r\n')}\r\n`;
 }
@@ -96,7 +102,11 @@ const EXPORT_CHUNK_CHARS = 64 * 1024;
  * toCsv), in chunks, awaiting each write (backpressure): memory stays bounded however many rows
  * there are. Returns how many rows were written.
  */
-export async function writeExport(rows: AsyncIterable<ExportRow>, format: 'json' | 'csv', write: (chunk: string) => Promise<void>): Promise<number> {
+export async function writeExport(
+  rows: AsyncIterable<ExportRow>,
+  format: 'json' | 'csv',
+  write: (chunk: string) => Promise<void>,
+): Promise<number> {
   let buffer = '';
   let count = 0;
   let columns: string[] | undefined;
@@ -158,7 +168,8 @@ function tableLines(columns: readonly string[], rows: readonly (readonly string[
   const header = columns.map((c) => oneLine(c, TEXT_COLUMN_CHARS));
   const body = rows.map((r) => columns.map((_c, i) => oneLine(r[i] ?? '', TEXT_COLUMN_CHARS)));
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] ?? '').length)));
-  const lineOf = (cells: readonly string[]): string => `  ${cells.map((c, i) => (i === cells.length - 1 ? c : pad(c, widths[i] ?? 0))).join('  ')}`.trimEnd();
+  const lineOf = (cells: readonly string[]): string =>
+    `  ${cells.map((c, i) => (i === cells.length - 1 ? c : pad(c, widths[i] ?? 0))).join('  ')}`.trimEnd();
   return [lineOf(header), lineOf(widths.map((w) => '-'.repeat(Math.max(1, w)))), ...body.map(lineOf)];
 }
 
@@ -172,7 +183,8 @@ export function toText(reply: Reply, names: RequestorNames): string {
   switch (reply.kind) {
     case 'actions': {
       lines.push(reply.title, reply.subtitle);
-      for (const s of reply.sharedNames ?? []) lines.push(`Note: ${s.name} is the name of ${s.machineIds.length} machines: ${s.machineIds.join(', ')}`);
+      for (const s of reply.sharedNames ?? [])
+        lines.push(`Note: ${s.name} is the name of ${s.machineIds.length} machines: ${s.machineIds.join(', ')}`);
       if (reply.rows.length === 0) lines.push('  (no actions)');
       const byMachine = reply.sharedNames !== undefined;
       let machine: string | null = null;
@@ -187,22 +199,47 @@ export function toText(reply: Reply, names: RequestorNames): string {
       break;
     }
     case 'counts':
-      lines.push(reply.title, reply.subtitle, ...(reply.rows.length ? countLines(reply.dimension === 'requestor' ? reply.rows.map((r) => ({ ...r, key: displayRequestor(r.key, names) })) : reply.rows) : ['  (no actions)']));
+      lines.push(
+        reply.title,
+        reply.subtitle,
+        ...(reply.rows.length
+          ? countLines(
+              reply.dimension === 'requestor'
+                ? reply.rows.map((r) => ({ ...r, key: displayRequestor(r.key, names) }))
+                : reply.rows,
+            )
+          : ['  (no actions)']),
+      );
       break;
     case 'summary':
-      lines.push(reply.title, reply.subtitle, 'By type:', ...countLines(reply.byType), 'By status:', ...countLines(reply.byStatus));
+      lines.push(
+        reply.title,
+        reply.subtitle,
+        'By type:',
+        ...countLines(reply.byType),
+        'By status:',
+        ...countLines(reply.byStatus),
+      );
       break;
     case 'timeline':
       lines.push(reply.title, reply.subtitle, ...countLines(reply.days));
       break;
     case 'isolated':
-      lines.push(reply.title, reply.subtitle, ...(reply.rows.length ? reply.rows.map((r) => isolationLine(r, names)) : ['  (no device is isolated)']));
-      if (reply.total > reply.rows.length) lines.push(`  ... and ${(reply.total - reply.rows.length).toLocaleString('en-US')} more isolated earlier`);
+      lines.push(
+        reply.title,
+        reply.subtitle,
+        ...(reply.rows.length ? reply.rows.map((r) => isolationLine(r, names)) : ['  (no device is isolated)']),
+      );
+      if (reply.total > reply.rows.length)
+        lines.push(`  ... and ${(reply.total - reply.rows.length).toLocaleString('en-US')} more isolated earlier`);
       break;
     case 'action':
       lines.push(reply.title);
       if (reply.action) {
-        for (const [k, v] of Object.entries(reply.action)) lines.push(`  ${pad(k, 24)} ${v === null ? '' : k === 'requestor' ? displayRequestor(String(v), names) : String(v)}`);
+        for (const [k, v] of Object.entries(reply.action))
+          lines.push(
+            `  ${pad(k, 24)} ${v === null ? '' : k === 'requestor' ? displayRequestor(String(v), names) : String(v)}`,
+          );
         lines.push('Status history:', ...reply.history.map((h) => `  ${h.at}  ${h.status}`));
       }
       break;
@@ -210,7 +247,10 @@ export function toText(reply: Reply, names: RequestorNames): string {
       lines.push(reply.title, reply.subtitle);
       if (reply.columns.length === 0 || reply.rows.length === 0) lines.push('  (no rows)');
       else lines.push(...tableLines(reply.columns, reply.rows));
-      if (reply.truncated) lines.push(`  ... more rows exist; showing the first ${plural(reply.rows.length, 'row')}. Narrow the query (where, summarize, take) to see the rest.`);
+      if (reply.truncated)
+        lines.push(
+          `  ... more rows exist; showing the first ${plural(reply.rows.length, 'row')}. Narrow the query (where, summarize, take) to see the rest.`,
+        );
       break;
     case 'status':
       lines.push(reply.title, ...reply.facts.map((f) => `  ${pad(f.label, 22)} ${f.value}`));
@@ -219,15 +259,29 @@ export function toText(reply: Reply, names: RequestorNames): string {
     case 'help':
       if (reply.message) lines.push(reply.message);
       if (reply.suggestion) lines.push(`Did you mean "${reply.suggestion}"?`);
-      lines.push('Commands:', ...reply.commands.map((c) => `  ${pad(c.usage, 38)} ${c.description}  e.g. "${c.example}"`));
+      lines.push(
+        'Commands:',
+        ...reply.commands.map((c) => `  ${pad(c.usage, 38)} ${c.description}  e.g. "${c.example}"`),
+      );
       lines.push('Periods: 24h, 7d, 30d (default), 90d, 360d, since YYYY-MM-DD.');
       break;
     case 'digest': {
       const m = reply.model;
-      const change = m.trend.previous === 0 ? '' : ` (${m.trend.current >= m.trend.previous ? '+' : ''}${Math.round(((m.trend.current - m.trend.previous) * 100) / m.trend.previous)} % against the 24 hours before)`;
-      lines.push(`Daily digest ${m.date} (${m.timeZone})`, `Last 24 hours: ${m.tiles.total} actions${change}, ${m.tiles.failed} failed, ${m.tiles.timedOut} timed out`);
+      const change =
+        m.trend.previous === 0
+          ? ''
+          : ` (${m.trend.current >= m.trend.previous ? '+' : ''}${Math.round(((m.trend.current - m.trend.previous) * 100) / m.trend.previous)} % against the 24 hours before)`;
+      lines.push(
+        `Daily digest ${m.date} (${m.timeZone})`,
+        `Last 24 hours: ${m.tiles.total} actions${change}, ${m.tiles.failed} failed, ${m.tiles.timedOut} timed out`,
+      );
       lines.push('By type:', ...countLines(m.tiles.byType), 'Per day (UTC, 14 days):', ...countLines(m.perDay));
-      lines.push('Top requestors (7 days):', ...countLines(m.topRequestors.map((r) => ({ ...r, key: displayRequestor(r.key, names) }))), 'Top devices (7 days):', ...countLines(m.topDevices));
+      lines.push(
+        'Top requestors (7 days):',
+        ...countLines(m.topRequestors.map((r) => ({ ...r, key: displayRequestor(r.key, names) }))),
+        'Top devices (7 days):',
+        ...countLines(m.topDevices),
+      );
       lines.push(`Isolated now: ${m.isolated.length}`, ...m.isolated.map((r) => isolationLine(r, names)));
       lines.push(`Oldest pending: ${m.oldestPending.length}`, ...m.oldestPending.map((r) => actionLine(r, names)));
       break;

@@ -24,23 +24,39 @@ export function parsePeriod(text: string | undefined, nowMs: number): PeriodResu
   if (amount) {
     const n = Number(amount[1]);
     const hours = amount[2] === 'h';
-    if (n < 1 || n > (hours ? MAX_PERIOD_HOURS : MAX_PERIOD_DAYS)) return { ok: false, message: `"${t}" is outside the periods I answer. ${PERIOD_HELP}` };
+    if (n < 1 || n > (hours ? MAX_PERIOD_HOURS : MAX_PERIOD_DAYS))
+      return { ok: false, message: `"${t}" is outside the periods I answer. ${PERIOD_HELP}` };
     if (!hours) return { ok: true, range: relative(n, nowMs) };
     // Whole days in hours keep their day form (24h → the same range and ago(1d) as 1d).
     if (n % 24 === 0) return { ok: true, range: { ...relative(n / 24, nowMs), label: `last ${n} hours` } };
-    return { ok: true, range: { from: new Date(nowMs - n * 3_600_000).toISOString(), source: { kind: 'ago', days: n / 24, hours: n }, label: `last ${n} hour${n === 1 ? '' : 's'}` } };
+    return {
+      ok: true,
+      range: {
+        from: new Date(nowMs - n * 3_600_000).toISOString(),
+        source: { kind: 'ago', days: n / 24, hours: n },
+        label: `last ${n} hour${n === 1 ? '' : 's'}`,
+      },
+    };
   }
   const since = /^since (\d{4})-(\d{2})-(\d{2})$/.exec(t);
   if (since) {
     const date = `${since[1]}-${since[2]}-${since[3]}`;
     const ms = Date.parse(`${date}T00:00:00.000Z`);
-    if (Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== date) return { ok: false, message: `"${date}" is not a date (use YYYY-MM-DD).` };
+    if (Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== date)
+      return { ok: false, message: `"${date}" is not a date (use YYYY-MM-DD).` };
     if (ms > nowMs) return { ok: false, message: `${date} is in the future.` };
-    return { ok: true, range: { from: new Date(ms).toISOString(), source: { kind: 'since', date }, label: `since ${date} (UTC)` } };
+    return {
+      ok: true,
+      range: { from: new Date(ms).toISOString(), source: { kind: 'since', date }, label: `since ${date} (UTC)` },
+    };
   }
   return { ok: false, message: `"${text ?? ''}" is not a period. ${PERIOD_HELP}` };
 }
 
 function relative(days: number, nowMs: number): TimeRange {
-  return { from: new Date(nowMs - days * DAY_MS).toISOString(), source: { kind: 'ago', days }, label: `last ${days} day${days === 1 ? '' : 's'}` };
+  return {
+    from: new Date(nowMs - days * DAY_MS).toISOString(),
+    source: { kind: 'ago', days },
+    label: `last ${days} day${days === 1 ? '' : 's'}`,
+  };
 }

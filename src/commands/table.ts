@@ -21,7 +21,8 @@ export interface QueryPlan {
 }
 
 /** A change of what a conversation receives (alerts, digest), or the list of subscriptions. */
-export type SubscriptionRequest = { op: 'subscribe' | 'unsubscribe'; alerts: boolean; digest: boolean } | { op: 'list' };
+export type SubscriptionRequest =
+  { op: 'subscribe' | 'unsubscribe'; alerts: boolean; digest: boolean } | { op: 'list' };
 
 export type Planned =
   | { kind: 'reply'; reply: Reply }
@@ -97,7 +98,11 @@ function listPlan(
         if (list?.shape !== 'list') throw new Error('list query returned another shape');
         const machines = results[1];
         const sharedNames =
-          extra.sharedName !== undefined && machines && machines.shape !== 'list' && 'rows' in machines && machines.rows.length > 1
+          extra.sharedName !== undefined &&
+          machines &&
+          machines.shape !== 'list' &&
+          'rows' in machines &&
+          machines.rows.length > 1
             ? [{ name: extra.sharedName, machineIds: (machines.rows as CountRow[]).map((r) => r.key) }]
             : undefined;
         const shownTo = offset + list.rows.length;
@@ -121,7 +126,14 @@ function listPlan(
 /** Keys per page of `requestors` and `devices`, largest counts first. */
 export const COUNTS_PAGE = 25;
 
-function countsPlan(title: string, dimension: 'requestor' | 'device', shape: QuerySpec['shape'], r: TimeRange, ctx: PlanContext, page: number): Planned {
+function countsPlan(
+  title: string,
+  dimension: 'requestor' | 'device',
+  shape: QuerySpec['shape'],
+  r: TimeRange,
+  ctx: PlanContext,
+  page: number,
+): Planned {
   const offset = (page - 1) * COUNTS_PAGE;
   return {
     kind: 'queries',
@@ -130,7 +142,8 @@ function countsPlan(title: string, dimension: 'requestor' | 'device', shape: Que
       specs: [{ shape, range: r, top: offset + COUNTS_PAGE }],
       finish(results, kql) {
         const res = results[0];
-        if (!res || !('rows' in res) || res.shape === 'list' || res.shape === 'isolation') throw new Error('count query returned another shape');
+        if (!res || !('rows' in res) || res.shape === 'list' || res.shape === 'isolation')
+          throw new Error('count query returned another shape');
         const rows: CountRow[] = res.rows.slice(offset);
         const keys = res.keys ?? res.rows.length;
         const shownTo = offset + rows.length;
@@ -158,7 +171,14 @@ function which(what: string | undefined): { alerts: boolean; digest: boolean } {
 }
 
 /** `<name> [period]`: the top keys of one dimension. */
-function countsCommand(name: string, shape: QuerySpec['shape'], dimension: 'requestor' | 'device', title: string, description: string, example: string): CommandDef {
+function countsCommand(
+  name: string,
+  shape: QuerySpec['shape'],
+  dimension: 'requestor' | 'device',
+  title: string,
+  description: string,
+  example: string,
+): CommandDef {
   return {
     name,
     pattern: new RegExp(`^${name}${PERIOD}${PAGE}$`, 'i'),
@@ -200,7 +220,10 @@ export const COMMANDS: readonly CommandDef[] = [
     usage: 'help',
     description: 'What I can answer.',
     example: 'help',
-    plan: () => ({ kind: 'reply', reply: { kind: 'help', title: 'Defender Audit Bot', message: null, suggestion: null, commands: [] } }),
+    plan: () => ({
+      kind: 'reply',
+      reply: { kind: 'help', title: 'Defender Audit Bot', message: null, suggestion: null, commands: [] },
+    }),
   },
   {
     name: 'actions for device',
@@ -212,7 +235,9 @@ export const COMMANDS: readonly CommandDef[] = [
       const r = range(g, ctx);
       if (typeof r === 'string') return err(r);
       const name = (g.name ?? '').trim();
-      return listPlan(`Actions for device ${name}`, { shape: 'list', device: name, range: r }, ctx, pageOf(g), { sharedName: name });
+      return listPlan(`Actions for device ${name}`, { shape: 'list', device: name, range: r }, ctx, pageOf(g), {
+        sharedName: name,
+      });
     },
   },
   {
@@ -247,7 +272,8 @@ export const COMMANDS: readonly CommandDef[] = [
           ],
           finish(results, kql) {
             const [byType, byStatus] = results;
-            const rowsOf = (x: QueryResult | undefined): CountRow[] => (x && x.shape !== 'list' && x.shape !== 'one' && x.shape !== 'isolation' ? x.rows : []);
+            const rowsOf = (x: QueryResult | undefined): CountRow[] =>
+              x && x.shape !== 'list' && x.shape !== 'one' && x.shape !== 'isolation' ? x.rows : [];
             const total = byType && 'total' in byType ? byType.total : 0;
             return {
               kind: 'summary',
@@ -263,8 +289,22 @@ export const COMMANDS: readonly CommandDef[] = [
       };
     },
   },
-  countsCommand('requestors', 'countByRequestor', 'requestor', 'Actions by requestor', 'Who requested how many actions (top 25).', 'requestors 90d'),
-  countsCommand('devices', 'countByDevice', 'device', 'Actions by device', 'Devices with the most actions (top 25).', 'devices 30d'),
+  countsCommand(
+    'requestors',
+    'countByRequestor',
+    'requestor',
+    'Actions by requestor',
+    'Who requested how many actions (top 25).',
+    'requestors 90d',
+  ),
+  countsCommand(
+    'devices',
+    'countByDevice',
+    'device',
+    'Actions by device',
+    'Devices with the most actions (top 25).',
+    'devices 30d',
+  ),
   {
     name: 'timeline',
     pattern: new RegExp(`^timeline${PERIOD}$`, 'i'),
@@ -283,7 +323,14 @@ export const COMMANDS: readonly CommandDef[] = [
             const rows = res && res.shape === 'countByDay' ? res.rows : [];
             const days = fillDays(rows, r.from, ctx.nowMs);
             const total = days.reduce((s, d) => s + d.count, 0);
-            return { kind: 'timeline', title: 'Actions per day', subtitle: `${r.label} · ${fmt(total)} actions`, days, total, query: { kql: kql[0] ?? '' } };
+            return {
+              kind: 'timeline',
+              title: 'Actions per day',
+              subtitle: `${r.label} · ${fmt(total)} actions`,
+              days,
+              total,
+              query: { kql: kql[0] ?? '' },
+            };
           },
         },
       };
@@ -314,7 +361,10 @@ export const COMMANDS: readonly CommandDef[] = [
             const total = res && res.shape === 'isolation' ? res.total : all.length;
             const pending = results[1]?.shape === 'isolation' ? results[1].total : 0;
             const shownTo = offset + rows.length;
-            const split = pending === 0 ? 'isolated' : `: ${fmt(total - pending)} isolated · ${fmt(pending)} requested, not yet confirmed`;
+            const split =
+              pending === 0
+                ? 'isolated'
+                : `: ${fmt(total - pending)} isolated · ${fmt(pending)} requested, not yet confirmed`;
             return {
               kind: 'isolated',
               title: 'Devices isolated now',
@@ -341,7 +391,12 @@ export const COMMANDS: readonly CommandDef[] = [
     plan(g, ctx) {
       const r = range(g, ctx);
       if (typeof r === 'string') return err(r);
-      return listPlan('Failed and timed-out actions', { shape: 'list', statuses: ['Failed', 'TimeOut'], range: r }, ctx, pageOf(g));
+      return listPlan(
+        'Failed and timed-out actions',
+        { shape: 'list', statuses: ['Failed', 'TimeOut'], range: r },
+        ctx,
+        pageOf(g),
+      );
     },
   },
   {
@@ -369,7 +424,13 @@ export const COMMANDS: readonly CommandDef[] = [
           finish(results, kql) {
             const res = results[0];
             const one = res && res.shape === 'one' ? res : { row: null, history: [] };
-            return { kind: 'action', title: one.row ? `${one.row.type} on ${one.row.computerDnsName ?? one.row.machineId}` : `No action ${id}`, action: one.row, history: one.history, query: { kql: kql[0] ?? '' } };
+            return {
+              kind: 'action',
+              title: one.row ? `${one.row.type} on ${one.row.computerDnsName ?? one.row.machineId}` : `No action ${id}`,
+              action: one.row,
+              history: one.history,
+              query: { kql: kql[0] ?? '' },
+            };
           },
         },
       };
@@ -379,7 +440,8 @@ export const COMMANDS: readonly CommandDef[] = [
     name: 'digest',
     pattern: /^digest$/i,
     usage: 'digest',
-    description: 'The daily digest, now: last 24 hours, 14 days per day, top requestors and devices, isolated, oldest pending.',
+    description:
+      'The daily digest, now: last 24 hours, 14 days per day, top requestors and devices, isolated, oldest pending.',
     example: 'digest',
     plan: () => ({ kind: 'digest' }),
   },
@@ -413,7 +475,8 @@ export const COMMANDS: readonly CommandDef[] = [
     usage: 'kql QUERY',
     description: kqlDescription(),
     // The table holds one row per version of an action: keep the latest per ActionId first.
-    example: 'kql MDEMachineActions_CL | summarize arg_max(TimeGenerated, *) by ActionId | summarize count() by ActionType',
+    example:
+      'kql MDEMachineActions_CL | summarize arg_max(TimeGenerated, *) by ActionId | summarize count() by ActionType',
     plan(g) {
       const query = decodeHtmlEntities(g.query ?? '').trim();
       const problem = adHocProblem(query);

@@ -164,7 +164,10 @@ function duration(env: Env, p: Problems, name: string, def: string, minMs: numbe
   const raw = value(env, name) ?? def;
   const ms = parseDuration(raw);
   if (ms === undefined || ms < minMs) {
-    p.add(name, `must be a duration with a unit such as 30s, 5m, 2h or 7d, at least ${minMs} ms (got "${raw}"). Fix: set for example ${name}=${def}.`);
+    p.add(
+      name,
+      `must be a duration with a unit such as 30s, 5m, 2h or 7d, at least ${minMs} ms (got "${raw}"). Fix: set for example ${name}=${def}.`,
+    );
     return parseDuration(def) ?? 0;
   }
   return ms;
@@ -174,7 +177,10 @@ function url(env: Env, p: Problems, name: string, def: string): string {
   const raw = value(env, name) ?? def;
   const parsed = z.url({ protocol: /^https$/ }).safeParse(raw);
   if (!parsed.success) {
-    p.add(name, `must be an https URL (got "${raw}"). Fix: set ${name}=${def}, or the https address of your cloud or the simulator.`);
+    p.add(
+      name,
+      `must be an https URL (got "${raw}"). Fix: set ${name}=${def}, or the https address of your cloud or the simulator.`,
+    );
     return def;
   }
   return raw.replace(/\/+$/, '');
@@ -211,7 +217,10 @@ function cronSchedule(env: Env, p: Problems, name: string, def: string, timeZone
   const fallback = compileCron(def, 'UTC') as CronSchedule;
   const fields = text.split(/\s+/).filter(Boolean).length;
   if (!CRON_NICKNAMES.has(text.toLowerCase()) && fields !== 5) {
-    p.add(name, `must be a cron pattern of 5 fields or a nickname such as @daily (got "${raw}", ${fields} field${fields === 1 ? '' : 's'}). ${fix}`);
+    p.add(
+      name,
+      `must be a cron pattern of 5 fields or a nickname such as @daily (got "${raw}", ${fields} field${fields === 1 ? '' : 's'}). ${fix}`,
+    );
     return fallback;
   }
   const compiled = compileCron(text, timeZone);
@@ -231,7 +240,10 @@ function cronSchedule(env: Env, p: Problems, name: string, def: string, timeZone
 function guidList(env: Env, p: Problems, name: string): string[] {
   const raw = value(env, name);
   if (raw === undefined) return [];
-  const items = raw.split(',').map((x) => x.trim().toLowerCase()).filter(Boolean);
+  const items = raw
+    .split(',')
+    .map((x) => x.trim().toLowerCase())
+    .filter(Boolean);
   const bad = items.filter((x) => !GUID.test(x));
   if (bad.length > 0) p.add(name, `must be a comma-separated list of GUIDs (not: ${bad.join(', ')}).`);
   return items.filter((x) => GUID.test(x));
@@ -244,13 +256,26 @@ function parseBot(env: Env, p: Problems): Config['bot'] {
   const authType = oneOf(env, p, 'BOT_AUTH_TYPE', ['SingleTenant', 'UserAssignedMSI'] as const, 'SingleTenant');
   if (id !== undefined) {
     if (!GUID.test(id)) p.add('BOT_ID', `must be the bot's Microsoft App ID, a GUID (got "${id}").`);
-    if (tenantId === undefined) p.add('BOT_TENANT_ID', 'is required with BOT_ID (single-tenant bot). Fix: set it to the tenant of the Azure Bot registration.');
+    if (tenantId === undefined)
+      p.add(
+        'BOT_TENANT_ID',
+        'is required with BOT_ID (single-tenant bot). Fix: set it to the tenant of the Azure Bot registration.',
+      );
     if (authType === 'SingleTenant' && password === undefined) {
-      p.add('SECRET_BOT_PASSWORD', 'is required with BOT_ID. Fix: put the bot\'s client secret in env/.env.<name>.user, or set BOT_AUTH_TYPE=UserAssignedMSI.');
+      p.add(
+        'SECRET_BOT_PASSWORD',
+        "is required with BOT_ID. Fix: put the bot's client secret in env/.env.<name>.user, or set BOT_AUTH_TYPE=UserAssignedMSI.",
+      );
     }
   }
-  if (tenantId !== undefined && !GUID.test(tenantId)) p.add('BOT_TENANT_ID', `must be a tenant GUID (got "${tenantId}").`);
-  const allowed = [...new Set([...(tenantId !== undefined && GUID.test(tenantId) ? [tenantId.toLowerCase()] : []), ...guidList(env, p, 'BOT_ALLOWED_TENANTS')])];
+  if (tenantId !== undefined && !GUID.test(tenantId))
+    p.add('BOT_TENANT_ID', `must be a tenant GUID (got "${tenantId}").`);
+  const allowed = [
+    ...new Set([
+      ...(tenantId !== undefined && GUID.test(tenantId) ? [tenantId.toLowerCase()] : []),
+      ...guidList(env, p, 'BOT_ALLOWED_TENANTS'),
+    ]),
+  ];
   return {
     id,
     password,
@@ -266,7 +291,10 @@ function parseRequestorNames(env: Env, p: Problems): ReadonlyMap<string, string>
   const raw = value(env, 'REQUESTOR_NAMES');
   const names = new Map<string, string>();
   if (raw === undefined) return names;
-  for (const part of raw.split(';').map((x) => x.trim()).filter(Boolean)) {
+  for (const part of raw
+    .split(';')
+    .map((x) => x.trim())
+    .filter(Boolean)) {
     const eq = part.indexOf('=');
     const guid = part.slice(0, eq).trim().toLowerCase();
     const name = part.slice(eq + 1).trim();
@@ -293,21 +321,39 @@ function parseDefender(env: Env, p: Problems, needed: boolean): DefenderConfig |
   if (tenantId === undefined) {
     p.add('MDE_TENANT_ID', 'is required. Fix: set it to your Entra ID tenant id (a GUID) or primary domain.');
   } else if (!GUID.test(tenantId) && !DOMAIN.test(tenantId)) {
-    p.add('MDE_TENANT_ID', `must be a tenant GUID or domain (got "${tenantId}"). Fix: copy the Directory (tenant) ID from the app registration.`);
+    p.add(
+      'MDE_TENANT_ID',
+      `must be a tenant GUID or domain (got "${tenantId}"). Fix: copy the Directory (tenant) ID from the app registration.`,
+    );
   }
   if (clientId === undefined) {
-    p.add('MDE_CLIENT_ID', 'is required. Fix: set it to the Application (client) ID of the app registration that has Machine.Read.All.');
+    p.add(
+      'MDE_CLIENT_ID',
+      'is required. Fix: set it to the Application (client) ID of the app registration that has Machine.Read.All.',
+    );
   } else if (!GUID.test(clientId)) {
-    p.add('MDE_CLIENT_ID', `must be a GUID (got "${clientId}"). Fix: copy the Application (client) ID from the app registration.`);
+    p.add(
+      'MDE_CLIENT_ID',
+      `must be a GUID (got "${clientId}"). Fix: copy the Application (client) ID from the app registration.`,
+    );
   }
   if (clientSecret === undefined && certPath === undefined) {
-    p.add('SECRET_MDE_CLIENT_SECRET', 'is required (or MDE_CLIENT_CERTIFICATE_PATH with MDE_CLIENT_CERTIFICATE_THUMBPRINT). Fix: create a client secret for the app registration and put it in env/.env.<name>.user.');
+    p.add(
+      'SECRET_MDE_CLIENT_SECRET',
+      'is required (or MDE_CLIENT_CERTIFICATE_PATH with MDE_CLIENT_CERTIFICATE_THUMBPRINT). Fix: create a client secret for the app registration and put it in env/.env.<name>.user.',
+    );
   }
   if (certPath !== undefined && thumbprint === undefined) {
-    p.add('MDE_CLIENT_CERTIFICATE_THUMBPRINT', 'is required with MDE_CLIENT_CERTIFICATE_PATH. Fix: set it to the thumbprint shown for the certificate in the app registration.');
+    p.add(
+      'MDE_CLIENT_CERTIFICATE_THUMBPRINT',
+      'is required with MDE_CLIENT_CERTIFICATE_PATH. Fix: set it to the thumbprint shown for the certificate in the app registration.',
+    );
   }
   if (thumbprint !== undefined && !/^([0-9a-f]{40}|[0-9a-f]{64})$/i.test(thumbprint)) {
-    p.add('MDE_CLIENT_CERTIFICATE_THUMBPRINT', 'must be 64 (SHA-256) or 40 (SHA-1) hex characters. Fix: copy the thumbprint from the app registration.');
+    p.add(
+      'MDE_CLIENT_CERTIFICATE_THUMBPRINT',
+      'must be 64 (SHA-256) or 40 (SHA-1) hex characters. Fix: copy the thumbprint from the app registration.',
+    );
   }
   const pageSize = int(env, p, 'MDE_PAGE_SIZE', 1000, 1, 10_000);
   return {
@@ -330,17 +376,24 @@ function parseDefender(env: Env, p: Problems, needed: boolean): DefenderConfig |
   };
 }
 
-const WORKSPACE_RESOURCE_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.OperationalInsights\/workspaces\/[^/]+$/i;
+const WORKSPACE_RESOURCE_ID =
+  /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.OperationalInsights\/workspaces\/[^/]+$/i;
 const DCR_IMMUTABLE_ID = /^dcr-[0-9a-f]{32}$/i;
 
 function parseLogAnalytics(env: Env, p: Problems): Config['logAnalytics'] {
   const queryBackend = oneOf(env, p, 'QUERY_BACKEND', ['sqlite', 'log-analytics'] as const, 'sqlite');
   const workspaceId = value(env, 'LOG_ANALYTICS_WORKSPACE_ID');
   if (workspaceId !== undefined && !GUID.test(workspaceId)) {
-    p.add('LOG_ANALYTICS_WORKSPACE_ID', `must be the workspace ID, a GUID shown on the workspace overview (got "${workspaceId}").`);
+    p.add(
+      'LOG_ANALYTICS_WORKSPACE_ID',
+      `must be the workspace ID, a GUID shown on the workspace overview (got "${workspaceId}").`,
+    );
   }
   if (queryBackend === 'log-analytics' && workspaceId === undefined) {
-    p.add('LOG_ANALYTICS_WORKSPACE_ID', 'is required with QUERY_BACKEND=log-analytics. Fix: set it to the workspace ID (a GUID), or the output LOG_ANALYTICS_WORKSPACE_ID of infra/loganalytics.bicep.');
+    p.add(
+      'LOG_ANALYTICS_WORKSPACE_ID',
+      'is required with QUERY_BACKEND=log-analytics. Fix: set it to the workspace ID (a GUID), or the output LOG_ANALYTICS_WORKSPACE_ID of infra/loganalytics.bicep.',
+    );
   }
   const workspaceResourceId = value(env, 'LOG_ANALYTICS_WORKSPACE_RESOURCE_ID');
   if (workspaceResourceId !== undefined && !WORKSPACE_RESOURCE_ID.test(workspaceResourceId)) {
@@ -354,13 +407,34 @@ function parseLogAnalytics(env: Env, p: Problems): Config['logAnalytics'] {
   let forward: Config['logAnalytics']['forward'];
   if (endpoint !== undefined || dcr !== undefined) {
     // Checked only when set: a missing endpoint gets one "is required" problem, not two.
-    const ingestUrl = endpoint === undefined ? '' : url(env, p, 'LOGS_INGESTION_ENDPOINT', 'https://<rule>.<region>-1.ingest.monitor.azure.com');
-    if (endpoint === undefined) p.add('LOGS_INGESTION_ENDPOINT', 'is required with LOGS_DCR_IMMUTABLE_ID. Fix: set it to the logs ingestion endpoint of the data collection rule (output of infra/loganalytics.bicep).');
-    if (dcr === undefined) p.add('LOGS_DCR_IMMUTABLE_ID', 'is required with LOGS_INGESTION_ENDPOINT. Fix: set it to the immutable id of the data collection rule, "dcr-" and 32 hex digits.');
-    else if (!DCR_IMMUTABLE_ID.test(dcr)) p.add('LOGS_DCR_IMMUTABLE_ID', `must be "dcr-" followed by 32 hex digits (got "${dcr}").`);
+    const ingestUrl =
+      endpoint === undefined
+        ? ''
+        : url(env, p, 'LOGS_INGESTION_ENDPOINT', 'https://<rule>.<region>-1.ingest.monitor.azure.com');
+    if (endpoint === undefined)
+      p.add(
+        'LOGS_INGESTION_ENDPOINT',
+        'is required with LOGS_DCR_IMMUTABLE_ID. Fix: set it to the logs ingestion endpoint of the data collection rule (output of infra/loganalytics.bicep).',
+      );
+    if (dcr === undefined)
+      p.add(
+        'LOGS_DCR_IMMUTABLE_ID',
+        'is required with LOGS_INGESTION_ENDPOINT. Fix: set it to the immutable id of the data collection rule, "dcr-" and 32 hex digits.',
+      );
+    else if (!DCR_IMMUTABLE_ID.test(dcr))
+      p.add('LOGS_DCR_IMMUTABLE_ID', `must be "dcr-" followed by 32 hex digits (got "${dcr}").`);
     const streamName = value(env, 'LOGS_STREAM_NAME') ?? 'Custom-MDEMachineActions_CL';
-    if (!/^Custom-[A-Za-z][A-Za-z0-9_]{0,60}$/.test(streamName)) p.add('LOGS_STREAM_NAME', `must be "Custom-" and a table-like name (got "${streamName}"). Fix: remove it to use Custom-MDEMachineActions_CL.`);
-    forward = { endpoint: ingestUrl, dcrImmutableId: dcr ?? '', streamName, intervalMs: duration(env, p, 'LOGS_FORWARD_INTERVAL', '60s', 1000) };
+    if (!/^Custom-[A-Za-z][A-Za-z0-9_]{0,60}$/.test(streamName))
+      p.add(
+        'LOGS_STREAM_NAME',
+        `must be "Custom-" and a table-like name (got "${streamName}"). Fix: remove it to use Custom-MDEMachineActions_CL.`,
+      );
+    forward = {
+      endpoint: ingestUrl,
+      dcrImmutableId: dcr ?? '',
+      streamName,
+      intervalMs: duration(env, p, 'LOGS_FORWARD_INTERVAL', '60s', 1000),
+    };
   }
   return {
     queryBackend,
@@ -386,14 +460,20 @@ export function loadConfig(env: Env, needs: readonly ConfigNeed[] = []): Config 
 
   const displayTimeZone = timeZone(env, p, 'DISPLAY_TIME_ZONE', 'UTC');
   const digestTimeZone = timeZone(env, p, 'DIGEST_TIMEZONE', 'UTC');
-  const businessTimeZone = value(env, 'BUSINESS_TIME_ZONE') === undefined ? displayTimeZone : timeZone(env, p, 'BUSINESS_TIME_ZONE', 'UTC');
+  const businessTimeZone =
+    value(env, 'BUSINESS_TIME_ZONE') === undefined ? displayTimeZone : timeZone(env, p, 'BUSINESS_TIME_ZONE', 'UTC');
   const businessHoursText = value(env, 'BUSINESS_HOURS');
-  const businessHours = businessHoursText === undefined ? null : parseBusinessHours(businessHoursText, businessTimeZone);
-  if (typeof businessHours === 'string') p.add('BUSINESS_HOURS', `${businessHours} Fix: set it like BUSINESS_HOURS="Mon-Fri 08:00-18:00", or remove it.`);
+  const businessHours =
+    businessHoursText === undefined ? null : parseBusinessHours(businessHoursText, businessTimeZone);
+  if (typeof businessHours === 'string')
+    p.add('BUSINESS_HOURS', `${businessHours} Fix: set it like BUSINESS_HOURS="Mon-Fri 08:00-18:00", or remove it.`);
   const config: Config = {
     defender,
     ingest: { pollIntervalMs: duration(env, p, 'MDE_POLL_INTERVAL', '30s', 1000) },
-    store: { path: value(env, 'STORE_PATH') ?? './data/audit.db', locking: oneOf(env, p, 'STORE_LOCKING', ['normal', 'exclusive'] as const, 'normal') },
+    store: {
+      path: value(env, 'STORE_PATH') ?? './data/audit.db',
+      locking: oneOf(env, p, 'STORE_LOCKING', ['normal', 'exclusive'] as const, 'normal'),
+    },
     bot: parseBot(env, p),
     commands: {
       rateLimitPerMinute: int(env, p, 'COMMAND_RATE_LIMIT', 20, 1, 10_000),
@@ -406,10 +486,16 @@ export function loadConfig(env: Env, needs: readonly ConfigNeed[] = []): Config 
     log: { level: level ?? 'info' },
     digest: { schedule: cronSchedule(env, p, 'DIGEST_CRON', '0 8 * * *', digestTimeZone), timeZone: digestTimeZone },
     alerts: {
-      types: (value(env, 'ALERT_ACTION_TYPES') ?? 'Isolate,Unisolate,RunAntiVirusScan').split(',').map((t) => t.trim()).filter(Boolean),
+      types: (value(env, 'ALERT_ACTION_TYPES') ?? 'Isolate,Unisolate,RunAntiVirusScan')
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean),
       massActionCount: int(env, p, 'ALERT_MASS_ACTION_COUNT', 5, 2, 10_000),
       massActionWindowMs: duration(env, p, 'ALERT_MASS_ACTION_WINDOW', '10m', 60_000),
-      knownRequestors: (value(env, 'KNOWN_REQUESTORS') ?? '').split(',').map((r) => r.trim().toLowerCase()).filter(Boolean),
+      knownRequestors: (value(env, 'KNOWN_REQUESTORS') ?? '')
+        .split(',')
+        .map((r) => r.trim().toLowerCase())
+        .filter(Boolean),
       businessHours: typeof businessHours === 'string' ? null : businessHours,
       stormThreshold: int(env, p, 'ALERT_STORM_THRESHOLD', 10, 1, 1000),
     },
@@ -421,7 +507,9 @@ export function loadConfig(env: Env, needs: readonly ConfigNeed[] = []): Config 
 /** The Defender section, or a ConfigError saying how to configure it. */
 export function requireDefender(config: Config): DefenderConfig {
   if (config.defender === undefined) {
-    throw new ConfigError(['MDE_TENANT_ID, MDE_CLIENT_ID, SECRET_MDE_CLIENT_SECRET: are required for this command. Fix: see env/.env.example.']);
+    throw new ConfigError([
+      'MDE_TENANT_ID, MDE_CLIENT_ID, SECRET_MDE_CLIENT_SECRET: are required for this command. Fix: see env/.env.example.',
+    ]);
   }
   return config.defender;
 }

@@ -13,7 +13,8 @@ export function chatConversation(ref: ConvRef): ChatConversation {
   const conversationId = conversationKeyOf(ref);
   const name =
     ref.conversationType === 'channel'
-      ? [ref.teamName, ref.channelName].filter((x): x is string => typeof x === 'string' && x !== '').join(' › ') || 'Team channel'
+      ? [ref.teamName, ref.channelName].filter((x): x is string => typeof x === 'string' && x !== '').join(' › ') ||
+        'Team channel'
       : ref.conversationType === 'personal'
         ? 'Personal chat'
         : 'Group chat';
@@ -34,7 +35,8 @@ export function createSubscriptions(deps: SubscriptionDeps): SubscriptionOps {
   const find = (id: string) => store.conversations().find((c) => c.conversationId === id);
   return {
     // An empty list lets everyone manage subscriptions (warned at start), never run ad hoc KQL.
-    isAdmin: (aadObjectId, strict = false) => (admins.size === 0 ? !strict : aadObjectId !== undefined && admins.has(aadObjectId.toLowerCase())),
+    isAdmin: (aadObjectId, strict = false) =>
+      admins.size === 0 ? !strict : aadObjectId !== undefined && admins.has(aadObjectId.toLowerCase()),
     set(conversation, flags, by) {
       const at = new Date(clock.now()).toISOString();
       if (!find(conversation.conversationId)) store.saveConversation({ ...conversation, at });
@@ -73,11 +75,18 @@ export function createInstallations(deps: { store: Conversations; clock: Clock; 
     installed(ref, source) {
       const c = chatConversation(ref);
       store.saveConversation({ ...c, at: new Date(clock.now()).toISOString() });
-      logger.info('installed', { conversationId: c.conversationId, conversationType: ref.conversationType, teamId: ref.teamId ?? null, source });
+      logger.info('installed', {
+        conversationId: c.conversationId,
+        conversationType: ref.conversationType,
+        teamId: ref.teamId ?? null,
+        source,
+      });
     },
     uninstalled(ref) {
       const key = chatConversation(ref).conversationId;
-      const gone = store.conversations().filter((c) => c.conversationId === key || (ref.teamId !== undefined && c.ref.teamId === ref.teamId));
+      const gone = store
+        .conversations()
+        .filter((c) => c.conversationId === key || (ref.teamId !== undefined && c.ref.teamId === ref.teamId));
       for (const c of gone) store.removeConversation(c.conversationId);
       logger.info('uninstalled', { conversationId: ref.conversationId, removed: gone.length });
     },

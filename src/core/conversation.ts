@@ -93,7 +93,8 @@ export function readConvRef(value: unknown): ConvRef | undefined {
   const r = value as Record<string, unknown>;
   const text = (k: string): boolean => typeof r[k] === 'string' && r[k] !== '';
   const kind = r['conversationType'];
-  if (!text('serviceUrl') || !text('conversationId') || !text('botId') || typeof r['tenantId'] !== 'string') return undefined;
+  if (!text('serviceUrl') || !text('conversationId') || !text('botId') || typeof r['tenantId'] !== 'string')
+    return undefined;
   if (kind !== 'channel' && kind !== 'groupChat' && kind !== 'personal') return undefined;
   return value as ConvRef;
 }

@@ -24,7 +24,9 @@ const REDACT_PATHS = [
 ];
 
 /** Wraps a pino instance in our `Logger` interface. */
-export function createPinoLogger(options: { level?: Level | 'silent'; destination?: DestinationStream; name?: string } = {}): Logger {
+export function createPinoLogger(
+  options: { level?: Level | 'silent'; destination?: DestinationStream; name?: string } = {},
+): Logger {
   const base = pino(
     {
       level: options.level ?? 'info',
@@ -42,12 +44,24 @@ export function createPinoLogger(options: { level?: Level | 'silent'; destinatio
  * the caller), and only those at `consoleLevel` or above to `console`: a quiet terminal with the
  * full log one `tail -f` away (the demo).
  */
-export function createFileLogger(options: { path: string; fileLevel: Level; console: DestinationStream; consoleLevel: Level; name?: string }): Logger {
+export function createFileLogger(options: {
+  path: string;
+  fileLevel: Level;
+  console: DestinationStream;
+  consoleLevel: Level;
+  name?: string;
+}): Logger {
   const streams = pino.multistream([
-    { level: options.fileLevel, stream: pino.destination({ dest: options.path, append: true, sync: true, mkdir: true }) },
+    {
+      level: options.fileLevel,
+      stream: pino.destination({ dest: options.path, append: true, sync: true, mkdir: true }),
+    },
     { level: options.consoleLevel, stream: options.console },
   ]);
-  const lowest = pino.levels.values[options.fileLevel]! <= pino.levels.values[options.consoleLevel]! ? options.fileLevel : options.consoleLevel;
+  const lowest =
+    pino.levels.values[options.fileLevel]! <= pino.levels.values[options.consoleLevel]!
+      ? options.fileLevel
+      : options.consoleLevel;
   return wrap(
     pino(
       {

@@ -115,7 +115,12 @@ export interface StatusHistoryRow {
 export type QueryResult =
   | { shape: 'list'; rows: ActionRow[]; total: number }
   /** `keys`: how many keys match, before `top` (undefined when the backend did not say). */
-  | { shape: 'countByType' | 'countByStatus' | 'countByRequestor' | 'countByDevice' | 'countByMachine' | 'countByDay'; rows: CountRow[]; total: number; keys?: number }
+  | {
+      shape: 'countByType' | 'countByStatus' | 'countByRequestor' | 'countByDevice' | 'countByMachine' | 'countByDay';
+      rows: CountRow[];
+      total: number;
+      keys?: number;
+    }
   /** `total`: isolated devices matching, before `limit` (newest isolations first). */
   | { shape: 'isolation'; rows: IsolationRow[]; total: number }
   | { shape: 'one'; row: ActionRow | null; history: StatusHistoryRow[] };

@@ -66,7 +66,10 @@ export function createCallBudget(options: { perMinute: number; perHour: number; 
     remaining() {
       const now = clock.now();
       prune(now);
-      return { minute: Math.max(0, perMinute - inLastMinute(now)), hour: Math.max(0, perHour - (starts.length - head)) };
+      return {
+        minute: Math.max(0, perMinute - inLastMinute(now)),
+        hour: Math.max(0, perHour - (starts.length - head)),
+      };
     },
     waitMs,
   };

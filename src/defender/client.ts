@@ -59,7 +59,16 @@ export interface DefenderClientOptions {
   maxRetryAfterMs?: number;
 }
 
-const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ENOTFOUND', 'ECONNABORTED', 'UND_ERR_SOCKET']);
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'ECONNABORTED',
+  'UND_ERR_SOCKET',
+]);
 
 interface ApiErrorBody {
   code: string | undefined;
@@ -138,11 +147,15 @@ export function createDefenderClient(options: DefenderClientOptions): DefenderCl
         if (!timeout && !NETWORK_CODES.has(code)) throw err;
         lastProblem = timeout ? 'timeout' : code;
         if (!canRetry) {
-          throw new DefenderApiError(timeout ? 'MDE_TIMEOUT' : 'MDE_NETWORK', `Defender API unreachable after ${attempt + 1} attempts (${lastProblem}).`, {
-            retryable: true,
-            cause: err,
-            fix: 'Check MDE_API_BASE_URL and the network path to it; the next run retries.',
-          });
+          throw new DefenderApiError(
+            timeout ? 'MDE_TIMEOUT' : 'MDE_NETWORK',
+            `Defender API unreachable after ${attempt + 1} attempts (${lastProblem}).`,
+            {
+              retryable: true,
+              cause: err,
+              fix: 'Check MDE_API_BASE_URL and the network path to it; the next run retries.',
+            },
+          );
         }
         const wait = backoff(attempt);
         retries++;
@@ -157,11 +170,19 @@ export function createDefenderClient(options: DefenderClientOptions): DefenderCl
         } catch {
           lastProblem = 'malformed JSON';
           if (!canRetry) {
-            throw new DefenderApiError('MDE_BAD_RESPONSE', `Defender API returned malformed JSON ${attempt + 1} times in a row.`, { status: res.status, retryable: true });
+            throw new DefenderApiError(
+              'MDE_BAD_RESPONSE',
+              `Defender API returned malformed JSON ${attempt + 1} times in a row.`,
+              { status: res.status, retryable: true },
+            );
           }
           const wait = backoff(attempt);
           retries++;
-          logger.warn('Defender API returned malformed JSON; retrying', { attempt: attempt + 1, waitMs: wait, bytes: res.body.length });
+          logger.warn('Defender API returned malformed JSON; retrying', {
+            attempt: attempt + 1,
+            waitMs: wait,
+            bytes: res.body.length,
+          });
           await clock.sleep(wait, signal);
           continue;
         }
@@ -181,47 +202,71 @@ export function createDefenderClient(options: DefenderClientOptions): DefenderCl
         throw new DefenderApiError('MDE_AUTH_FAILED', `Defender API refused the token (401): ${detail}`, {
           status: 401,
           apiCode: apiError.code,
-          fix: 'Check that the app registration belongs to the tenant in MDE_TENANT_ID and that MDE_API_BASE_URL is your cloud\'s API host.',
+          fix: "Check that the app registration belongs to the tenant in MDE_TENANT_ID and that MDE_API_BASE_URL is your cloud's API host.",
         });
       }
       if (res.status === 403) {
-        throw new DefenderApiError('MDE_FORBIDDEN', `Defender API denied access (403 ${apiError.code ?? 'Forbidden'}): ${detail}`, {
-          status: 403,
-          apiCode: apiError.code,
-          fix: 'Grant the app registration the WindowsDefenderATP application permission Machine.Read.All (API permissions → APIs my organization uses → WindowsDefenderATP), then have an admin grant consent.',
-        });
+        throw new DefenderApiError(
+          'MDE_FORBIDDEN',
+          `Defender API denied access (403 ${apiError.code ?? 'Forbidden'}): ${detail}`,
+          {
+            status: 403,
+            apiCode: apiError.code,
+            fix: 'Grant the app registration the WindowsDefenderATP application permission Machine.Read.All (API permissions → APIs my organization uses → WindowsDefenderATP), then have an admin grant consent.',
+          },
+        );
       }
       if (res.status === 429 || res.status >= 500) {
         const retryAfter = parseRetryAfter(res.headers['retry-after'], clock.now());
         if (res.status === 429) throttled++;
         lastProblem = `HTTP ${res.status}`;
         if (retryAfter !== undefined && retryAfter > maxRetryAfter) {
-          throw new DefenderApiError('MDE_THROTTLED', `Defender API asked to wait ${Math.round(retryAfter / 1000)} s (HTTP ${res.status}); giving up for this run.`, {
-            status: res.status,
-            apiCode: apiError.code,
-            retryable: true,
-          });
+          throw new DefenderApiError(
+            'MDE_THROTTLED',
+            `Defender API asked to wait ${Math.round(retryAfter / 1000)} s (HTTP ${res.status}); giving up for this run.`,
+            {
+              status: res.status,
+              apiCode: apiError.code,
+              retryable: true,
+            },
+          );
         }
         if (!canRetry) {
-          throw new DefenderApiError(res.status === 429 ? 'MDE_THROTTLED' : 'MDE_UNAVAILABLE', `Defender API still answered HTTP ${res.status} after ${attempt + 1} attempts: ${detail}`, {
-            status: res.status,
-            apiCode: apiError.code,
-            retryable: true,
-          });
+          throw new DefenderApiError(
+            res.status === 429 ? 'MDE_THROTTLED' : 'MDE_UNAVAILABLE',
+            `Defender API still answered HTTP ${res.status} after ${attempt + 1} attempts: ${detail}`,
+            {
+              status: res.status,
+              apiCode: apiError.code,
+              retryable: true,
+            },
+          );
         }
         const wait = retryAfter ?? backoff(attempt);
         retries++;
-        logger.warn('Defender API asked to retry', { status: res.status, attempt: attempt + 1, waitMs: wait, retryAfter: res.headers['retry-after'] ?? null });
+        logger.warn('Defender API asked to retry', {
+          status: res.status,
+          attempt: attempt + 1,
+          waitMs: wait,
+          retryAfter: res.headers['retry-after'] ?? null,
+        });
         await clock.sleep(wait, signal);
         continue;
       }
       if (res.status === 404) {
-        throw new DefenderApiError('MDE_NOT_FOUND', `Defender API: not found (404): ${detail}`, { status: 404, apiCode: apiError.code });
+        throw new DefenderApiError('MDE_NOT_FOUND', `Defender API: not found (404): ${detail}`, {
+          status: 404,
+          apiCode: apiError.code,
+        });
       }
-      throw new DefenderApiError('MDE_BAD_REQUEST', `Defender API rejected the request (HTTP ${res.status} ${apiError.code || 'error'}): ${detail}`, {
-        status: res.status,
-        apiCode: apiError.code,
-      });
+      throw new DefenderApiError(
+        'MDE_BAD_REQUEST',
+        `Defender API rejected the request (HTTP ${res.status} ${apiError.code || 'error'}): ${detail}`,
+        {
+          status: res.status,
+          apiCode: apiError.code,
+        },
+      );
     }
   }
 
@@ -233,7 +278,9 @@ export function createDefenderClient(options: DefenderClientOptions): DefenderCl
       const body = await getJson(buildListUrl(options.apiBaseUrl, query), signal);
       const value = (body as { value?: unknown } | null)?.value;
       if (!Array.isArray(value)) {
-        throw new DefenderApiError('MDE_BAD_RESPONSE', 'Defender API list response has no "value" array.', { retryable: true });
+        throw new DefenderApiError('MDE_BAD_RESPONSE', 'Defender API list response has no "value" array.', {
+          retryable: true,
+        });
       }
       const page: ActionPage = { actions: [], invalid: [], received: value.length };
       for (const item of value) {
@@ -255,5 +302,7 @@ export function createDefenderClient(options: DefenderClientOptions): DefenderCl
 /** Whether an error is the API rejecting our OData query (the tenant does not support the filter). */
 export function isODataRejection(err: unknown): boolean {
   if (!(err instanceof DefenderApiError) || err.status !== 400) return false;
-  return err.apiCode === 'ODataError' || err.apiCode === '' || /query specified in the URI is not valid/i.test(err.message);
+  return (
+    err.apiCode === 'ODataError' || err.apiCode === '' || /query specified in the URI is not valid/i.test(err.message)
+  );
 }

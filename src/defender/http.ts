@@ -63,7 +63,11 @@ export function createHttpTransport(options: { ca?: string | Buffer | undefined 
           reject(err);
         };
         const timer = setTimeout(() => {
-          fail(new DefenderApiError('MDE_TIMEOUT', `No complete response from ${u.host} within ${opts.timeoutMs} ms.`, { retryable: true }));
+          fail(
+            new DefenderApiError('MDE_TIMEOUT', `No complete response from ${u.host} within ${opts.timeoutMs} ms.`, {
+              retryable: true,
+            }),
+          );
         }, opts.timeoutMs);
         req.on('error', (err) => fail(err));
         if (body !== undefined) req.write(body);

@@ -41,7 +41,12 @@ export async function* readSince(
     p.catch(() => undefined);
     return p;
   };
-  const queryAt = (k: string, s: number): ListQuery => ({ filter: `${field} ge ${k}`, orderBy: `${field} asc`, top: pageSize, ...(s > 0 ? { skip: s } : {}) });
+  const queryAt = (k: string, s: number): ListQuery => ({
+    filter: `${field} ge ${k}`,
+    orderBy: `${field} asc`,
+    top: pageSize,
+    ...(s > 0 ? { skip: s } : {}),
+  });
   let query = queryAt(key, skip);
   let pending = fetchPage(query);
   for (let index = 0; ; index++) {

@@ -31,7 +31,11 @@ export interface MsalTokenProviderOptions {
 
 /** msal-node's network interface on top of our transport, so that tokens use the same trusted CA. */
 function msalNetwork(http: HttpTransport, timeoutMs: number): INetworkModule {
-  const call = async <T>(method: 'GET' | 'POST', url: string, options?: NetworkRequestOptions): Promise<NetworkResponse<T>> => {
+  const call = async <T>(
+    method: 'GET' | 'POST',
+    url: string,
+    options?: NetworkRequestOptions,
+  ): Promise<NetworkResponse<T>> => {
     const res = await http.send(url, {
       method,
       timeoutMs,
@@ -69,7 +73,8 @@ export function createMsalTokenProvider(options: MsalTokenProviderOptions): Toke
     const { thumbprint, privateKeyPath } = options.certificate;
     const privateKey = readFileSync(privateKeyPath, 'utf8');
     // A 64-hex thumbprint is SHA-256 (preferred by Entra ID); 40 hex is the older SHA-1 form.
-    auth.clientCertificate = thumbprint.length === 64 ? { thumbprintSha256: thumbprint, privateKey } : { thumbprint, privateKey };
+    auth.clientCertificate =
+      thumbprint.length === 64 ? { thumbprintSha256: thumbprint, privateKey } : { thumbprint, privateKey };
   } else {
     auth.clientSecret = options.clientSecret ?? '';
   }
@@ -89,9 +94,14 @@ export function createMsalTokenProvider(options: MsalTokenProviderOptions): Toke
           ...(opts.forceRefresh ? { skipCache: true } : {}),
         });
         if (!result?.accessToken) {
-          throw new DefenderApiError('MDE_AUTH_FAILED', 'The token endpoint returned no access token.', { retryable: true });
+          throw new DefenderApiError('MDE_AUTH_FAILED', 'The token endpoint returned no access token.', {
+            retryable: true,
+          });
         }
-        options.logger.debug('token acquired', { fromCache: result.fromCache, expiresOn: result.expiresOn?.toISOString() });
+        options.logger.debug('token acquired', {
+          fromCache: result.fromCache,
+          expiresOn: result.expiresOn?.toISOString(),
+        });
         return result.accessToken;
       } catch (err) {
         throw toTokenError(err, authority);
@@ -105,12 +115,19 @@ function toTokenError(err: unknown, authority: string): DefenderApiError {
   const e = err as { errorCode?: string; errorMessage?: string; message?: string; code?: string };
   const code = e.errorCode ?? e.code ?? '';
   const text = (e.errorMessage ?? e.message ?? String(err)).split('\n')[0] ?? '';
-  if (['invalid_client', 'unauthorized_client', 'invalid_request', 'invalid_grant', 'invalid_scope'].includes(code) || /AADSTS\d+/.test(text)) {
-    return new DefenderApiError('MDE_AUTH_FAILED', `Sign-in to ${authority} was refused (${code || 'error'}): ${text}`, {
-      cause: err,
-      retryable: false,
-      fix: 'Check MDE_TENANT_ID, MDE_CLIENT_ID and SECRET_MDE_CLIENT_SECRET (an expired client secret is the usual cause).',
-    });
+  if (
+    ['invalid_client', 'unauthorized_client', 'invalid_request', 'invalid_grant', 'invalid_scope'].includes(code) ||
+    /AADSTS\d+/.test(text)
+  ) {
+    return new DefenderApiError(
+      'MDE_AUTH_FAILED',
+      `Sign-in to ${authority} was refused (${code || 'error'}): ${text}`,
+      {
+        cause: err,
+        retryable: false,
+        fix: 'Check MDE_TENANT_ID, MDE_CLIENT_ID and SECRET_MDE_CLIENT_SECRET (an expired client secret is the usual cause).',
+      },
+    );
   }
   return new DefenderApiError('MDE_NETWORK', `Cannot get a token from ${authority}: ${text}`, {
     cause: err,

@@ -12,9 +12,15 @@ import { normalizeTimestamp } from '../core/timestamps.js';
  * `lastUpdateDateTimeUtc` (without them an action cannot be stored, ordered or attributed).
  * The nullable fields that older API versions omitted are accepted when absent and stored as null.
  */
-const timestamp = z.string().refine((s) => normalizeTimestamp(s) !== undefined, { message: 'not an MDE UTC timestamp' });
+const timestamp = z
+  .string()
+  .refine((s) => normalizeTimestamp(s) !== undefined, { message: 'not an MDE UTC timestamp' });
 const nonEmpty = z.string().min(1);
-const optNullString = z.string().nullable().optional().transform((v) => v ?? null);
+const optNullString = z
+  .string()
+  .nullable()
+  .optional()
+  .transform((v) => v ?? null);
 
 const actionSchema = z.looseObject({
   id: nonEmpty.max(200),
@@ -29,8 +35,17 @@ const actionSchema = z.looseObject({
   lastUpdateDateTimeUtc: timestamp,
   cancellationRequestor: optNullString,
   cancellationComment: optNullString,
-  cancellationDateTimeUtc: timestamp.nullable().optional().transform((v) => v ?? null),
-  errorHResult: z.number().int().min(-2147483648).max(4294967295).optional().transform((v) => v ?? 0),
+  cancellationDateTimeUtc: timestamp
+    .nullable()
+    .optional()
+    .transform((v) => v ?? null),
+  errorHResult: z
+    .number()
+    .int()
+    .min(-2147483648)
+    .max(4294967295)
+    .optional()
+    .transform((v) => v ?? 0),
   scope: optNullString,
   externalId: optNullString,
   requestSource: optNullString,
@@ -39,8 +54,15 @@ const actionSchema = z.looseObject({
     .nullable()
     .optional()
     .transform((v) => v ?? null),
-  commands: z.array(z.unknown()).nullable().optional().transform((v) => v ?? []),
-  troubleshootInfo: z.unknown().optional().transform((v) => v ?? null),
+  commands: z
+    .array(z.unknown())
+    .nullable()
+    .optional()
+    .transform((v) => v ?? []),
+  troubleshootInfo: z
+    .unknown()
+    .optional()
+    .transform((v) => v ?? null),
 });
 
 export type ValidationResult = { ok: true; action: MachineAction } | { ok: false; invalid: InvalidItem };

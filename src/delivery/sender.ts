@@ -90,7 +90,10 @@ export function createSender(options: SenderOptions): Sender {
   const maxAttempts = options.maxAttempts ?? 5;
   const maxDelayMs = options.maxDelayMs ?? 30_000;
   if (!(minIntervalMs >= 0) || !(maxDelayMs >= 0) || !Number.isInteger(maxAttempts) || maxAttempts < 1) {
-    throw new AppError('INTERNAL', `createSender: invalid options (minIntervalMs ${minIntervalMs}, maxAttempts ${maxAttempts}, maxDelayMs ${maxDelayMs}).`);
+    throw new AppError(
+      'INTERNAL',
+      `createSender: invalid options (minIntervalMs ${minIntervalMs}, maxAttempts ${maxAttempts}, maxDelayMs ${maxDelayMs}).`,
+    );
   }
   const lanes = new Map<string, Lane>();
 
@@ -131,10 +134,21 @@ export function createSender(options: SenderOptions): Sender {
     const what = f.detail;
     const status = f.status;
     const retryAfterMs = f.retryAfterMs;
-    if (f.deactivate) return { retry: false, permanent: true, deactivate: true, reason: `${what}: the bot was blocked or removed in this conversation` };
+    if (f.deactivate)
+      return {
+        retry: false,
+        permanent: true,
+        deactivate: true,
+        reason: `${what}: the bot was blocked or removed in this conversation`,
+      };
     if (f.tooLarge) {
       if (op.compactCard !== undefined && !budget.compact) return { retry: true, delayMs: 0, compact: true };
-      return { retry: false, permanent: true, deactivate: false, reason: `${what}: the card is too large${budget.compact ? ', the compact one too' : ' and there is no compact card'}` };
+      return {
+        retry: false,
+        permanent: true,
+        deactivate: false,
+        reason: `${what}: the card is too large${budget.compact ? ', the compact one too' : ' and there is no compact card'}`,
+      };
     }
     if (f.permanent && status === undefined) return { retry: false, permanent: true, deactivate: false, reason: what };
     if (f.permanent) {
@@ -151,16 +165,35 @@ export function createSender(options: SenderOptions): Sender {
     if (status === 429 && retryAfterMs !== undefined) {
       // The transport has already waited Retry-After three times for this call.
       if (budget.retryAfterUsed || retryAfterMs > maxDelayMs) {
-        return { retry: false, permanent: false, deactivate: false, reason: `${what}: throttled (Retry-After ${retryAfterMs} ms)`, laterMs: retryAfterMs };
+        return {
+          retry: false,
+          permanent: false,
+          deactivate: false,
+          reason: `${what}: throttled (Retry-After ${retryAfterMs} ms)`,
+          laterMs: retryAfterMs,
+        };
       }
       budget.retryAfterUsed = true;
       return { retry: true, delayMs: retryAfterMs };
     }
     if (retryAfterMs !== undefined && retryAfterMs > maxDelayMs) {
-      return { retry: false, permanent: false, deactivate: false, reason: `${what}: retry later (Retry-After ${retryAfterMs} ms)`, laterMs: retryAfterMs };
+      return {
+        retry: false,
+        permanent: false,
+        deactivate: false,
+        reason: `${what}: retry later (Retry-After ${retryAfterMs} ms)`,
+        laterMs: retryAfterMs,
+      };
     }
     if (!f.transportRetried) return { retry: true, delayMs: retryAfterMs ?? backoffMs(budget.backoffs++) };
-    if (budget.slowUsed) return { retry: false, permanent: false, deactivate: false, reason: `${what}: Teams unavailable, after the transport's own retries and one more`, laterMs: retryAfterMs };
+    if (budget.slowUsed)
+      return {
+        retry: false,
+        permanent: false,
+        deactivate: false,
+        reason: `${what}: Teams unavailable, after the transport's own retries and one more`,
+        laterMs: retryAfterMs,
+      };
     budget.slowUsed = true;
     return { retry: true, delayMs: retryAfterMs ?? Math.round(maxDelayMs / 2) };
   }
@@ -171,7 +204,13 @@ export function createSender(options: SenderOptions): Sender {
     return null;
   }
 
-  async function run(ref: ConvRef, op: SendOp, lane: Lane, conversationId: string, signal: AbortSignal | undefined): Promise<SendResult> {
+  async function run(
+    ref: ConvRef,
+    op: SendOp,
+    lane: Lane,
+    conversationId: string,
+    signal: AbortSignal | undefined,
+  ): Promise<SendResult> {
     const budget: Budget = { backoffs: 0, retryAfterUsed: false, slowUsed: false, compact: false };
     let attempts = 0;
     let delayMs = 0;
@@ -192,9 +231,21 @@ export function createSender(options: SenderOptions): Sender {
       const now = clock.now();
       const f = err instanceof SendError ? err : undefined;
       const verdict = decide(f, err, op, budget);
-      const fields = { conversationId, op: op.kind, status: f?.status, code: f?.apiCode, subCode: f?.subCode, attempt: attempts };
+      const fields = {
+        conversationId,
+        op: op.kind,
+        status: f?.status,
+        code: f?.apiCode,
+        subCode: f?.subCode,
+        attempt: attempts,
+      };
       if (!verdict.retry) {
-        logger.warn('Teams send failed', { ...fields, permanent: verdict.permanent, deactivate: verdict.deactivate, reason: verdict.reason });
+        logger.warn('Teams send failed', {
+          ...fields,
+          permanent: verdict.permanent,
+          deactivate: verdict.deactivate,
+          reason: verdict.reason,
+        });
         return {
           ok: false,
           permanent: verdict.permanent,
@@ -207,11 +258,22 @@ export function createSender(options: SenderOptions): Sender {
       if (attempts >= maxAttempts) {
         const reason = `${f ? f.detail : 'failure'}: gave up after ${attempts} attempts`;
         logger.warn('Teams send failed', { ...fields, permanent: false, deactivate: false, reason });
-        return { ok: false, permanent: false, deactivate: false, reason, attempts, retryAtMs: now + Math.max(verdict.delayMs, maxDelayMs) };
+        return {
+          ok: false,
+          permanent: false,
+          deactivate: false,
+          reason,
+          attempts,
+          retryAtMs: now + Math.max(verdict.delayMs, maxDelayMs),
+        };
       }
       if (verdict.compact) budget.compact = true;
       delayMs = verdict.delayMs;
-      logger.warn('Teams send failed; retrying', { ...fields, waitMs: delayMs, ...(verdict.compact ? { compact: true } : {}) });
+      logger.warn('Teams send failed; retrying', {
+        ...fields,
+        waitMs: delayMs,
+        ...(verdict.compact ? { compact: true } : {}),
+      });
     }
   }
 
@@ -220,7 +282,13 @@ export function createSender(options: SenderOptions): Sender {
       if (signal?.aborted) throw abortReason(signal);
       const conversationId = op.kind === 'update' ? op.message.conversationId : ref.conversationId;
       if (op.kind === 'update' && op.message.activityId === '') {
-        return { ok: false, permanent: true, deactivate: false, reason: 'the message has no activity id and cannot be updated', attempts: 0 };
+        return {
+          ok: false,
+          permanent: true,
+          deactivate: false,
+          reason: 'the message has no activity id and cannot be updated',
+          attempts: 0,
+        };
       }
       const lane = laneFor(conversationKey(conversationId));
       const previous = lane.tail;

@@ -65,18 +65,27 @@ export async function startPlayground(options: {
   timeoutMs?: number;
 }): Promise<Playground> {
   mkdirSync(options.cwd, { recursive: true });
-  const child: ChildProcess = spawn(process.execPath, [playgroundCli(), '-e', options.botMessagesUrl, '-c', 'msteams', '--dt', '-p', String(options.port)], {
-    cwd: options.cwd,
-    // No browser is opened; telemetry stays off (--dt).
-    env: { ...options.env, TEAMSAPPTESTER_BROWSER: 'none' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [playgroundCli(), '-e', options.botMessagesUrl, '-c', 'msteams', '--dt', '-p', String(options.port)],
+    {
+      cwd: options.cwd,
+      // No browser is opened; telemetry stays off (--dt).
+      env: { ...options.env, TEAMSAPPTESTER_BROWSER: 'none' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const log = options.logger.child({ component: 'playground' });
   let output = '';
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new AppError('INTERNAL', `The Agents Playground did not start within ${options.timeoutMs ?? 30_000} ms. Its output: ${output.slice(-500)}`));
+      reject(
+        new AppError(
+          'INTERNAL',
+          `The Agents Playground did not start within ${options.timeoutMs ?? 30_000} ms. Its output: ${output.slice(-500)}`,
+        ),
+      );
     }, options.timeoutMs ?? 30_000);
     const onData = (chunk: Buffer): void => {
       output += chunk.toString('utf8');
@@ -90,11 +99,17 @@ export async function startPlayground(options: {
     child.stderr?.on('data', onData);
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new AppError('INTERNAL', `The Agents Playground exited (code ${code ?? 'signal'}) before listening. Its output: ${output.slice(-500)}`));
+      reject(
+        new AppError(
+          'INTERNAL',
+          `The Agents Playground exited (code ${code ?? 'signal'}) before listening. Its output: ${output.slice(-500)}`,
+        ),
+      );
     });
   });
   child.stdout?.on('data', (d: Buffer) => log.debug('playground output', { text: d.toString('utf8').trim() }));
-  if (port !== options.port && options.port !== 0) log.warn('the Playground port was taken; it chose another', { asked: options.port, port });
+  if (port !== options.port && options.port !== 0)
+    log.warn('the Playground port was taken; it chose another', { asked: options.port, port });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
     url: `http://localhost:${port}`,
@@ -132,7 +147,11 @@ export function readPlaygroundMessages(logFile: string): PlaygroundMessage[] {
     if (!line.includes('"createMessage"') && !line.includes('"updateMessage"')) continue;
     const start = line.indexOf('{');
     if (start < 0) continue;
-    let entry: { action?: unknown; actionConversationId?: unknown; message?: { messageId?: unknown; text?: unknown; attachments?: { content?: unknown }[] } };
+    let entry: {
+      action?: unknown;
+      actionConversationId?: unknown;
+      message?: { messageId?: unknown; text?: unknown; attachments?: { content?: unknown }[] };
+    };
     try {
       entry = JSON.parse(line.slice(start)) as typeof entry;
     } catch {

@@ -61,10 +61,17 @@ export async function postDigest(card: object, localDate: string, deps: DigestFa
     if (res.deactivate) conversations.setConversationActive(c.conversationId, false, res.reason);
     if (res.permanent) result.refused++;
     else result.retrying++;
-    logger.warn('digest not posted', { conversationId: c.conversationId, permanent: res.permanent, reason: res.reason });
+    logger.warn('digest not posted', {
+      conversationId: c.conversationId,
+      permanent: res.permanent,
+      reason: res.reason,
+    });
   }
   if (result.retrying > 0) {
-    throw new AppError('TEAMS_SEND_FAILED', `The digest could not be posted to ${result.retrying} conversation(s); retrying later.`);
+    throw new AppError(
+      'TEAMS_SEND_FAILED',
+      `The digest could not be posted to ${result.retrying} conversation(s); retrying later.`,
+    );
   }
   return result;
 }

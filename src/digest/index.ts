@@ -26,4 +26,12 @@ export {
   type DigestSchedulerStatus,
 } from './schedule.js';
 export { localDate } from './local-time.js';
-export { createDigestService, postDigest, digestCopyKey, DIGEST_LAST_SENT_KEY, type DigestFanOutDeps, type DigestServiceDeps, type FanOutResult } from './fan-out.js';
+export {
+  createDigestService,
+  postDigest,
+  digestCopyKey,
+  DIGEST_LAST_SENT_KEY,
+  type DigestFanOutDeps,
+  type DigestServiceDeps,
+  type FanOutResult,
+} from './fan-out.js';

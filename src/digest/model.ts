@@ -87,7 +87,8 @@ function countOf(rows: readonly CountRow[], key: string): number {
 }
 
 function positiveInteger(value: number, name: string): number {
-  if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`${name} must be a whole number ≥ 1, not ${String(value)}.`);
+  if (!Number.isSafeInteger(value) || value < 1)
+    throw new RangeError(`${name} must be a whole number ≥ 1, not ${String(value)}.`);
   return value;
 }
 

@@ -35,7 +35,9 @@ function nextOf(s: CronSchedule, afterMs: number): number {
   }
   // A time already passed would make the scheduler spin; croner 10 did this in a repeated DST hour.
   if (next <= afterMs) {
-    throw new Error(`croner returned ${new Date(next).toISOString()} as the occurrence after ${new Date(afterMs).toISOString()} of "${s.pattern}"`);
+    throw new Error(
+      `croner returned ${new Date(next).toISOString()} as the occurrence after ${new Date(afterMs).toISOString()} of "${s.pattern}"`,
+    );
   }
   return next;
 }
@@ -65,7 +67,11 @@ export function nextRun(schedule: CronSchedule, afterMs: number): number {
  * on today's local date (in the schedule's zone) and today's digest has not been sent (`lastSentLocalDate`,
  * YYYY-MM-DD, is before today or null). An occurrence of an earlier day is never returned.
  */
-export function dueOccurrence(schedule: CronSchedule, nowMs: number, lastSentLocalDate: string | null): DigestOccurrence | null {
+export function dueOccurrence(
+  schedule: CronSchedule,
+  nowMs: number,
+  lastSentLocalDate: string | null,
+): DigestOccurrence | null {
   return dueOf(schedule, nowMs, lastSentLocalDate);
 }
 
@@ -196,13 +202,17 @@ export function createDigestScheduler(options: DigestSchedulerOptions): DigestSc
       const due = dueOf(schedule, now, laterDate(stored, sentHere));
       if (failing !== null && due?.localDate !== failing) {
         // Either the day has ended, or the stored date says that day's digest went out after all.
-        if (localDate(now, schedule.timeZone) !== failing) log.warn('gave up the digest: its local day has ended', { localDate: failing });
+        if (localDate(now, schedule.timeZone) !== failing)
+          log.warn('gave up the digest: its local day has ended', { localDate: failing });
         failing = null;
       }
       if (due === null) return false;
       localDateOfCheck = due.localDate;
       stage = 'send the digest';
-      log.info('sending the digest', { localDate: due.localDate, scheduledAt: new Date(due.scheduledMs).toISOString() });
+      log.info('sending the digest', {
+        localDate: due.localDate,
+        scheduledAt: new Date(due.scheduledMs).toISOString(),
+      });
       await send(due);
       sentHere = due.localDate;
       unrecorded = due.localDate;

@@ -127,6 +127,6 @@ export async function checkMdeApi(ctx: DoctorContext, clock: Clock): Promise<Doc
     }
     return ok(page.received === 0 ? `${what} (no machine actions in this tenant yet)` : what);
   } catch (err) {
-    return failure(err, 'check MDE_API_BASE_URL (your cloud\'s API host) and the network path to it.');
+    return failure(err, "check MDE_API_BASE_URL (your cloud's API host) and the network path to it.");
   }
 }

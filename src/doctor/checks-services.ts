@@ -79,7 +79,7 @@ export async function checkTeamsBot(
       status: 'fail',
       detail: `app ${bot.id} in tenant ${bot.tenantId} could not get a Bot Framework token: ${e.message}`,
       fix:
-        'check BOT_ID (the Azure Bot\'s Microsoft App ID), BOT_TENANT_ID and SECRET_BOT_PASSWORD ' +
+        "check BOT_ID (the Azure Bot's Microsoft App ID), BOT_TENANT_ID and SECRET_BOT_PASSWORD " +
         '(an expired client secret is the usual cause).',
     };
   }
@@ -154,9 +154,14 @@ export async function checkLogAnalyticsQueries(
       };
     }
     const links =
-      la.workspaceResourceId === undefined ? 'no portal links: LOG_ANALYTICS_WORKSPACE_RESOURCE_ID is not set' : 'portal links on';
+      la.workspaceResourceId === undefined
+        ? 'no portal links: LOG_ANALYTICS_WORKSPACE_RESOURCE_ID is not set'
+        : 'portal links on';
     return ok(`workspace ${la.workspaceId ?? ''} at ${la.queryEndpoint} answered "${query}" (${links})`);
   } catch (err) {
-    return failure(err, 'check LOG_ANALYTICS_WORKSPACE_ID and that the bot\'s identity has the Log Analytics Reader role on the workspace.');
+    return failure(
+      err,
+      "check LOG_ANALYTICS_WORKSPACE_ID and that the bot's identity has the Log Analytics Reader role on the workspace.",
+    );
   }
 }

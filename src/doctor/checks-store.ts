@@ -78,7 +78,7 @@ export function checkStore(ctx: DoctorContext, options: StoreCheckOptions): Doct
     return {
       status: 'fail',
       detail: `${path} is not a defender-audit-bot store (no schema version or actions table)`,
-      fix: 'set STORE_PATH to the bot\'s database, or move this file away.',
+      fix: "set STORE_PATH to the bot's database, or move this file away.",
     };
   }
   if (found.schemaVersion > found.latestVersion) {
@@ -94,7 +94,9 @@ export function checkStore(ctx: DoctorContext, options: StoreCheckOptions): Doct
   }
   const nowMs = options.clock.now();
   facts.push(
-    found.lastSuccessAt === null ? 'no ingest has succeeded yet' : `last successful ingest ${ago(found.lastSuccessAt, nowMs)}`,
+    found.lastSuccessAt === null
+      ? 'no ingest has succeeded yet'
+      : `last successful ingest ${ago(found.lastSuccessAt, nowMs)}`,
   );
   const detail = facts.join(', ');
   if (found.schemaVersion < found.latestVersion) {

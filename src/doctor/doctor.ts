@@ -35,14 +35,25 @@ export interface RunDoctorOptions {
  * context they share: see checks.ts). Each check is isolated: a throw, a rejection or a
  * check that outlives `timeoutMs` becomes a 'fail' result, and the next check still runs.
  */
-export async function runDoctor(checks: readonly DoctorCheck[], options: RunDoctorOptions = {}): Promise<DoctorResult[]> {
+export async function runDoctor(
+  checks: readonly DoctorCheck[],
+  options: RunDoctorOptions = {},
+): Promise<DoctorResult[]> {
   const timeoutMs = options.timeoutMs ?? 60_000;
   const results: DoctorResult[] = [];
   for (const check of checks) {
     let timer: NodeJS.Timeout | undefined;
     try {
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`did not finish within ${timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`}`)), timeoutMs);
+        timer = setTimeout(
+          () =>
+            reject(
+              new Error(
+                `did not finish within ${timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`}`,
+              ),
+            ),
+          timeoutMs,
+        );
       });
       const outcome = await Promise.race([Promise.resolve().then(() => check.run()), timeout]);
       results.push({ name: check.name, ...outcome });

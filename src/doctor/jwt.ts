@@ -21,7 +21,8 @@ export function decodeJwtPayload(token: string): Record<string, unknown> {
   } catch {
     throw new Error('the access token payload is not JSON');
   }
-  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) throw new Error('the access token payload is not a JSON object');
+  if (payload === null || typeof payload !== 'object' || Array.isArray(payload))
+    throw new Error('the access token payload is not a JSON object');
   return payload as Record<string, unknown>;
 }
 

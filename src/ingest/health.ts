@@ -25,16 +25,22 @@ function utc(iso: string, seconds = false): string {
   return `${t.slice(0, 10)} ${t.slice(11, seconds ? 19 : 16)} UTC`;
 }
 
-export function ingestHealth(store: IngestLedger & Pick<ActionReader, 'countActions' | 'quarantined'>, options: { nowMs: number; pollIntervalMs: number; staleAfterRuns?: number }): IngestHealth {
+export function ingestHealth(
+  store: IngestLedger & Pick<ActionReader, 'countActions' | 'quarantined'>,
+  options: { nowMs: number; pollIntervalMs: number; staleAfterRuns?: number },
+): IngestHealth {
   const st = store.ingestState();
   const last = store.lastRun();
   const staleMs = options.pollIntervalMs * (options.staleAfterRuns ?? 3);
   const age = st.lastSuccessAt === null ? null : options.nowMs - Date.parse(st.lastSuccessAt);
-  const ago = (iso: string | null): string => (iso === null ? 'never' : `${utc(iso)} (${formatDuration(Math.max(0, options.nowMs - Date.parse(iso)))} ago)`);
+  const ago = (iso: string | null): string =>
+    iso === null ? 'never' : `${utc(iso)} (${formatDuration(Math.max(0, options.nowMs - Date.parse(iso)))} ago)`;
 
   let problem: string | null = null;
   if (age === null) {
-    problem = st.lastError ? `No ingest run has succeeded yet. Last error: ${st.lastError}` : 'No ingest run has completed yet.';
+    problem = st.lastError
+      ? `No ingest run has succeeded yet. Last error: ${st.lastError}`
+      : 'No ingest run has completed yet.';
   } else if (age > staleMs) {
     problem = `The last successful ingest was ${formatDuration(age)} ago (more than ${formatDuration(staleMs)}).${st.lastError ? ` Last error: ${st.lastError}` : ''}`;
   }
@@ -42,17 +48,36 @@ export function ingestHealth(store: IngestLedger & Pick<ActionReader, 'countActi
     { label: 'Last successful run', value: ago(st.lastSuccessAt) },
     { label: 'Last run started', value: ago(st.lastRunStartedAt) },
     { label: 'Cursor (lastUpdate)', value: st.cursor === null ? 'none yet' : utc(st.cursor, true) },
-    { label: 'Read mode', value: st.mode === 'lastUpdate' ? 'incremental (lastUpdateDateTimeUtc)' : `fallback: creation-time window${st.modeReason ? ` (${st.modeReason})` : ''}` },
-    { label: 'History backfill', value: st.backfillCompletedAt ? `done ${utc(st.backfillCompletedAt)}` : 'not finished' },
+    {
+      label: 'Read mode',
+      value:
+        st.mode === 'lastUpdate'
+          ? 'incremental (lastUpdateDateTimeUtc)'
+          : `fallback: creation-time window${st.modeReason ? ` (${st.modeReason})` : ''}`,
+    },
+    {
+      label: 'History backfill',
+      value: st.backfillCompletedAt ? `done ${utc(st.backfillCompletedAt)}` : 'not finished',
+    },
     { label: 'Actions stored', value: store.countActions().toLocaleString('en-US') },
     { label: 'Quarantined items', value: store.quarantined().length.toLocaleString('en-US') },
-    { label: 'Runs (failed)', value: `${st.runsTotal.toLocaleString('en-US')} (${st.runsFailed.toLocaleString('en-US')})` },
+    {
+      label: 'Runs (failed)',
+      value: `${st.runsTotal.toLocaleString('en-US')} (${st.runsFailed.toLocaleString('en-US')})`,
+    },
   ];
   if (last && last.ok) {
     const s = last.stats;
-    facts.push({ label: 'Last run', value: `${s.new} new, ${s.statusChanged} status changes, ${s.pages} pages, ${s.calls} API calls` });
+    facts.push({
+      label: 'Last run',
+      value: `${s.new} new, ${s.statusChanged} status changes, ${s.pages} pages, ${s.calls} API calls`,
+    });
   }
-  if (st.lastError) facts.push({ label: 'Last error', value: `${st.lastError} (${st.lastErrorAt === null ? '?' : utc(st.lastErrorAt)})` });
+  if (st.lastError)
+    facts.push({
+      label: 'Last error',
+      value: `${st.lastError} (${st.lastErrorAt === null ? '?' : utc(st.lastErrorAt)})`,
+    });
   return { ok: problem === null, facts, problem, lastSuccessAgeMs: age };
 }
 

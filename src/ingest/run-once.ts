@@ -123,7 +123,12 @@ export async function runOnce(deps: IngestDeps, signal?: AbortSignal): Promise<C
     stats.calls = client.stats().calls - callsBefore;
     const e = asAppError(err);
     try {
-      store.finishRun(runId, { finishedAt: new Date(clock.now()).toISOString(), ok: false, error: describeError(e), stats });
+      store.finishRun(runId, {
+        finishedAt: new Date(clock.now()).toISOString(),
+        ok: false,
+        error: describeError(e),
+        stats,
+      });
     } catch (storeErr) {
       log.error('could not record the failed run', { error: describeError(storeErr) });
     }
@@ -132,7 +137,12 @@ export async function runOnce(deps: IngestDeps, signal?: AbortSignal): Promise<C
 
   async function readAll(readMode: IngestMode, from: string): Promise<void> {
     const field: CursorField = readMode === 'lastUpdate' ? 'lastUpdateDateTimeUtc' : 'creationDateTimeUtc';
-    for await (const page of readSince(client, { field, since: from, pageSize: settings.pageSize, ...(signal ? { signal } : {}) })) {
+    for await (const page of readSince(client, {
+      field,
+      since: from,
+      pageSize: settings.pageSize,
+      ...(signal ? { signal } : {}),
+    })) {
       const outcome = store.applyPage({
         runId,
         items: page.actions,
@@ -146,19 +156,34 @@ export async function runOnce(deps: IngestDeps, signal?: AbortSignal): Promise<C
       stats.quarantined += outcome.quarantined;
       for (const c of outcome.changes) {
         stats[c.kind]++;
-        if (backfill) changes.backfillCounts[c.action.type] = (changes.backfillCounts[c.action.type] ?? 0) + (c.kind === 'new' ? 1 : 0);
+        if (backfill)
+          changes.backfillCounts[c.action.type] =
+            (changes.backfillCounts[c.action.type] ?? 0) + (c.kind === 'new' ? 1 : 0);
         else changes[c.kind].push(c);
       }
-      for (const q of page.invalid) log.warn('quarantined an invalid action', { actionId: q.actionId, reason: q.reason });
+      for (const q of page.invalid)
+        log.warn('quarantined an invalid action', { actionId: q.actionId, reason: q.reason });
       const s = client.stats();
       received += page.received;
-      deps.onProgress?.({ pages: stats.pages, received, calls: s.calls - callsBefore, budget: s.budget, elapsedMs: clock.now() - started });
+      deps.onProgress?.({
+        pages: stats.pages,
+        received,
+        calls: s.calls - callsBefore,
+        budget: s.budget,
+        elapsedMs: clock.now() - started,
+      });
     }
   }
 }
 
 /** Where a run starts reading (normalised timestamp). */
-function startOf(mode: IngestMode, cursor: string | null, nowMs: number, settings: IngestSettings, backfill: boolean): string {
+function startOf(
+  mode: IngestMode,
+  cursor: string | null,
+  nowMs: number,
+  settings: IngestSettings,
+  backfill: boolean,
+): string {
   const backfillStart = millisToTimestamp(nowMs - settings.backfillDays * DAY_MS);
   if (mode === 'lastUpdate') {
     return cursor === null ? backfillStart : subtractMillis(cursor, settings.overlapMs);

@@ -85,10 +85,15 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     if (bytes + 2 <= maxBatchBytes) return { row, bytes };
     const trimmed: Record<string, unknown> = { ...row };
     for (const column of LARGE_COLUMNS) {
-      if (trimmed[column] !== null && trimmed[column] !== undefined) trimmed[column] = { truncated: true, reason: 'row larger than one Logs Ingestion call' };
+      if (trimmed[column] !== null && trimmed[column] !== undefined)
+        trimmed[column] = { truncated: true, reason: 'row larger than one Logs Ingestion call' };
     }
     bytes = jsonBytes(trimmed);
-    log.warn('a row was too large for one Logs Ingestion call; its dynamic columns were replaced by a marker', { seq, actionId: row.ActionId, bytes });
+    log.warn('a row was too large for one Logs Ingestion call; its dynamic columns were replaced by a marker', {
+      seq,
+      actionId: row.ActionId,
+      bytes,
+    });
     return { row: trimmed, bytes };
   };
 
@@ -106,7 +111,10 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
         const flush = async (): Promise<void> => {
           if (rows.length === 0) return;
           try {
-            await uploader.upload(dcrImmutableId, streamName, rows, { maxConcurrency: 1, ...(signal ? { abortSignal: signal } : {}) });
+            await uploader.upload(dcrImmutableId, streamName, rows, {
+              maxConcurrency: 1,
+              ...(signal ? { abortSignal: signal } : {}),
+            });
           } catch (err) {
             throw toLogAnalyticsError(err, 'ingest', { dcrImmutableId, streamName });
           }

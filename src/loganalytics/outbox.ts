@@ -8,7 +8,12 @@ import type { ForwardingOutbox } from '../store/types.js';
  * versions not yet sent are dropped; turning it on again sends the whole history again, and
  * readers keep the latest row per action).
  */
-export function reconcileForwarding(outbox: ForwardingOutbox, configured: boolean, atIso: string, logger: Logger): void {
+export function reconcileForwarding(
+  outbox: ForwardingOutbox,
+  configured: boolean,
+  atIso: string,
+  logger: Logger,
+): void {
   if (!configured) {
     if (!outbox.forwardingEnabled()) return;
     const dropped = outbox.disableForwarding();
@@ -19,5 +24,6 @@ export function reconcileForwarding(outbox: ForwardingOutbox, configured: boolea
     return;
   }
   const seeded = outbox.enableForwarding(atIso);
-  if (seeded > 0) logger.info('Log Analytics forwarding enabled: the stored history will be sent first', { versions: seeded });
+  if (seeded > 0)
+    logger.info('Log Analytics forwarding enabled: the stored history will be sent first', { versions: seeded });
 }

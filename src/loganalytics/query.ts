@@ -21,12 +21,21 @@ interface SdkTable {
 /** The part of `LogsQueryResult` read here. */
 export type SdkQueryResult =
   | { status: 'Success'; tables: SdkTable[] }
-  | { status: 'PartialFailure'; partialTables: SdkTable[]; partialError: { code?: string; message?: string; details?: { code?: string; message?: string }[] } }
+  | {
+      status: 'PartialFailure';
+      partialTables: SdkTable[];
+      partialError: { code?: string; message?: string; details?: { code?: string; message?: string }[] };
+    }
   | { status: string; tables?: SdkTable[] };
 
 /** The part of `LogsQueryClient` used here. */
 export interface LogsQuerier {
-  queryWorkspace(workspaceId: string, query: string, timespan: QueryTimespan, options?: { serverTimeoutInSeconds?: number }): Promise<SdkQueryResult>;
+  queryWorkspace(
+    workspaceId: string,
+    query: string,
+    timespan: QueryTimespan,
+    options?: { serverTimeoutInSeconds?: number },
+  ): Promise<SdkQueryResult>;
 }
 
 export interface LogAnalyticsRunnerOptions {
@@ -49,7 +58,10 @@ function timespanFor(from: string | undefined, nowMs: number): QueryTimespan {
 }
 
 function toRows(table: SdkTable): KqlRows {
-  const columns = table.columnDescriptors.map((c, i) => ({ name: c.name ?? `Column${i + 1}`, type: c.type ?? 'string' }));
+  const columns = table.columnDescriptors.map((c, i) => ({
+    name: c.name ?? `Column${i + 1}`,
+    type: c.type ?? 'string',
+  }));
   const rows = table.rows.map((cells) => {
     const row: Record<string, unknown> = {};
     columns.forEach((c, i) => (row[c.name] = cells[i]));
@@ -66,23 +78,34 @@ export function createLogAnalyticsRunner(options: LogAnalyticsRunnerOptions): Kq
       opts.signal?.throwIfAborted();
       let result: SdkQueryResult;
       try {
-        result = await client.queryWorkspace(workspaceId, query, timespanFor(opts.from, options.now()), { serverTimeoutInSeconds });
+        result = await client.queryWorkspace(workspaceId, query, timespanFor(opts.from, options.now()), {
+          serverTimeoutInSeconds,
+        });
       } catch (err) {
         throw toLogAnalyticsError(err, 'query', { workspaceId });
       }
       if (result.status === 'PartialFailure' && 'partialError' in result) {
         const e = result.partialError;
         // The top-level message is generic ("There were some errors..."); the details say what failed.
-        const details = (e.details ?? []).map((d) => d.message ?? d.code).filter((m): m is string => typeof m === 'string' && m !== '');
+        const details = (e.details ?? [])
+          .map((d) => d.message ?? d.code)
+          .filter((m): m is string => typeof m === 'string' && m !== '');
         throw new LogAnalyticsError(
           'LOG_ANALYTICS_PARTIAL',
           `Log Analytics returned only part of the result (${e.code ?? 'PartialError'}: ${[e.message ?? 'no message', ...details].join('; ')}), so no answer is shown.`,
-          { status: 200, fix: 'Try again; if it persists, narrow the period (e.g. "last 30 days") or check the workspace health.' },
+          {
+            status: 200,
+            fix: 'Try again; if it persists, narrow the period (e.g. "last 30 days") or check the workspace health.',
+          },
         );
       }
       const table = 'tables' in result ? result.tables?.[0] : undefined;
       if (result.status !== 'Success' || table === undefined) {
-        throw new LogAnalyticsError('LOG_ANALYTICS_UNAVAILABLE', `Log Analytics answered with status ${result.status} and no result table.`, { fix: 'Try again in a minute.' });
+        throw new LogAnalyticsError(
+          'LOG_ANALYTICS_UNAVAILABLE',
+          `Log Analytics answered with status ${result.status} and no result table.`,
+          { fix: 'Try again in a minute.' },
+        );
       }
       return toRows(table);
     },
@@ -97,9 +120,17 @@ export function createLogAnalyticsRunner(options: LogAnalyticsRunnerOptions): Kq
  */
 export const keepDatetimeTextPolicy = {
   name: 'defenderAuditBotKeepDatetimeText',
-  async sendRequest<Req, Res extends { status: number; bodyAsText?: string | null }>(request: Req, next: (request: Req) => Promise<Res>): Promise<Res> {
+  async sendRequest<Req, Res extends { status: number; bodyAsText?: string | null }>(
+    request: Req,
+    next: (request: Req) => Promise<Res>,
+  ): Promise<Res> {
     const response = await next(request);
-    if (response.status !== 200 || typeof response.bodyAsText !== 'string' || !response.bodyAsText.includes('"datetime"')) return response;
+    if (
+      response.status !== 200 ||
+      typeof response.bodyAsText !== 'string' ||
+      !response.bodyAsText.includes('"datetime"')
+    )
+      return response;
     try {
       const body = JSON.parse(response.bodyAsText) as { tables?: { columns?: { type?: string }[] }[] };
       if (!Array.isArray(body.tables)) return response;

@@ -21,7 +21,10 @@ export function createKqlQueryBackend(deps: { runner: KqlRunner; schema: KqlSche
     const options = from === undefined ? {} : { from };
     const main = await runner.run(queries.main, options);
     // A result without rows carries no `total` column: ask for the total separately then.
-    const totalRows = main.rows.length === 0 && queries.total !== undefined ? (await runner.run(queries.total, options)).rows : undefined;
+    const totalRows =
+      main.rows.length === 0 && queries.total !== undefined
+        ? (await runner.run(queries.total, options)).rows
+        : undefined;
     switch (spec.shape) {
       case 'list':
         return mapKqlRows('list', main.rows, { offset: spec.offset ?? 0, ...(totalRows ? { totalRows } : {}) });

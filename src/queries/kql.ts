@@ -1,6 +1,12 @@
 import type { KqlSchema, QueryShape, QuerySpec } from '../core/query.js';
 import { DCR_TABLE, LEGACY_TABLE } from './schema.js';
-import { checkSpec, EFFECTIVE_ISOLATION_STATUSES, ISOLATION_TYPES, type CheckedRange, type CheckedSpec } from './spec.js';
+import {
+  checkSpec,
+  EFFECTIVE_ISOLATION_STATUSES,
+  ISOLATION_TYPES,
+  type CheckedRange,
+  type CheckedSpec,
+} from './spec.js';
 
 /**
  * QuerySpec → KQL for Log Analytics, over the DCR table `MDEMachineActions_CL` (schema `dcr`) or
@@ -116,12 +122,22 @@ function kqlDatetime(normalized: string): string {
  */
 function kqlFrom(range: CheckedRange): string {
   const source = range.source;
-  if (source.kind === 'ago' && source.hours !== undefined && Number.isInteger(source.hours) && source.hours > 0) return `ago(${source.hours}h)`;
-  if (source.kind === 'ago' && Number.isFinite(source.days) && source.days >= 0 && /^\d+(\.\d+)?$/.test(String(source.days))) {
+  if (source.kind === 'ago' && source.hours !== undefined && Number.isInteger(source.hours) && source.hours > 0)
+    return `ago(${source.hours}h)`;
+  if (
+    source.kind === 'ago' &&
+    Number.isFinite(source.days) &&
+    source.days >= 0 &&
+    /^\d+(\.\d+)?$/.test(String(source.days))
+  ) {
     return `ago(${String(source.days)}d)`;
   }
   // The date form only when it is the same instant as `from` (UTC midnight of that date).
-  if (source.kind === 'since' && /^\d{4}-\d{2}-\d{2}$/.test(source.date) && range.from === `${source.date}T00:00:00.0000000Z`) {
+  if (
+    source.kind === 'since' &&
+    /^\d{4}-\d{2}-\d{2}$/.test(source.date) &&
+    range.from === `${source.date}T00:00:00.0000000Z`
+  ) {
     return `datetime(${source.date})`;
   }
   return kqlDatetime(range.from);
@@ -335,7 +351,11 @@ function compileList(b: Builder, schema: KqlSchema, c: CheckedSpec): KqlQueries 
   if (c.offset > 0) {
     // Rows offset+1 .. offset+limit of the sorted list (row_number starts at 1 on the sorted rows).
     body.push('| extend _row = row_number()');
-    body.push(c.limit === undefined ? `| where _row > ${c.offset}` : `| where _row > ${c.offset} and _row <= ${c.offset + c.limit}`);
+    body.push(
+      c.limit === undefined
+        ? `| where _row > ${c.offset}`
+        : `| where _row > ${c.offset} and _row <= ${c.offset + c.limit}`,
+    );
     body.push('| project-away _row');
   } else if (c.limit !== undefined) {
     // `top` takes one sort key only; sort + take keeps the id tie-break (Kusto runs it as a top).
@@ -384,7 +404,14 @@ function compileCount(b: Builder, schema: KqlSchema, shape: CountShape, c: Check
  * machines; range, requestor and statuses then filter the isolating action (as in SQL).
  */
 function compileIsolation(b: Builder, schema: KqlSchema, c: CheckedSpec): KqlQueries {
-  const everything: BaseOptions = { range: false, machineId: true, requestor: false, types: false, device: false, statuses: false };
+  const everything: BaseOptions = {
+    range: false,
+    machineId: true,
+    requestor: false,
+    types: false,
+    device: false,
+    statuses: false,
+  };
   const actions = b.letExpression('_actions', materialized(base(b, schema, c, everything)));
   const names = b.letExpression(
     '_names',
@@ -415,13 +442,30 @@ function compileIsolation(b: Builder, schema: KqlSchema, c: CheckedSpec): KqlQue
   // Written before `_total` is bound, so that it carries no unused let.
   const totalQuery = b.query([isolated, '| count', '| project total = Count']);
   const total = b.letExpression('_total', `toscalar(${isolated} | count)`);
-  const out = [isolated, '| sort by since desc, machineId asc', ...(c.limit !== undefined ? [`| take ${c.limit}`] : []), `| extend total = ${total}`];
+  const out = [
+    isolated,
+    '| sort by since desc, machineId asc',
+    ...(c.limit !== undefined ? [`| take ${c.limit}`] : []),
+    `| extend total = ${total}`,
+  ];
   return { main: b.query(out), total: totalQuery };
 }
 
 function compileOne(b: Builder, schema: KqlSchema, c: CheckedSpec, actionId: string): KqlQueries {
-  const none: BaseOptions = { range: false, machineId: false, requestor: false, types: false, device: false, statuses: false, actionId };
-  const main = b.query([...base(b, schema, c, none), '| take 1', `| project ${ACTION_FIELDS.map(columnRef).join(', ')}`]);
+  const none: BaseOptions = {
+    range: false,
+    machineId: false,
+    requestor: false,
+    types: false,
+    device: false,
+    statuses: false,
+    actionId,
+  };
+  const main = b.query([
+    ...base(b, schema, c, none),
+    '| take 1',
+    `| project ${ACTION_FIELDS.map(columnRef).join(', ')}`,
+  ]);
   const d = DIALECTS[schema];
   const hb = new Builder();
   const id = hb.bind('_actionId', actionId);

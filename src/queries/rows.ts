@@ -126,7 +126,11 @@ function resolveTotal(rows: readonly ResultRow[], fallback: number, extras: KqlR
 export function mapKqlRows(shape: QueryShape, rows: readonly ResultRow[], extras: KqlRowExtras = {}): QueryResult {
   switch (shape) {
     case 'list':
-      return { shape, rows: rows.map((r) => toActionRow(r, true)), total: resolveTotal(rows, (extras.offset ?? 0) + rows.length, extras) };
+      return {
+        shape,
+        rows: rows.map((r) => toActionRow(r, true)),
+        total: resolveTotal(rows, (extras.offset ?? 0) + rows.length, extras),
+      };
     case 'countByType':
     case 'countByStatus':
     case 'countByRequestor':
@@ -135,13 +139,26 @@ export function mapKqlRows(shape: QueryShape, rows: readonly ResultRow[], extras
     case 'countByDay': {
       const counted = rows.map(toCountRow);
       const keys = rows[0]?.keys;
-      return { shape, rows: counted, total: resolveTotal(rows, counted.reduce((s, r) => s + r.count, 0), extras), ...(keys !== undefined && keys !== null ? { keys: num(keys) } : {}) };
+      return {
+        shape,
+        rows: counted,
+        total: resolveTotal(
+          rows,
+          counted.reduce((s, r) => s + r.count, 0),
+          extras,
+        ),
+        ...(keys !== undefined && keys !== null ? { keys: num(keys) } : {}),
+      };
     }
     case 'isolation':
       return { shape, rows: rows.map((r) => toIsolationRow(r, true)), total: resolveTotal(rows, rows.length, extras) };
     case 'one': {
       const first = rows[0];
-      return { shape, row: first === undefined ? null : toActionRow(first, true), history: (extras.historyRows ?? []).map(toHistoryRow) };
+      return {
+        shape,
+        row: first === undefined ? null : toActionRow(first, true),
+        history: (extras.historyRows ?? []).map(toHistoryRow),
+      };
     }
   }
 }

@@ -49,13 +49,15 @@ export interface CheckedSpec {
 
 function checkCount(value: number | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
-  if (!Number.isSafeInteger(value) || value < 0) throw new UsageError(`${name} must be a whole number ≥ 0, not ${String(value)}.`);
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw new UsageError(`${name} must be a whole number ≥ 0, not ${String(value)}.`);
   return value;
 }
 
 function checkTimestamp(text: string, name: string): string {
   const normalized = normalizeTimestamp(text);
-  if (normalized === undefined) throw new UsageError(`The time range ${name} "${text}" is not an ISO 8601 UTC timestamp.`);
+  if (normalized === undefined)
+    throw new UsageError(`The time range ${name} "${text}" is not an ISO 8601 UTC timestamp.`);
   return normalized;
 }
 

@@ -1,12 +1,6 @@
 import type { QueryShape, QuerySpec } from '../core/query.js';
 import { OPEN_STATUSES } from '../core/types.js';
-import {
-  checkSpec,
-  ISOLATION_TYPES,
-  sameSet,
-  subsetOf,
-  type CheckedSpec,
-} from './spec.js';
+import { checkSpec, ISOLATION_TYPES, sameSet, subsetOf, type CheckedSpec } from './spec.js';
 
 /**
  * QuerySpec → SQL for the SQLite store (src/store/migrations.ts). Every value from the spec is a
@@ -92,7 +86,12 @@ function placeholders(n: number): string {
 }
 
 /** `a.<column> IN (?, ...)`, plus the literal partial-index term when the values fall inside one. */
-function inFilter(where: Where, column: 'type' | 'status', values: readonly string[], partials: readonly (readonly [readonly string[], string])[]): void {
+function inFilter(
+  where: Where,
+  column: 'type' | 'status',
+  values: readonly string[],
+  partials: readonly (readonly [readonly string[], string])[],
+): void {
   for (const [set, term] of partials) {
     if (subsetOf(values, set)) {
       where.terms.push(term);
@@ -113,7 +112,14 @@ interface FilterOptions {
   statuses: boolean;
 }
 
-const ALL_FILTERS: FilterOptions = { range: true, device: true, machineId: true, requestor: true, types: true, statuses: true };
+const ALL_FILTERS: FilterOptions = {
+  range: true,
+  device: true,
+  machineId: true,
+  requestor: true,
+  types: true,
+  statuses: true,
+};
 
 function buildWhere(c: CheckedSpec, use: FilterOptions): Where {
   const where: Where = { terms: [], params: [] };
@@ -144,7 +150,11 @@ function buildWhere(c: CheckedSpec, use: FilterOptions): Where {
     where.params.push(c.requestor);
   }
   if (use.types && c.types) inFilter(where, 'type', c.types, [[ISOLATION_TYPES, ISOLATION_TERM]]);
-  if (use.statuses && c.statuses) inFilter(where, 'status', c.statuses, [[OPEN_STATUSES, OPEN_TERM], [FAILED_STATUSES, FAILED_TERM]]);
+  if (use.statuses && c.statuses)
+    inFilter(where, 'status', c.statuses, [
+      [OPEN_STATUSES, OPEN_TERM],
+      [FAILED_STATUSES, FAILED_TERM],
+    ]);
   return where;
 }
 
@@ -219,9 +229,29 @@ SELECT key, n AS "count", sum(n) OVER () AS total, count(*) OVER () AS keys FROM
  * latest known name.
  */
 function compileIsolation(c: CheckedSpec): CompiledSql {
-  const candidates = buildWhere(c, { range: false, device: true, machineId: true, requestor: false, types: false, statuses: false });
-  const after = buildWhere(c, { range: true, device: false, machineId: false, requestor: true, types: false, statuses: true });
-  const terms = ['mi.isolated = 1', ...(candidates.terms.length > 0 ? [`mi.machine_id IN (SELECT a.machine_id FROM actions a${whereSql(candidates)})`] : []), ...after.terms];
+  const candidates = buildWhere(c, {
+    range: false,
+    device: true,
+    machineId: true,
+    requestor: false,
+    types: false,
+    statuses: false,
+  });
+  const after = buildWhere(c, {
+    range: true,
+    device: false,
+    machineId: false,
+    requestor: true,
+    types: false,
+    statuses: true,
+  });
+  const terms = [
+    'mi.isolated = 1',
+    ...(candidates.terms.length > 0
+      ? [`mi.machine_id IN (SELECT a.machine_id FROM actions a${whereSql(candidates)})`]
+      : []),
+    ...after.terms,
+  ];
   const sql = `SELECT a.machine_id AS machineId,
   coalesce((SELECT n.computer_dns_name FROM actions n
             WHERE n.machine_id = a.machine_id AND n.computer_dns_name IS NOT NULL
@@ -238,7 +268,11 @@ ORDER BY mi.since DESC, mi.machine_id${c.limit !== undefined ? '\nLIMIT ?' : ''}
     after.terms.length === 0
       ? `SELECT count(*) AS total FROM machine_isolation mi WHERE ${terms.join(' AND ')}`
       : `SELECT count(*) AS total FROM machine_isolation mi JOIN actions a ON a.seq = mi.action_seq WHERE ${terms.join(' AND ')}`;
-  return { shape: 'isolation', main: { sql, params: c.limit !== undefined ? [...params, c.limit] : params }, total: { sql: total, params } };
+  return {
+    shape: 'isolation',
+    main: { sql, params: c.limit !== undefined ? [...params, c.limit] : params },
+    total: { sql: total, params },
+  };
 }
 
 /** One action by id: the exact id first, else its lower-case form (the API writes GUIDs in lower case). */

@@ -20,7 +20,9 @@ const MAX_CACHED_STATEMENTS = 256;
  * answers nothing: every query rejects with its corruption error (and a query that finds damage
  * latches it for the whole store).
  */
-export function createSqliteQueryBackend(store: Pick<SqliteAuditStore, 'db' | 'corruption' | 'noteError'>): QueryBackend {
+export function createSqliteQueryBackend(
+  store: Pick<SqliteAuditStore, 'db' | 'corruption' | 'noteError'>,
+): QueryBackend {
   const db = store.db;
   const statements = new Map<string, Statement>();
 
@@ -43,7 +45,8 @@ export function createSqliteQueryBackend(store: Pick<SqliteAuditStore, 'db' | 'c
         // A page shorter than asked ends the list, so its total needs no count, unless it is empty
         // past the first page (the offset may lie beyond the end).
         const known = rows.length < (spec.limit ?? Infinity) && (rows.length > 0 || offset === 0);
-        const total = known || compiled.total === undefined ? offset + rows.length : Number(all(compiled.total)[0]?.total ?? 0);
+        const total =
+          known || compiled.total === undefined ? offset + rows.length : Number(all(compiled.total)[0]?.total ?? 0);
         return { shape: 'list', rows: rows.map((r) => toActionRow(r, false)), total };
       }
       case 'countByType':
@@ -52,10 +55,16 @@ export function createSqliteQueryBackend(store: Pick<SqliteAuditStore, 'db' | 'c
       case 'countByDevice':
       case 'countByMachine':
       case 'countByDay':
-        return { shape: spec.shape, rows: rows.map(toCountRow), total: Number(rows[0]?.total ?? 0), ...(rows[0]?.keys !== undefined ? { keys: Number(rows[0].keys) } : {}) };
+        return {
+          shape: spec.shape,
+          rows: rows.map(toCountRow),
+          total: Number(rows[0]?.total ?? 0),
+          ...(rows[0]?.keys !== undefined ? { keys: Number(rows[0].keys) } : {}),
+        };
       case 'isolation': {
         const complete = spec.limit === undefined || rows.length < spec.limit;
-        const total = complete || compiled.total === undefined ? rows.length : Number(all(compiled.total)[0]?.total ?? 0);
+        const total =
+          complete || compiled.total === undefined ? rows.length : Number(all(compiled.total)[0]?.total ?? 0);
         return { shape: 'isolation', rows: rows.map((r) => toIsolationRow(r, false)), total };
       }
       case 'one': {
@@ -92,7 +101,10 @@ export function createSqliteQueryBackend(store: Pick<SqliteAuditStore, 'db' | 'c
       } catch (err) {
         store.noteError(err);
         if (err instanceof AppError) throw err;
-        throw store.corruption() ?? new StoreError(`Export of ${spec.shape} failed: ${(err as Error).message}`, { cause: err });
+        throw (
+          store.corruption() ??
+          new StoreError(`Export of ${spec.shape} failed: ${(err as Error).message}`, { cause: err })
+        );
       }
     },
     run(spec) {
@@ -103,7 +115,9 @@ export function createSqliteQueryBackend(store: Pick<SqliteAuditStore, 'db' | 'c
       } catch (err) {
         store.noteError(err);
         if (err instanceof AppError) return Promise.reject(err);
-        return Promise.reject(store.corruption() ?? new StoreError(`Query ${spec.shape} failed: ${(err as Error).message}`, { cause: err }));
+        return Promise.reject(
+          store.corruption() ?? new StoreError(`Query ${spec.shape} failed: ${(err as Error).message}`, { cause: err }),
+        );
       }
     },
   };

@@ -13,7 +13,6 @@ import { describeError } from '../core/errors.js';
 import type { HealthReport } from '../core/health.js';
 import type { Logger } from '../core/logger.js';
 
-
 export interface HttpServerOptions {
   /** Address to bind; only this one (e.g. 127.0.0.1, or 0.0.0.0 behind a reverse proxy). */
   host: string;
@@ -39,19 +38,26 @@ export const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
 export function createHttpServer(options: HttpServerOptions): HttpServer {
   const logger = options.logger.child({ component: 'http' });
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const server = restify.createServer({ name: 'defender-audit-bot', handleUncaughtExceptions: false, ignoreTrailingSlash: true });
+  const server = restify.createServer({
+    name: 'defender-audit-bot',
+    handleUncaughtExceptions: false,
+    ignoreTrailingSlash: true,
+  });
 
   // The error funnel: parse errors, size limit, unknown routes, and rejections of the handlers below.
-  server.on('restifyError', (req: Request, res: Response, err: Error & { statusCode?: number }, callback: () => void) => {
-    const status = typeof err.statusCode === 'number' && err.statusCode >= 400 ? err.statusCode : 500;
-    const fields = { requestId: req.getId(), method: req.method, path: req.path(), status };
-    if (status >= 500) logger.error('request failed', { ...fields, error: describeError(err) });
-    else if (status === 404 || status === 405) logger.debug('no such route', fields);
-    // The message of a JSON parse error quotes the body: log the error name only.
-    else logger.warn('request rejected', { ...fields, error: err.name });
-    if (!res.headersSent) res.send(status, { error: errorText(status, maxBodyBytes) });
-    callback();
-  });
+  server.on(
+    'restifyError',
+    (req: Request, res: Response, err: Error & { statusCode?: number }, callback: () => void) => {
+      const status = typeof err.statusCode === 'number' && err.statusCode >= 400 ? err.statusCode : 500;
+      const fields = { requestId: req.getId(), method: req.method, path: req.path(), status };
+      if (status >= 500) logger.error('request failed', { ...fields, error: describeError(err) });
+      else if (status === 404 || status === 405) logger.debug('no such route', fields);
+      // The message of a JSON parse error quotes the body: log the error name only.
+      else logger.warn('request rejected', { ...fields, error: err.name });
+      if (!res.headersSent) res.send(status, { error: errorText(status, maxBodyBytes) });
+      callback();
+    },
+  );
 
   server.post(
     '/api/messages',
@@ -72,7 +78,12 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       const body: unknown = req.body;
       if (typeof body !== 'object' || body === null || Array.isArray(body) || Buffer.isBuffer(body)) {
         const isJson = /^application\/(.+\+)?json\b/i.test(req.headers['content-type'] ?? '');
-        reject(req, res, isJson || body === undefined ? 400 : 415, isJson || body === undefined ? 'expected a JSON object' : 'expected application/json');
+        reject(
+          req,
+          res,
+          isJson || body === undefined ? 400 : 415,
+          isJson || body === undefined ? 'expected a JSON object' : 'expected application/json',
+        );
         return;
       }
       await options.onMessages(req, res);
@@ -97,7 +108,13 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   });
 
   function reject(req: Request, res: Response, status: number, message: string): void {
-    logger.warn('request rejected', { requestId: req.getId(), method: req.method, path: req.path(), status, error: message });
+    logger.warn('request rejected', {
+      requestId: req.getId(),
+      method: req.method,
+      path: req.path(),
+      status,
+      error: message,
+    });
     res.send(status, { error: message });
   }
 

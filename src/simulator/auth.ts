@@ -14,7 +14,8 @@ import type { Random } from './prng.js';
 /** The two scopes the reference documents for app-only access to the MDE API. */
 export const MDE_SCOPES: Readonly<Record<string, string>> = {
   'https://api.securitycenter.microsoft.com/.default': 'https://api.securitycenter.microsoft.com',
-  'https://securitycenter.onmicrosoft.com/windowsatpservice/.default': 'https://securitycenter.onmicrosoft.com/windowsatpservice',
+  'https://securitycenter.onmicrosoft.com/windowsatpservice/.default':
+    'https://securitycenter.onmicrosoft.com/windowsatpservice',
 };
 
 export interface AuthConfig {
@@ -106,7 +107,8 @@ export function verifyBearer(cfg: AuthConfig, header: string | undefined, nowMs:
   const [h = '', p = '', s = ''] = parts;
   const expected = Buffer.from(sign(cfg.signingKey, `${h}.${p}`));
   const given = Buffer.from(s);
-  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return { ok: false, reason: 'bad signature' };
+  if (expected.length !== given.length || !timingSafeEqual(expected, given))
+    return { ok: false, reason: 'bad signature' };
   let claims: TokenClaims;
   try {
     claims = JSON.parse(Buffer.from(p, 'base64url').toString('utf8')) as TokenClaims;
@@ -172,12 +174,14 @@ export function handleTokenRequest(
     );
   }
   const grantType = form.get('grant_type');
-  if (!grantType) return err(400, 'invalid_request', 900144, "The request body must contain the following parameter: 'grant_type'.");
+  if (!grantType)
+    return err(400, 'invalid_request', 900144, "The request body must contain the following parameter: 'grant_type'.");
   if (grantType !== 'client_credentials') {
     return err(400, 'unsupported_grant_type', 70003, `The app requested an unsupported grant type '${grantType}'.`);
   }
   const clientId = form.get('client_id') ?? basicAuth?.id;
-  if (!clientId) return err(400, 'invalid_request', 900144, "The request body must contain the following parameter: 'client_id'.");
+  if (!clientId)
+    return err(400, 'invalid_request', 900144, "The request body must contain the following parameter: 'client_id'.");
   if (clientId.toLowerCase() !== cfg.clientId.toLowerCase()) {
     return err(
       400,
@@ -188,7 +192,12 @@ export function handleTokenRequest(
   }
   const secret = form.get('client_secret') ?? basicAuth?.secret;
   if (secret === null || secret === undefined || secret === '') {
-    return err(401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
+    return err(
+      401,
+      'invalid_client',
+      7000218,
+      "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+    );
   }
   if (secret !== cfg.clientSecret) {
     return err(
@@ -199,7 +208,8 @@ export function handleTokenRequest(
     );
   }
   const scopeText = form.get('scope');
-  if (!scopeText) return err(400, 'invalid_request', 900144, "The request body must contain the following parameter: 'scope'.");
+  if (!scopeText)
+    return err(400, 'invalid_request', 900144, "The request body must contain the following parameter: 'scope'.");
   const scopes = scopeText.split(/\s+/).filter((s) => s !== '');
   const audiences = scopes.map((s) => MDE_SCOPES[s.toLowerCase()]).filter((a): a is string => a !== undefined);
   const other = scopes.filter((s) => MDE_SCOPES[s.toLowerCase()] === undefined);
@@ -224,7 +234,12 @@ export function handleTokenRequest(
   const token = issueToken(cfg, audiences[0] as string, ctx.nowMs, ctx.random);
   return {
     status: 200,
-    body: { token_type: 'Bearer', expires_in: cfg.lifetimeSeconds, ext_expires_in: cfg.lifetimeSeconds, access_token: token },
+    body: {
+      token_type: 'Bearer',
+      expires_in: cfg.lifetimeSeconds,
+      ext_expires_in: cfg.lifetimeSeconds,
+      access_token: token,
+    },
   };
 }
 
@@ -248,7 +263,23 @@ export function openIdConfiguration(origin: string, tenantId: string): Record<st
     http_logout_supported: true,
     frontchannel_logout_supported: true,
     end_session_endpoint: `${t}/oauth2/v2.0/logout`,
-    claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'acr', 'nonce', 'preferred_username', 'name', 'tid', 'ver', 'at_hash', 'c_hash', 'email'],
+    claims_supported: [
+      'sub',
+      'iss',
+      'aud',
+      'exp',
+      'iat',
+      'auth_time',
+      'acr',
+      'nonce',
+      'preferred_username',
+      'name',
+      'tid',
+      'ver',
+      'at_hash',
+      'c_hash',
+      'email',
+    ],
     kerberos_endpoint: `${t}/kerberos`,
     tenant_region_scope: 'EU',
     cloud_instance_name: 'microsoftonline.com',

@@ -20,7 +20,8 @@ export function validateDataset(items: unknown, source: string): MachineAction[]
     if (item === null || typeof item !== 'object' || Array.isArray(item)) throw new Error(`${where} is not an object`);
     const o = item as Record<string, unknown>;
     for (const k of MACHINE_ACTION_KEYS) {
-      if (!(k in o)) throw new Error(`${where} lacks key(s) ${MACHINE_ACTION_KEYS.filter((m) => !(m in o)).join(', ')}`);
+      if (!(k in o))
+        throw new Error(`${where} lacks key(s) ${MACHINE_ACTION_KEYS.filter((m) => !(m in o)).join(', ')}`);
     }
     const id = o['id'];
     if (typeof id !== 'string' || id === '') throw new Error(`${where} has no string id`);

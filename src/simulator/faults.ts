@@ -28,10 +28,14 @@ export function parseFaultSpec(text: string): FaultSpec {
   for (const raw of trimmed.split(',')) {
     const part = raw.trim();
     const m = /^([^=\s]+)\s*=\s*([^:\s]+)(?::(\S+))?$/.exec(part);
-    if (!m) throw new Error(`Invalid fault spec part '${part}': expected name=probability, e.g. 429=0.1 or slow=0.1:2000`);
+    if (!m)
+      throw new Error(`Invalid fault spec part '${part}': expected name=probability, e.g. 429=0.1 or slow=0.1:2000`);
     const [, name = '', rateText = '', msText] = m;
     const key = KEYS[name.toLowerCase()];
-    if (!key) throw new Error(`Invalid fault spec part '${part}': unknown fault '${name}' (known: ${Object.keys(KEYS).join(', ')})`);
+    if (!key)
+      throw new Error(
+        `Invalid fault spec part '${part}': unknown fault '${name}' (known: ${Object.keys(KEYS).join(', ')})`,
+      );
     if (seen.has(key)) throw new Error(`Invalid fault spec part '${part}': '${name}' given twice`);
     seen.add(key);
     const rate = Number(rateText);
@@ -41,11 +45,13 @@ export function parseFaultSpec(text: string): FaultSpec {
     spec[key] = rate;
     if (msText !== undefined) {
       if (key !== 'rateSlow') throw new Error(`Invalid fault spec part '${part}': only 'slow' takes a ':ms' delay`);
-      if (!/^\d+$/.test(msText)) throw new Error(`Invalid fault spec part '${part}': delay '${msText}' must be whole milliseconds`);
+      if (!/^\d+$/.test(msText))
+        throw new Error(`Invalid fault spec part '${part}': delay '${msText}' must be whole milliseconds`);
       spec.slowMs = Number(msText);
     }
   }
-  const total = (spec.rate429 ?? 0) + (spec.rate5xx ?? 0) + (spec.rateSlow ?? 0) + (spec.rateMalformed ?? 0) + (spec.rateDrop ?? 0);
+  const total =
+    (spec.rate429 ?? 0) + (spec.rate5xx ?? 0) + (spec.rateSlow ?? 0) + (spec.rateMalformed ?? 0) + (spec.rateDrop ?? 0);
   if (total > 1 + 1e-9) throw new Error(`Invalid fault spec '${text}': probabilities add up to ${total}, more than 1`);
   return spec;
 }

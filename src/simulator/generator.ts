@@ -125,11 +125,19 @@ const COMMENTS: Record<string, { person: readonly string[]; app: readonly string
     app: ['Automated containment: high severity alert {alert}', 'Playbook isolation for incident #{n}'],
   },
   Unisolate: {
-    person: ['Release from isolation: device cleaned', 'Unisolate after reimage verification', 'False positive confirmed - releasing', 'Incident #{n} closed'],
+    person: [
+      'Release from isolation: device cleaned',
+      'Unisolate after reimage verification',
+      'False positive confirmed - releasing',
+      'Incident #{n} closed',
+    ],
     app: ['Automated release after remediation', 'Playbook release for incident #{n}'],
   },
   RestrictCodeExecution: {
-    person: ['Restrict app execution: unsigned binaries observed', 'Restrict code execution pending investigation ({inc})'],
+    person: [
+      'Restrict app execution: unsigned binaries observed',
+      'Restrict code execution pending investigation ({inc})',
+    ],
     app: ['Automated restriction: alert {alert}'],
   },
   UnrestrictCodeExecution: {
@@ -137,11 +145,19 @@ const COMMENTS: Record<string, { person: readonly string[]; app: readonly string
     app: ['Automated removal of app restriction'],
   },
   CollectInvestigationPackage: {
-    person: ['Collect investigation package for incident #{n}', 'Forensics collection requested by IR', 'Collect package: suspicious scheduled task'],
+    person: [
+      'Collect investigation package for incident #{n}',
+      'Forensics collection requested by IR',
+      'Collect package: suspicious scheduled task',
+    ],
     app: ['Automated evidence collection for alert {alert}'],
   },
   StopAndQuarantineFile: {
-    person: ['Quarantine Malicious File', 'Stop and quarantine: file flagged by threat intelligence', 'Remove dropped payload ({inc})'],
+    person: [
+      'Quarantine Malicious File',
+      'Stop and quarantine: file flagged by threat intelligence',
+      'Remove dropped payload ({inc})',
+    ],
     app: ['Automated quarantine for alert {alert}'],
   },
   LiveResponse: {
@@ -154,7 +170,11 @@ const COMMENTS: Record<string, { person: readonly string[]; app: readonly string
   },
 };
 
-const PERSON_CANCEL_COMMENTS = ['Wrong device selected', 'Cancelled: duplicate request', 'Not needed anymore - user called helpdesk'];
+const PERSON_CANCEL_COMMENTS = [
+  'Wrong device selected',
+  'Cancelled: duplicate request',
+  'Not needed anymore - user called helpdesk',
+];
 const LIVE_RESPONSE_SCRIPTS = ['Collect-Triage.ps1', 'Remove-Persistence.ps1', 'Get-NetConnections.ps1'];
 
 interface Requestor {
@@ -185,7 +205,12 @@ export function generateActions(
   const random = createRandom(options.seed ?? 1);
   const nowMs = options.nowMs ?? Date.UTC(2025, 5, 1, 12);
   const days = Math.max(1, options.days ?? 30);
-  const machines = generateMachines(Math.max(1, Math.floor(options.devices ?? 60)), days, random.fork('machines'), nowMs);
+  const machines = generateMachines(
+    Math.max(1, Math.floor(options.devices ?? 60)),
+    days,
+    random.fork('machines'),
+    nowMs,
+  );
   return generateHistory(count, machines, days, random.fork('history'), nowMs, undefined);
 }
 
@@ -253,7 +278,11 @@ function fillTemplate(template: string, random: Random): string {
   return template
     .replace('{n}', () => String(random.int(1000, 9999)))
     .replace('{inc}', () => `INC00${random.int(10000, 99999)}`)
-    .replace('{alert}', () => `da63${random.int(10_000_000, 99_999_999)}${random.int(1000, 9999)}_${random.int(-2_000_000_000, 2_000_000_000)}`);
+    .replace(
+      '{alert}',
+      () =>
+        `da63${random.int(10_000_000, 99_999_999)}${random.int(1000, 9999)}_${random.int(-2_000_000_000, 2_000_000_000)}`,
+    );
 }
 
 function pickRequestor(random: Random, type: string): Requestor {
@@ -295,9 +324,25 @@ function liveResponseCommands(random: Random): unknown[] {
             { key: 'Args', value: '-OutputPath C:\\Temp\\triage' },
           ]
         : kind === 'GetFile'
-          ? [{ key: 'Path', value: random.pick(['C:\\Windows\\Temp\\payload.exe', 'C:\\Users\\Public\\svc.dll', 'C:\\Temp\\triage.zip']) }]
+          ? [
+              {
+                key: 'Path',
+                value: random.pick([
+                  'C:\\Windows\\Temp\\payload.exe',
+                  'C:\\Users\\Public\\svc.dll',
+                  'C:\\Temp\\triage.zip',
+                ]),
+              },
+            ]
           : [{ key: 'FileName', value: random.pick(['Collect-Triage.ps1', 'autoruns.exe']) }];
-    out.push({ index: i, startTime: null, endTime: null, commandStatus: 'Created', errors: [], command: { type: kind, params } });
+    out.push({
+      index: i,
+      startTime: null,
+      endTime: null,
+      commandStatus: 'Created',
+      errors: [],
+      command: { type: kind, params },
+    });
   }
   return out;
 }
@@ -331,7 +376,12 @@ function generateHistory(
   nowMs: number,
   plans: Map<string, PlannedTransition[]> | undefined,
 ): MachineAction[] {
-  const ctx: BuildContext = { random, ids: random.fork('ids'), stamp: createTimestampFormatter(random.fork('stamps')), nowMs };
+  const ctx: BuildContext = {
+    random,
+    ids: random.fork('ids'),
+    stamp: createTimestampFormatter(random.fork('stamps')),
+    nowMs,
+  };
   const bySlot = new Map<string, SimMachine[]>();
   for (const m of machines) {
     const list = bySlot.get(m.computerDnsName);
@@ -420,9 +470,13 @@ function buildAction(ctx: BuildContext, type: string, machine: SimMachine, creat
   const requestSource = who.isApp ? 'PublicApi' : random.chance(0.08) ? 'PublicApi' : 'Portal';
   const scope =
     type === 'Isolate'
-      ? random.chance(0.75) ? 'Full' : 'Selective'
+      ? random.chance(0.75)
+        ? 'Full'
+        : 'Selective'
       : type === 'RunAntiVirusScan'
-        ? random.chance(0.7) ? 'Quick' : 'Full'
+        ? random.chance(0.7)
+          ? 'Quick'
+          : 'Full'
         : null;
   let relatedFileInfo: RelatedFileInfo | null = null;
   if (type === 'StopAndQuarantineFile') {
@@ -444,7 +498,10 @@ function buildAction(ctx: BuildContext, type: string, machine: SimMachine, creat
     const run = runDuration(random, type, scope);
     const r = random.next();
     finalStatus = r < 0.03 ? 'Cancelled' : r < 0.09 ? 'Failed' : 'Succeeded';
-    finalMs = finalStatus === 'Cancelled' ? createdMs + random.int(20_000, Math.max(30_000, pickupMs - createdMs + run)) : pickupMs + run;
+    finalMs =
+      finalStatus === 'Cancelled'
+        ? createdMs + random.int(20_000, Math.max(30_000, pickupMs - createdMs + run))
+        : pickupMs + run;
   }
   const hasPickup = !offline && !(finalStatus === 'Cancelled' && finalMs <= pickupMs);
   if (hasPickup) finalMs = Math.max(finalMs, pickupMs + 1000);
@@ -594,7 +651,10 @@ function deriveSeedFor(seed: number, label: string): number {
 }
 
 /** A new action request as live activity makes it: who asks, why, and the type-specific fields. */
-export function randomActionRequest(random: Random, machine: SimMachine): {
+export function randomActionRequest(
+  random: Random,
+  machine: SimMachine,
+): {
   machineId: string;
   type: string;
   requestor: string;
@@ -605,11 +665,22 @@ export function randomActionRequest(random: Random, machine: SimMachine): {
   relatedFileInfo: RelatedFileInfo | null;
   commands: unknown[];
 } {
-  const type = random.weighted([...TYPES, 'Unisolate', 'UnrestrictCodeExecution'], [...TYPE_WEIGHTS.slice(0, -1), 0, 6, 2]);
+  const type = random.weighted(
+    [...TYPES, 'Unisolate', 'UnrestrictCodeExecution'],
+    [...TYPE_WEIGHTS.slice(0, -1), 0, 6, 2],
+  );
   const who = pickRequestor(random, type);
   const templates = COMMENTS[type] ?? { person: ['Requested by analyst'], app: ['Requested by automation'] };
   const scope =
-    type === 'Isolate' ? (random.chance(0.75) ? 'Full' : 'Selective') : type === 'RunAntiVirusScan' ? (random.chance(0.7) ? 'Quick' : 'Full') : null;
+    type === 'Isolate'
+      ? random.chance(0.75)
+        ? 'Full'
+        : 'Selective'
+      : type === 'RunAntiVirusScan'
+        ? random.chance(0.7)
+          ? 'Quick'
+          : 'Full'
+        : null;
   return {
     machineId: machine.id,
     type,
@@ -619,7 +690,8 @@ export function randomActionRequest(random: Random, machine: SimMachine): {
     // App-created actions often have no device name until pickup; undefined = the device's name.
     computerDnsName: who.isApp && random.chance(0.5) ? null : undefined,
     requestSource: who.isApp ? 'PublicApi' : 'Portal',
-    relatedFileInfo: type === 'StopAndQuarantineFile' ? { fileIdentifier: random.hex(40), fileIdentifierType: 'Sha1' } : null,
+    relatedFileInfo:
+      type === 'StopAndQuarantineFile' ? { fileIdentifier: random.hex(40), fileIdentifierType: 'Sha1' } : null,
     commands: type === 'LiveResponse' ? liveResponseCommands(random) : [],
   };
 }

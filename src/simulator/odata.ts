@@ -41,7 +41,9 @@ export type FilterField = StringField | DateField;
 
 /** Properties of the entity that exist but are not filterable or sortable here (derived from the 20 wire keys). */
 const OTHER_PROPERTIES: ReadonlySet<string> = new Set(
-  MACHINE_ACTION_KEYS.filter((k) => !(STRING_FIELDS as readonly string[]).includes(k) && !(DATE_FIELDS as readonly string[]).includes(k)),
+  MACHINE_ACTION_KEYS.filter(
+    (k) => !(STRING_FIELDS as readonly string[]).includes(k) && !(DATE_FIELDS as readonly string[]).includes(k),
+  ),
 );
 
 /** The system query options this endpoint accepts. */
@@ -93,7 +95,9 @@ export function parseQuery(params: URLSearchParams, options: ParseOptions = {}):
       throw new ODataQueryError(`Custom query option '${key}' that starts with '$' is not supported.`);
     }
     if (seen.has(key)) {
-      throw new ODataQueryError(`Query option '${key}' was specified more than once, but it must be specified at most once.`);
+      throw new ODataQueryError(
+        `Query option '${key}' was specified more than once, but it must be specified at most once.`,
+      );
     }
     seen.add(key);
   }
@@ -170,7 +174,8 @@ function tokenize(text: string): Token[] {
       let value = '';
       i++;
       for (;;) {
-        if (i >= text.length) throw new ODataQueryError(`There is an unterminated string literal at position ${start} in '${text}'.`);
+        if (i >= text.length)
+          throw new ODataQueryError(`There is an unterminated string literal at position ${start} in '${text}'.`);
         const c = text[i] as string;
         if (c === "'") {
           if (text[i + 1] === "'") {
@@ -294,7 +299,9 @@ export function parseFilter(text: string, options: ParseOptions = {}): FilterNod
     const tk = peek();
     if (tk.t !== kind) {
       throw new ODataQueryError(
-        kind === ')' ? `')' or operator expected at position ${tk.pos} in '${text}'.` : `'${kind}' expected at position ${tk.pos} in '${text}'.`,
+        kind === ')'
+          ? `')' or operator expected at position ${tk.pos} in '${text}'.`
+          : `'${kind}' expected at position ${tk.pos} in '${text}'.`,
       );
     }
     p++;
@@ -313,7 +320,9 @@ export function parseFilter(text: string, options: ParseOptions = {}): FilterNod
         if (tk.v === 'null') return { kind: 'null' };
         if (tk.v === 'true' || tk.v === 'false') return { kind: 'bool', value: tk.v === 'true' };
         if (peek().t === '(') {
-          throw new ODataQueryError(`An unknown function with name '${tk.v}' was found. Only startswith is supported in this simulator.`);
+          throw new ODataQueryError(
+            `An unknown function with name '${tk.v}' was found. Only startswith is supported in this simulator.`,
+          );
         }
         return { kind: 'field', field: resolveField(tk.v, '$filter', options) };
       case 'end':
@@ -341,7 +350,9 @@ export function parseFilter(text: string, options: ParseOptions = {}): FilterNod
       expect(')');
       if (isDateField(field) || arg.kind !== 'string') {
         const found = isDateField(field) ? 'Edm.DateTimeOffset' : typeName(arg);
-        throw new ODataQueryError(`No function signature for the function with name 'startswith' matches the specified arguments. The function signatures considered are: startswith(Edm.String Nullable=true, Edm.String Nullable=true). Found argument type '${found}'.`);
+        throw new ODataQueryError(
+          `No function signature for the function with name 'startswith' matches the specified arguments. The function signatures considered are: startswith(Edm.String Nullable=true, Edm.String Nullable=true). Found argument type '${found}'.`,
+        );
       }
       return { kind: 'startswith', field, prefix: arg.value };
     }
@@ -415,7 +426,10 @@ export function parseOrderBy(text: string, options: ParseOptions = {}): OrderBy[
   const items = text.split(',');
   const out: OrderBy[] = [];
   for (const raw of items) {
-    const parts = raw.trim().split(/\s+/).filter((s) => s !== '');
+    const parts = raw
+      .trim()
+      .split(/\s+/)
+      .filter((s) => s !== '');
     const [name, dir, extra] = parts;
     if (name === undefined || extra !== undefined || (dir !== undefined && dir !== 'asc' && dir !== 'desc')) {
       throw new ODataQueryError(`Syntax error at position ${text.indexOf(raw) + raw.length} in '${text}'.`);
@@ -544,6 +558,9 @@ export function planRange(filter: FilterNode | undefined, field: DateField): Ran
       if (!cur || v < cur.value || (v === cur.value && !inclusive)) plan.upper = { value: v, inclusive };
     }
   }
-  plan.residual = rest.reduce<FilterNode | undefined>((acc, n) => (acc ? { kind: 'and', left: acc, right: n } : n), undefined);
+  plan.residual = rest.reduce<FilterNode | undefined>(
+    (acc, n) => (acc ? { kind: 'and', left: acc, right: n } : n),
+    undefined,
+  );
   return plan;
 }

@@ -8,7 +8,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import { isFinalStatus, type MachineAction, type RelatedFileInfo } from '../core/types.js';
-import { handleTokenRequest, instanceDiscovery, openIdConfiguration, verifyBearer, type AuthConfig, type TokenClaims } from './auth.js';
+import {
+  handleTokenRequest,
+  instanceDiscovery,
+  openIdConfiguration,
+  verifyBearer,
+  type AuthConfig,
+  type TokenClaims,
+} from './auth.js';
 import type { FaultAction, FaultInjector } from './faults.js';
 import { describeMachine } from './generator.js';
 import { MAX_TOP, ODATA_ERROR_PREFIX, ODataQueryError, parseQuery } from './odata.js';
@@ -64,9 +71,21 @@ const ACTION_ROUTES: Record<string, ActionRoute> = {
     scopeKey: 'ScanType',
   },
   restrictcodeexecution: { type: 'RestrictCodeExecution', roles: ['Machine.RestrictExecution'], required: ['Comment'] },
-  unrestrictcodeexecution: { type: 'UnrestrictCodeExecution', roles: ['Machine.RestrictExecution'], required: ['Comment'] },
-  collectinvestigationpackage: { type: 'CollectInvestigationPackage', roles: ['Machine.CollectForensics'], required: ['Comment'] },
-  stopandquarantinefile: { type: 'StopAndQuarantineFile', roles: ['Machine.StopAndQuarantine'], required: ['Comment', 'Sha1'] },
+  unrestrictcodeexecution: {
+    type: 'UnrestrictCodeExecution',
+    roles: ['Machine.RestrictExecution'],
+    required: ['Comment'],
+  },
+  collectinvestigationpackage: {
+    type: 'CollectInvestigationPackage',
+    roles: ['Machine.CollectForensics'],
+    required: ['Comment'],
+  },
+  stopandquarantinefile: {
+    type: 'StopAndQuarantineFile',
+    roles: ['Machine.StopAndQuarantine'],
+    required: ['Comment', 'Sha1'],
+  },
   offboard: { type: 'Offboard', roles: ['Machine.Offboard'], required: ['Comment'] },
   runliveresponse: {
     type: 'LiveResponse',
@@ -103,7 +122,12 @@ interface Reply {
   headers: Record<string, string>;
 }
 
-const json = (status: number, value: unknown, contentType = PLAIN_JSON, headers: Record<string, string> = {}): Reply => ({
+const json = (
+  status: number,
+  value: unknown,
+  contentType = PLAIN_JSON,
+  headers: Record<string, string> = {},
+): Reply => ({
   status,
   body: JSON.stringify(value),
   headers: { 'Content-Type': contentType, ...headers },
@@ -113,7 +137,8 @@ export function createRequestHandler(ctx: ServerContext): (req: IncomingMessage,
   const apiError = (status: number, code: string, message: string, headers: Record<string, string> = {}): Reply =>
     json(status, { error: { code, message, target: ctx.random.uuid() } }, PLAIN_JSON, headers);
 
-  const odataError = (message: string): Reply => json(400, { error: { code: '', message: ODATA_ERROR_PREFIX + message, details: [] } });
+  const odataError = (message: string): Reply =>
+    json(400, { error: { code: '', message: ODATA_ERROR_PREFIX + message, details: [] } });
 
   const entityContext = (): string => `${ctx.origin()}/api/$metadata#MachineActions/$entity`;
   const entity = (status: number, action: MachineAction): Reply => ({
@@ -143,7 +168,10 @@ export function createRequestHandler(ctx: ServerContext): (req: IncomingMessage,
         origin,
         correlationId: headerValue(req, 'client-request-id'),
       });
-      return json(result.status, result.body, PLAIN_JSON, { 'Cache-Control': 'no-store, no-cache', Pragma: 'no-cache' });
+      return json(result.status, result.body, PLAIN_JSON, {
+        'Cache-Control': 'no-store, no-cache',
+        Pragma: 'no-cache',
+      });
     }
     if (req.method !== 'GET') return undefined;
     if (first.toLowerCase() === 'common' && path === 'discovery/instance') {
@@ -225,14 +253,22 @@ export function createRequestHandler(ctx: ServerContext): (req: IncomingMessage,
     for (const [key, allowed] of Object.entries(route.enums ?? {})) {
       const v = parsed.value[key];
       if (typeof v !== 'string' || !allowed.includes(v)) {
-        return apiError(400, 'InvalidRequestBody', `Request body is incorrect: ${key} must be one of ${allowed.join(', ')}`);
+        return apiError(
+          400,
+          'InvalidRequestBody',
+          `Request body is incorrect: ${key} must be one of ${allowed.join(', ')}`,
+        );
       }
     }
     let relatedFileInfo: RelatedFileInfo | null = null;
     if (route.type === 'StopAndQuarantineFile') {
       const sha1 = parsed.value['Sha1'];
       if (typeof sha1 !== 'string' || !/^[0-9a-fA-F]{40}$/.test(sha1)) {
-        return apiError(400, 'InvalidRequestBody', 'Request body is incorrect: Sha1 must be a SHA-1 hash (40 hexadecimal characters)');
+        return apiError(
+          400,
+          'InvalidRequestBody',
+          'Request body is incorrect: Sha1 must be a SHA-1 hash (40 hexadecimal characters)',
+        );
       }
       relatedFileInfo = { fileIdentifier: sha1.toLowerCase(), fileIdentifierType: 'Sha1' };
     }
@@ -240,7 +276,11 @@ export function createRequestHandler(ctx: ServerContext): (req: IncomingMessage,
     if (route.type === 'LiveResponse') {
       const requested = parsed.value['Commands'];
       if (!Array.isArray(requested) || requested.length === 0 || !requested.every(isLiveResponseCommand)) {
-        return apiError(400, 'InvalidRequestBody', 'Request body is incorrect: Commands must be a non-empty array of {type, params}');
+        return apiError(
+          400,
+          'InvalidRequestBody',
+          'Request body is incorrect: Commands must be a non-empty array of {type, params}',
+        );
       }
       commands = requested.map((c, index) => ({
         index,
@@ -282,7 +322,11 @@ export function createRequestHandler(ctx: ServerContext): (req: IncomingMessage,
     if (check) return apiError(400, check.code, check.message);
     if (isFinalStatus(action.status)) {
       // The real error for this case is unverified (reference 7.3); a 400 BadRequest is our choice.
-      return apiError(400, 'BadRequest', `Machine action ${action.id} is in a final state (${action.status}) and cannot be cancelled`);
+      return apiError(
+        400,
+        'BadRequest',
+        `Machine action ${action.id} is in a final state (${action.status}) and cannot be cancelled`,
+      );
     }
     const cancelled = ctx.tenant.transition(action.id, 'Cancelled', {
       cancellationRequestor: claims.appid,
@@ -294,7 +338,10 @@ export function createRequestHandler(ctx: ServerContext): (req: IncomingMessage,
   const machine = (ref: string): Reply => {
     const m = ctx.tenant.findMachine(ref);
     if (!m) return apiError(404, 'ResourceNotFound', `Machine ${ref} was not found`);
-    const value = { '@odata.context': `${ctx.origin()}/api/$metadata#Machines/$entity`, ...describeMachine(m, ctx.seed, ctx.clock.now()) };
+    const value = {
+      '@odata.context': `${ctx.origin()}/api/$metadata#Machines/$entity`,
+      ...describeMachine(m, ctx.seed, ctx.clock.now()),
+    };
     return json(200, value, ODATA_JSON, { 'OData-Version': '4.0' });
   };
 
@@ -302,7 +349,8 @@ export function createRequestHandler(ctx: ServerContext): (req: IncomingMessage,
   const api = (req: IncomingMessage, url: URL, segments: string[], claims: TokenClaims, body: string): Reply => {
     const lower = segments.map((s) => s.toLowerCase());
     const method = req.method ?? 'GET';
-    const methodNotAllowed = (): Reply => apiError(405, 'MethodNotAllowed', `The requested resource does not support http method '${method}'.`);
+    const methodNotAllowed = (): Reply =>
+      apiError(405, 'MethodNotAllowed', `The requested resource does not support http method '${method}'.`);
     if (lower[0] === 'machineactions') {
       if (segments.length === 1) {
         if (method !== 'GET') return methodNotAllowed();
@@ -318,7 +366,11 @@ export function createRequestHandler(ctx: ServerContext): (req: IncomingMessage,
       }
       if (segments.length === 3 && lower[2] === 'cancel') {
         if (method !== 'POST') return methodNotAllowed();
-        return authorize(claims, CANCEL_ROLES) ?? throttled('machineactions.cancel', ctx.throttle) ?? cancel(claims, id, body);
+        return (
+          authorize(claims, CANCEL_ROLES) ??
+          throttled('machineactions.cancel', ctx.throttle) ??
+          cancel(claims, id, body)
+        );
       }
     }
     if (lower[0] === 'machines' && segments.length >= 2) {
@@ -331,14 +383,23 @@ export function createRequestHandler(ctx: ServerContext): (req: IncomingMessage,
       if (route) {
         if (method !== 'POST') return methodNotAllowed();
         const throttle = route.type === 'LiveResponse' ? ctx.liveResponseThrottle : ctx.throttle;
-        return authorize(claims, route.roles) ?? throttled(`machines.${lower[2]}`, throttle) ?? machineAction(claims, ref, route, body);
+        return (
+          authorize(claims, route.roles) ??
+          throttled(`machines.${lower[2]}`, throttle) ??
+          machineAction(claims, ref, route, body)
+        );
       }
     }
     return apiError(404, 'NotFound', `No HTTP resource was found that matches the request URI '${url.pathname}'.`);
   };
 
   /** Applies a fault (or none) around the normal API reply. */
-  const respondApi = (req: IncomingMessage, res: ServerResponse, fault: FaultAction | undefined, produce: () => Reply): void => {
+  const respondApi = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    fault: FaultAction | undefined,
+    produce: () => Reply,
+  ): void => {
     if (fault?.kind === 'drop') {
       req.socket.destroy();
       return;
@@ -364,7 +425,8 @@ export function createRequestHandler(ctx: ServerContext): (req: IncomingMessage,
   const faultReply = (fault: Extract<FaultAction, { kind: 'status' }>): Reply => {
     const headers: Record<string, string> = {};
     if (fault.retryAfterSeconds !== undefined) headers['Retry-After'] = String(fault.retryAfterSeconds);
-    if (fault.body !== undefined) return { status: fault.status, body: fault.body, headers: { 'Content-Type': PLAIN_JSON, ...headers } };
+    if (fault.body !== undefined)
+      return { status: fault.status, body: fault.body, headers: { 'Content-Type': PLAIN_JSON, ...headers } };
     const [code, message] = faultCode(fault.status);
     return apiError(fault.status, code, message, headers);
   };
@@ -374,16 +436,26 @@ export function createRequestHandler(ctx: ServerContext): (req: IncomingMessage,
     const url = new URL(req.url ?? '/', ctx.origin());
     let segments: string[];
     try {
-      segments = url.pathname.split('/').filter((s) => s !== '').map((s) => decodeURIComponent(s));
+      segments = url.pathname
+        .split('/')
+        .filter((s) => s !== '')
+        .map((s) => decodeURIComponent(s));
     } catch {
       send(res, apiError(400, 'BadRequest', 'The request URI is not valid.'));
       return;
     }
     const log = (status: number | string): void =>
-      ctx.logger.debug('simulator request', { method: req.method, path: url.pathname, status, ms: ctx.clock.now() - started });
+      ctx.logger.debug('simulator request', {
+        method: req.method,
+        path: url.pathname,
+        status,
+        ms: ctx.clock.now() - started,
+      });
 
     if (segments[0]?.toLowerCase() !== 'api') {
-      const reply = identity(req, segments, body) ?? json(404, { error: { code: 'NotFound', message: `No resource at ${url.pathname}` } });
+      const reply =
+        identity(req, segments, body) ??
+        json(404, { error: { code: 'NotFound', message: `No resource at ${url.pathname}` } });
       send(res, reply);
       log(reply.status);
       return;
@@ -397,7 +469,9 @@ export function createRequestHandler(ctx: ServerContext): (req: IncomingMessage,
       let reply: Reply;
       if (!check.ok) {
         ctx.logger.debug('simulator rejected token', { reason: check.reason });
-        reply = apiError(401, 'Unauthorized', 'Authorization has been denied for this request.', { 'WWW-Authenticate': 'Bearer' });
+        reply = apiError(401, 'Unauthorized', 'Authorization has been denied for this request.', {
+          'WWW-Authenticate': 'Bearer',
+        });
       } else {
         try {
           reply = api(req, url, rest, check.claims, body);
@@ -434,7 +508,8 @@ export function createRequestHandler(ctx: ServerContext): (req: IncomingMessage,
 function faultCode(status: number): [string, string] {
   if (status === 429) return ['TooManyRequests', 'API calls quota exceeded. Retry later.'];
   if (status === 401) return ['Unauthorized', 'Authorization has been denied for this request.'];
-  if (status === 403) return ['Forbidden', 'The application does not have the required permissions to access the resource.'];
+  if (status === 403)
+    return ['Forbidden', 'The application does not have the required permissions to access the resource.'];
   if (status === 404) return ['NotFound', 'The requested resource was not found.'];
   if (status >= 500) return ['InternalServerError', 'An error has occurred.'];
   return ['BadRequest', 'The request is invalid.'];
@@ -468,12 +543,18 @@ function parseBody(body: string): { ok: true; value: Record<string, unknown> } |
  * Body keys are case-sensitive: a key present only in another case is an `InvalidRequestBody`; a
  * key absent (or null/empty) is `MissingRequiredParameter`.
  */
-function checkRequired(body: Record<string, unknown>, required: string[]): { code: string; message: string } | undefined {
+function checkRequired(
+  body: Record<string, unknown>,
+  required: string[],
+): { code: string; message: string } | undefined {
   for (const key of required) {
     if (!(key in body)) {
       const wrongCase = Object.keys(body).find((k) => k.toLowerCase() === key.toLowerCase());
       if (wrongCase !== undefined) {
-        return { code: 'InvalidRequestBody', message: `Request body is incorrect: unknown parameter '${wrongCase}' (did you mean '${key}'?)` };
+        return {
+          code: 'InvalidRequestBody',
+          message: `Request body is incorrect: unknown parameter '${wrongCase}' (did you mean '${key}'?)`,
+        };
       }
       return { code: 'MissingRequiredParameter', message: `${key} is required` };
     }
@@ -489,5 +570,9 @@ function checkRequired(body: Record<string, unknown>, required: string[]): { cod
 function isLiveResponseCommand(c: unknown): c is { type: string; params?: unknown[] } {
   if (c === null || typeof c !== 'object') return false;
   const o = c as Record<string, unknown>;
-  return typeof o['type'] === 'string' && ['PutFile', 'RunScript', 'GetFile'].includes(o['type']) && (o['params'] === undefined || Array.isArray(o['params']));
+  return (
+    typeof o['type'] === 'string' &&
+    ['PutFile', 'RunScript', 'GetFile'].includes(o['type']) &&
+    (o['params'] === undefined || Array.isArray(o['params']))
+  );
 }

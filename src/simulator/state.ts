@@ -160,8 +160,14 @@ export function createTenant(init: TenantInit): Tenant {
   const entries = new Map<string, Entry>();
   const nonFinal = new Set<string>();
   const plans = new Map<string, PlannedTransition[]>(init.plans ?? []);
-  const byCreated = new SortedIndex((e) => e.created, () => entries.values());
-  const byUpdated = new SortedIndex((e) => e.updated, () => entries.values());
+  const byCreated = new SortedIndex(
+    (e) => e.created,
+    () => entries.values(),
+  );
+  const byUpdated = new SortedIndex(
+    (e) => e.updated,
+    () => entries.values(),
+  );
 
   const machinesById = new Map<string, SimMachine>();
   const machinesByName = new Map<string, SimMachine>();
@@ -255,7 +261,8 @@ export function createTenant(init: TenantInit): Tenant {
     }
   };
 
-  const uniform = (range: [number, number]): number => lifecycleRandom.int(Math.min(range[0], range[1]), Math.max(range[0], range[1]));
+  const uniform = (range: [number, number]): number =>
+    lifecycleRandom.int(Math.min(range[0], range[1]), Math.max(range[0], range[1]));
 
   const applyTransition = (id: string, status: string, extra: Partial<MachineAction> | undefined): MachineAction => {
     const e = entries.get(id);
@@ -279,7 +286,7 @@ export function createTenant(init: TenantInit): Tenant {
       changes.commands = finishCommands(old.commands, old.lastUpdateDateTimeUtc, stamp, status === 'Failed');
     }
     const merged: MachineAction = { ...old, ...changes, ...extra };
-    if (status === 'Cancelled' && (extra?.cancellationDateTimeUtc === undefined)) {
+    if (status === 'Cancelled' && extra?.cancellationDateTimeUtc === undefined) {
       merged.cancellationDateTimeUtc = minusOneTick(merged.lastUpdateDateTimeUtc);
     }
     replace(e, merged);
@@ -313,7 +320,8 @@ export function createTenant(init: TenantInit): Tenant {
         requestorComment: input.comment ?? '',
         status: 'Pending',
         machineId: input.machineId,
-        computerDnsName: input.computerDnsName !== undefined ? input.computerDnsName : (machine?.computerDnsName ?? null),
+        computerDnsName:
+          input.computerDnsName !== undefined ? input.computerDnsName : (machine?.computerDnsName ?? null),
         creationDateTimeUtc: stamp,
         lastUpdateDateTimeUtc: stamp,
         scope: input.scope ?? null,
@@ -396,7 +404,11 @@ export function createTenant(init: TenantInit): Tenant {
       return [...machinesById.values()].filter((m) => m.retiredMs === null);
     },
     findMachine(idOrName) {
-      return machinesById.get(idOrName) ?? machinesById.get(idOrName.toLowerCase()) ?? machinesByName.get(idOrName.toLowerCase());
+      return (
+        machinesById.get(idOrName) ??
+        machinesById.get(idOrName.toLowerCase()) ??
+        machinesByName.get(idOrName.toLowerCase())
+      );
     },
     hasActiveAction(machineId, type) {
       for (const id of nonFinal) {

@@ -10,7 +10,8 @@ export interface ThrottleLimits {
   perHour: number;
 }
 
-export type ThrottleDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number; limit: 'minute' | 'hour' };
+export type ThrottleDecision =
+  { allowed: true } | { allowed: false; retryAfterSeconds: number; limit: 'minute' | 'hour' };
 
 export interface Throttle {
   /** Records a call to `api` at `nowMs` when within budget; otherwise says how long to wait. */

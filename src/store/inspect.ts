@@ -31,7 +31,10 @@ export interface StoreInspection {
  * ingest state. Returns undefined when there is no file at `path`; throws StoreError (with the
  * fault and its Fix line where SQLite names one) when the file cannot be read as a SQLite database.
  */
-export function inspectSqliteStore(path: string, options: { deep?: boolean; locking?: 'normal' | 'exclusive' } = {}): StoreInspection | undefined {
+export function inspectSqliteStore(
+  path: string,
+  options: { deep?: boolean; locking?: 'normal' | 'exclusive' } = {},
+): StoreInspection | undefined {
   if (path === ':memory:' || !existsSync(path)) return undefined;
   let db: Database | undefined;
   try {
@@ -42,17 +45,47 @@ export function inspectSqliteStore(path: string, options: { deep?: boolean; lock
     const latestVersion = MIGRATIONS.reduce((m, x) => Math.max(m, x.version), 0);
     if (integrity.length > 0) {
       // Counts over a damaged file may be wrong or fail: report the damage alone.
-      return { schemaVersion: 0, latestVersion, actions: null, lastSuccessAt: null, lastErrorAt: null, lastError: null, runsTotal: 0, runsFailed: 0, forwardBacklog: null, integrity, integrityCheck };
+      return {
+        schemaVersion: 0,
+        latestVersion,
+        actions: null,
+        lastSuccessAt: null,
+        lastErrorAt: null,
+        lastError: null,
+        runsTotal: 0,
+        runsFailed: 0,
+        forwardBacklog: null,
+        integrity,
+        integrityCheck,
+      };
     }
-    const tables = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[]).map((t) => t.toLowerCase()));
-    const schemaVersion = tables.has('schema_migrations') ? ((db.prepare('SELECT max(version) FROM schema_migrations').pluck().get() as number | null) ?? 0) : 0;
+    const tables = new Set(
+      (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[]).map((t) =>
+        t.toLowerCase(),
+      ),
+    );
+    const schemaVersion = tables.has('schema_migrations')
+      ? ((db.prepare('SELECT max(version) FROM schema_migrations').pluck().get() as number | null) ?? 0)
+      : 0;
     const actions = tables.has('actions') ? (db.prepare('SELECT count(*) FROM actions').pluck().get() as number) : null;
     const state = tables.has('ingest_state')
-      ? (db.prepare('SELECT last_success_at, last_error_at, last_error, runs_total, runs_failed FROM ingest_state WHERE id = 1').get() as
-          | { last_success_at: string | null; last_error_at: string | null; last_error: string | null; runs_total: number; runs_failed: number }
+      ? (db
+          .prepare(
+            'SELECT last_success_at, last_error_at, last_error, runs_total, runs_failed FROM ingest_state WHERE id = 1',
+          )
+          .get() as
+          | {
+              last_success_at: string | null;
+              last_error_at: string | null;
+              last_error: string | null;
+              runs_total: number;
+              runs_failed: number;
+            }
           | undefined)
       : undefined;
-    const forwardBacklog = tables.has('forward_outbox') ? (db.prepare('SELECT count(*) FROM forward_outbox').pluck().get() as number) : null;
+    const forwardBacklog = tables.has('forward_outbox')
+      ? (db.prepare('SELECT count(*) FROM forward_outbox').pluck().get() as number)
+      : null;
     return {
       schemaVersion,
       latestVersion,

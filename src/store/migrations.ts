@@ -240,7 +240,11 @@ export const MIGRATIONS: readonly Migration[] = [
 ];
 
 /** Applies every migration newer than the database's version; returns the versions applied. */
-export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS, now: () => string = () => new Date().toISOString()): number[] {
+export function migrate(
+  db: Database,
+  migrations: readonly Migration[] = MIGRATIONS,
+  now: () => string = () => new Date().toISOString(),
+): number[] {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version    INTEGER PRIMARY KEY,
     name       TEXT NOT NULL,

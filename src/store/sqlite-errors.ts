@@ -17,7 +17,8 @@ export function storeFaultOf(err: unknown): StoreFault | undefined {
   if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') return 'corrupt';
   if (code === 'SQLITE_FULL') return 'full';
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return 'locked';
-  if (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN') || code === 'SQLITE_PERM') return 'readonly';
+  if (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN') || code === 'SQLITE_PERM')
+    return 'readonly';
   return undefined;
 }
 
@@ -47,9 +48,17 @@ export function storeFix(fault: StoreFault, path: string, locking: 'normal' | 'e
  * (SQLITE_CORRUPT) gives the error as its finding; anything else thrown (a lock, SQLITE_NOTADB: no
  * SQLite header, more likely a wrong STORE_PATH than damage) is rethrown as it is.
  */
-export function integrityFindings(db: { prepare(sql: string): { pluck(): { all(): unknown[] } } }, deep: boolean): string[] {
+export function integrityFindings(
+  db: { prepare(sql: string): { pluck(): { all(): unknown[] } } },
+  deep: boolean,
+): string[] {
   try {
-    return (db.prepare(`PRAGMA ${deep ? 'integrity_check' : 'quick_check'}(20)`).pluck().all() as string[]).filter((f) => f !== 'ok');
+    return (
+      db
+        .prepare(`PRAGMA ${deep ? 'integrity_check' : 'quick_check'}(20)`)
+        .pluck()
+        .all() as string[]
+    ).filter((f) => f !== 'ok');
   } catch (err) {
     if (storeFaultOf(err) !== 'corrupt' || (err as { code?: unknown }).code === 'SQLITE_NOTADB') throw err;
     return [(err as Error).message];
@@ -57,9 +66,16 @@ export function integrityFindings(db: { prepare(sql: string): { pluck(): { all()
 }
 
 /** A StoreError for anything thrown by a store operation, with the fault and its Fix line when SQLite names one. */
-export function toStoreError(err: unknown, message: string, path: string, locking?: 'normal' | 'exclusive'): StoreError {
+export function toStoreError(
+  err: unknown,
+  message: string,
+  path: string,
+  locking?: 'normal' | 'exclusive',
+): StoreError {
   if (err instanceof StoreError) return err;
   const fault = storeFaultOf(err);
   const text = `${message}: ${(err as Error).message}`;
-  return fault === undefined ? new StoreError(text, { cause: err }) : new StoreError(text, { cause: err, fault, fix: storeFix(fault, path, locking) });
+  return fault === undefined
+    ? new StoreError(text, { cause: err })
+    : new StoreError(text, { cause: err, fault, fix: storeFix(fault, path, locking) });
 }

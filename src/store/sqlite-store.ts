@@ -71,7 +71,8 @@ export function deviceKeys(computerDnsName: string | null): { full: string | nul
 function mustNormalize(text: string | null, field: string, id: string): string | null {
   if (text === null) return null;
   const n = normalizeTimestamp(text);
-  if (n === undefined) throw new StoreError(`Action ${id}: ${field} "${text}" is not a timestamp; validation should have quarantined it.`);
+  if (n === undefined)
+    throw new StoreError(`Action ${id}: ${field} "${text}" is not a timestamp; validation should have quarantined it.`);
   return n;
 }
 
@@ -103,7 +104,12 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteAuditStore {
   } catch (err) {
     if (err instanceof StoreError) throw err;
     const e = toStoreError(err, `Cannot open the store at ${options.path}`, options.path, options.locking);
-    if (e.fault === 'locked') throw new StoreError(`The store at ${options.path} is locked by another process.`, { cause: err, fault: 'locked', fix: e.fix ?? '' });
+    if (e.fault === 'locked')
+      throw new StoreError(`The store at ${options.path} is locked by another process.`, {
+        cause: err,
+        fault: 'locked',
+        fix: e.fix ?? '',
+      });
     if (e.fault !== undefined) throw e;
     throw new StoreError(e.message, {
       cause: err,
@@ -131,7 +137,8 @@ function createSqliteStore(db: Database, path: string, locking: 'normal' | 'excl
   const insertHistory = db.prepare(
     'INSERT OR IGNORE INTO action_status_history (action_seq, status, changed_at, observed_at, run_id) VALUES (?, ?, ?, ?, ?)',
   );
-  const upsertQuarantine = db.prepare(`INSERT INTO quarantine (raw_sha256, action_id, raw, reason, first_seen_at, last_seen_at, seen_count)
+  const upsertQuarantine =
+    db.prepare(`INSERT INTO quarantine (raw_sha256, action_id, raw, reason, first_seen_at, last_seen_at, seen_count)
       VALUES (?, ?, ?, ?, ?, ?, 1)
       ON CONFLICT (raw_sha256) DO UPDATE SET last_seen_at = excluded.last_seen_at, seen_count = seen_count + 1`);
   const recordForward = db.prepare('INSERT INTO forward_outbox (action_seq, raw) VALUES (?, ?)');
@@ -179,9 +186,29 @@ function createSqliteStore(db: Database, path: string, locking: 'normal' | 'excl
       const raw = JSON.stringify(a);
       if (existing === undefined) {
         const seq = insertAction.run(
-          a.id, a.type, a.title, a.requestor, a.requestorComment, a.status, a.machineId, a.computerDnsName, dev.full, dev.short,
-          creation, lastUpdate, a.cancellationRequestor, a.cancellationComment, cancellation, a.errorHResult,
-          a.scope, a.externalId, a.requestSource, raw, page.observedAt, page.observedAt, page.runId,
+          a.id,
+          a.type,
+          a.title,
+          a.requestor,
+          a.requestorComment,
+          a.status,
+          a.machineId,
+          a.computerDnsName,
+          dev.full,
+          dev.short,
+          creation,
+          lastUpdate,
+          a.cancellationRequestor,
+          a.cancellationComment,
+          cancellation,
+          a.errorHResult,
+          a.scope,
+          a.externalId,
+          a.requestSource,
+          raw,
+          page.observedAt,
+          page.observedAt,
+          page.runId,
         ).lastInsertRowid;
         insertHistory.run(seq, a.status, lastUpdate, page.observedAt, page.runId);
         if (forwarding) recordForward.run(seq, raw);
@@ -189,16 +216,41 @@ function createSqliteStore(db: Database, path: string, locking: 'normal' | 'excl
         changes.push({ kind: 'new', action: a, previousStatus: null, backfill: page.backfill, runId: page.runId });
       } else {
         updateAction.run(
-          a.type, a.title, a.requestor, a.requestorComment, a.status, a.machineId, a.computerDnsName, dev.full, dev.short,
-          creation, lastUpdate, a.cancellationRequestor, a.cancellationComment, cancellation, a.errorHResult,
-          a.scope, a.externalId, a.requestSource, raw, page.observedAt, a.id,
+          a.type,
+          a.title,
+          a.requestor,
+          a.requestorComment,
+          a.status,
+          a.machineId,
+          a.computerDnsName,
+          dev.full,
+          dev.short,
+          creation,
+          lastUpdate,
+          a.cancellationRequestor,
+          a.cancellationComment,
+          cancellation,
+          a.errorHResult,
+          a.scope,
+          a.externalId,
+          a.requestSource,
+          raw,
+          page.observedAt,
+          a.id,
         );
         if (forwarding) recordForward.run(existing[2], raw);
         const previousStatus = existing[0];
         if (previousStatus !== a.status) {
           insertHistory.run(existing[2], a.status, lastUpdate, page.observedAt, page.runId);
-          if (!page.backfill) logChange.run(existing[2], 'statusChanged', a.status, previousStatus, 0, page.runId, page.observedAt);
-          changes.push({ kind: 'statusChanged', action: a, previousStatus, backfill: page.backfill, runId: page.runId });
+          if (!page.backfill)
+            logChange.run(existing[2], 'statusChanged', a.status, previousStatus, 0, page.runId, page.observedAt);
+          changes.push({
+            kind: 'statusChanged',
+            action: a,
+            previousStatus,
+            backfill: page.backfill,
+            runId: page.runId,
+          });
         } else {
           changes.push({ kind: 'updated', action: a, previousStatus, backfill: page.backfill, runId: page.runId });
         }
@@ -264,10 +316,13 @@ function createSqliteStore(db: Database, path: string, locking: 'normal' | 'excl
         throw toStoreError(err, 'The integrity check failed', path, locking);
       }
       if (findings.length > 0) {
-        corrupt ??= new StoreError(`The store at ${path} is damaged: ${findings.length === 1 ? findings[0] : `${findings[0]} (and ${findings.length - 1} more findings)`}`, {
-          fault: 'corrupt',
-          fix: storeFix('corrupt', path, locking),
-        });
+        corrupt ??= new StoreError(
+          `The store at ${path} is damaged: ${findings.length === 1 ? findings[0] : `${findings[0]} (and ${findings.length - 1} more findings)`}`,
+          {
+            fault: 'corrupt',
+            fix: storeFix('corrupt', path, locking),
+          },
+        );
       }
       return findings;
     },
@@ -282,7 +337,9 @@ function createSqliteStore(db: Database, path: string, locking: 'normal' | 'excl
             forwarding = true;
             return 0;
           }
-          const seeded = db.prepare('INSERT INTO forward_outbox (action_seq, raw) SELECT seq, raw FROM actions ORDER BY seq').run().changes;
+          const seeded = db
+            .prepare('INSERT INTO forward_outbox (action_seq, raw) SELECT seq, raw FROM actions ORDER BY seq')
+            .run().changes;
           db.prepare('INSERT INTO bot_state (key, value, updated_at) VALUES (?, ?, ?)').run(FORWARDING_KEY, at, at);
           forwarding = true;
           return seeded;
@@ -304,7 +361,12 @@ function createSqliteStore(db: Database, path: string, locking: 'normal' | 'excl
     },
     pendingForward(limit) {
       return wrap('pendingForward', () =>
-        (db.prepare('SELECT seq, raw FROM forward_outbox ORDER BY seq LIMIT ?').all(limit) as { seq: number; raw: string }[]).map((r) => ({
+        (
+          db.prepare('SELECT seq, raw FROM forward_outbox ORDER BY seq LIMIT ?').all(limit) as {
+            seq: number;
+            raw: string;
+          }[]
+        ).map((r) => ({
           seq: r.seq,
           action: JSON.parse(r.raw) as MachineAction,
         })),
@@ -321,13 +383,22 @@ function createSqliteStore(db: Database, path: string, locking: 'normal' | 'excl
         db.transaction(() => {
           // Runs that never finished were cut short (crash, kill, power loss): record them as failed.
           const interrupted = db
-            .prepare("UPDATE ingest_runs SET finished_at = ?, ok = 0, error = 'interrupted: the process ended during the run' WHERE finished_at IS NULL")
+            .prepare(
+              "UPDATE ingest_runs SET finished_at = ?, ok = 0, error = 'interrupted: the process ended during the run' WHERE finished_at IS NULL",
+            )
             .run(startedAt).changes;
           if (interrupted > 0) {
-            db.prepare("UPDATE ingest_state SET runs_failed = runs_failed + ?, last_error_at = ?, last_error = 'interrupted: the process ended during the run' WHERE id = 1").run(interrupted, startedAt);
+            db.prepare(
+              "UPDATE ingest_state SET runs_failed = runs_failed + ?, last_error_at = ?, last_error = 'interrupted: the process ended during the run' WHERE id = 1",
+            ).run(interrupted, startedAt);
           }
-          db.prepare('UPDATE ingest_state SET last_run_started_at = ?, runs_total = runs_total + 1 WHERE id = 1').run(startedAt);
-          return Number(db.prepare('INSERT INTO ingest_runs (started_at, backfill) VALUES (?, ?)').run(startedAt, backfill ? 1 : 0).lastInsertRowid);
+          db.prepare('UPDATE ingest_state SET last_run_started_at = ?, runs_total = runs_total + 1 WHERE id = 1').run(
+            startedAt,
+          );
+          return Number(
+            db.prepare('INSERT INTO ingest_runs (started_at, backfill) VALUES (?, ?)').run(startedAt, backfill ? 1 : 0)
+              .lastInsertRowid,
+          );
         })(),
       );
     },
@@ -338,26 +409,34 @@ function createSqliteStore(db: Database, path: string, locking: 'normal' | 'excl
       wrap('finishRun', () =>
         db.transaction(() => {
           db.prepare('UPDATE ingest_runs SET finished_at = ?, ok = ?, error = ?, stats = ? WHERE id = ?').run(
-            result.finishedAt, result.ok ? 1 : 0, result.error ?? null, JSON.stringify(result.stats), runId,
+            result.finishedAt,
+            result.ok ? 1 : 0,
+            result.error ?? null,
+            JSON.stringify(result.stats),
+            runId,
           );
           if (result.ok) {
             db.prepare('UPDATE ingest_state SET last_success_at = ? WHERE id = 1').run(result.finishedAt);
             // Refresh the query planner's statistics when SQLite thinks they are stale (cheap otherwise).
             db.pragma('optimize');
           } else {
-            db.prepare('UPDATE ingest_state SET last_error_at = ?, last_error = ?, runs_failed = runs_failed + 1 WHERE id = 1').run(
-              result.finishedAt, result.error ?? 'unknown error',
-            );
+            db.prepare(
+              'UPDATE ingest_state SET last_error_at = ?, last_error = ?, runs_failed = runs_failed + 1 WHERE id = 1',
+            ).run(result.finishedAt, result.error ?? 'unknown error');
           }
         })(),
       );
     },
     setMode(mode, reason) {
-      wrap('setMode', () => db.prepare('UPDATE ingest_state SET mode = ?, mode_reason = ? WHERE id = 1').run(mode, reason));
+      wrap('setMode', () =>
+        db.prepare('UPDATE ingest_state SET mode = ?, mode_reason = ? WHERE id = 1').run(mode, reason),
+      );
     },
     markBackfillComplete(at) {
       wrap('markBackfillComplete', () =>
-        db.prepare('UPDATE ingest_state SET backfill_completed_at = ? WHERE id = 1 AND backfill_completed_at IS NULL').run(at),
+        db
+          .prepare('UPDATE ingest_state SET backfill_completed_at = ? WHERE id = 1 AND backfill_completed_at IS NULL')
+          .run(at),
       );
     },
     ingestState(): IngestState {
@@ -376,7 +455,10 @@ function createSqliteStore(db: Database, path: string, locking: 'normal' | 'excl
       };
     },
     lastRun(): RunRecord | undefined {
-      const r = wrap('lastRun', () => db.prepare('SELECT * FROM ingest_runs ORDER BY id DESC LIMIT 1').get() as RunRow | undefined);
+      const r = wrap(
+        'lastRun',
+        () => db.prepare('SELECT * FROM ingest_runs ORDER BY id DESC LIMIT 1').get() as RunRow | undefined,
+      );
       if (r === undefined) return undefined;
       return {
         id: r.id,
@@ -389,36 +471,51 @@ function createSqliteStore(db: Database, path: string, locking: 'normal' | 'excl
       };
     },
     getAction(id) {
-      const r = wrap('getAction', () => db.prepare('SELECT raw FROM actions WHERE id = ?').pluck().get(id) as string | undefined);
+      const r = wrap(
+        'getAction',
+        () => db.prepare('SELECT raw FROM actions WHERE id = ?').pluck().get(id) as string | undefined,
+      );
       return r === undefined ? undefined : (JSON.parse(r) as MachineAction);
     },
     statusHistory(id): StatusChange[] {
-      const rows = wrap('statusHistory', () =>
-        db
-          .prepare(
-            'SELECT h.status, h.changed_at, h.observed_at, h.run_id FROM action_status_history h JOIN actions a ON a.seq = h.action_seq WHERE a.id = ? ORDER BY h.changed_at, h.observed_at',
-          )
-          .all(id) as { status: string; changed_at: string; observed_at: string; run_id: number }[],
+      const rows = wrap(
+        'statusHistory',
+        () =>
+          db
+            .prepare(
+              'SELECT h.status, h.changed_at, h.observed_at, h.run_id FROM action_status_history h JOIN actions a ON a.seq = h.action_seq WHERE a.id = ? ORDER BY h.changed_at, h.observed_at',
+            )
+            .all(id) as { status: string; changed_at: string; observed_at: string; run_id: number }[],
       );
-      return rows.map((r) => ({ status: r.status, changedAt: r.changed_at, observedAt: r.observed_at, runId: r.run_id }));
+      return rows.map((r) => ({
+        status: r.status,
+        changedAt: r.changed_at,
+        observedAt: r.observed_at,
+        runId: r.run_id,
+      }));
     },
     countActions() {
       return wrap('countActions', () => db.prepare('SELECT count(*) FROM actions').pluck().get() as number);
     },
     allActions() {
-      const raws = wrap('allActions', () => db.prepare('SELECT raw FROM actions ORDER BY id').pluck().all() as string[]);
+      const raws = wrap(
+        'allActions',
+        () => db.prepare('SELECT raw FROM actions ORDER BY id').pluck().all() as string[],
+      );
       return raws.map((r) => JSON.parse(r) as MachineAction);
     },
     quarantined(): QuarantineRecord[] {
-      const rows = wrap('quarantined', () =>
-        db.prepare('SELECT * FROM quarantine ORDER BY first_seen_at, raw_sha256').all() as {
-          action_id: string | null;
-          raw: string;
-          reason: string;
-          first_seen_at: string;
-          last_seen_at: string;
-          seen_count: number;
-        }[],
+      const rows = wrap(
+        'quarantined',
+        () =>
+          db.prepare('SELECT * FROM quarantine ORDER BY first_seen_at, raw_sha256').all() as {
+            action_id: string | null;
+            raw: string;
+            reason: string;
+            first_seen_at: string;
+            last_seen_at: string;
+            seen_count: number;
+          }[],
       );
       return rows.map((r) => ({
         raw: r.raw,
@@ -431,14 +528,24 @@ function createSqliteStore(db: Database, path: string, locking: 'normal' | 'excl
     },
     changesAfter(consumer, limit) {
       return wrap('changesAfter', () => {
-        const offset = (db.prepare('SELECT seq FROM consumer_offsets WHERE name = ?').pluck().get(consumer) as number | undefined) ?? 0;
+        const offset =
+          (db.prepare('SELECT seq FROM consumer_offsets WHERE name = ?').pluck().get(consumer) as number | undefined) ??
+          0;
         const rows = db
           .prepare(
             `SELECT c.seq, c.kind, c.status, c.previous_status, c.run_id, c.recorded_at, a.raw
                FROM action_changes c JOIN actions a ON a.seq = c.action_seq
               WHERE c.seq > ? ORDER BY c.seq LIMIT ?`,
           )
-          .all(offset, limit) as { seq: number; kind: 'new' | 'statusChanged'; status: string; previous_status: string | null; run_id: number; recorded_at: string; raw: string }[];
+          .all(offset, limit) as {
+          seq: number;
+          kind: 'new' | 'statusChanged';
+          status: string;
+          previous_status: string | null;
+          run_id: number;
+          recorded_at: string;
+          raw: string;
+        }[];
         return rows.map((r) => ({
           seq: r.seq,
           kind: r.kind,
@@ -452,11 +559,20 @@ function createSqliteStore(db: Database, path: string, locking: 'normal' | 'excl
     },
     commitOffset(consumer, seq) {
       wrap('commitOffset', () =>
-        db.prepare('INSERT INTO consumer_offsets (name, seq) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET seq = max(seq, excluded.seq)').run(consumer, seq),
+        db
+          .prepare(
+            'INSERT INTO consumer_offsets (name, seq) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET seq = max(seq, excluded.seq)',
+          )
+          .run(consumer, seq),
       );
     },
     consumerOffset(consumer) {
-      return wrap('consumerOffset', () => (db.prepare('SELECT seq FROM consumer_offsets WHERE name = ?').pluck().get(consumer) as number | undefined) ?? 0);
+      return wrap(
+        'consumerOffset',
+        () =>
+          (db.prepare('SELECT seq FROM consumer_offsets WHERE name = ?').pluck().get(consumer) as number | undefined) ??
+          0,
+      );
     },
     saveConversation(c) {
       wrap('saveConversation', () =>
@@ -470,37 +586,45 @@ function createSqliteStore(db: Database, path: string, locking: 'normal' | 'excl
       );
     },
     removeConversation(conversationId) {
-      wrap('removeConversation', () => db.prepare('DELETE FROM conversations WHERE conversation_id = ?').run(conversationId));
+      wrap('removeConversation', () =>
+        db.prepare('DELETE FROM conversations WHERE conversation_id = ?').run(conversationId),
+      );
     },
     setSubscription(conversationId, flags, by, at) {
       return wrap(
         'setSubscription',
         () =>
           db
-            .prepare('UPDATE conversations SET alerts = ?, digest = ?, subscribed_by = ?, subscribed_at = ? WHERE conversation_id = ?')
+            .prepare(
+              'UPDATE conversations SET alerts = ?, digest = ?, subscribed_by = ?, subscribed_at = ? WHERE conversation_id = ?',
+            )
             .run(flags.alerts ? 1 : 0, flags.digest ? 1 : 0, by, at, conversationId).changes > 0,
       );
     },
     setConversationActive(conversationId, active, reason) {
       wrap('setConversationActive', () =>
-        db.prepare('UPDATE conversations SET active = ?, inactive_reason = ? WHERE conversation_id = ?').run(active ? 1 : 0, active ? null : reason, conversationId),
+        db
+          .prepare('UPDATE conversations SET active = ?, inactive_reason = ? WHERE conversation_id = ?')
+          .run(active ? 1 : 0, active ? null : reason, conversationId),
       );
     },
     conversations() {
-      const rows = wrap('conversations', () =>
-        db.prepare('SELECT * FROM conversations ORDER BY installed_at, conversation_id').all() as {
-          conversation_id: string;
-          kind: string;
-          name: string | null;
-          ref: string;
-          installed_at: string;
-          alerts: number;
-          digest: number;
-          subscribed_at: string | null;
-          subscribed_by: string | null;
-          active: number;
-          inactive_reason: string | null;
-        }[],
+      const rows = wrap(
+        'conversations',
+        () =>
+          db.prepare('SELECT * FROM conversations ORDER BY installed_at, conversation_id').all() as {
+            conversation_id: string;
+            kind: string;
+            name: string | null;
+            ref: string;
+            installed_at: string;
+            alerts: number;
+            digest: number;
+            subscribed_at: string | null;
+            subscribed_by: string | null;
+            active: number;
+            inactive_reason: string | null;
+          }[],
       );
       return rows.map((r) => ({
         conversationId: r.conversation_id,
@@ -519,33 +643,64 @@ function createSqliteStore(db: Database, path: string, locking: 'normal' | 'excl
     enqueueDeliveries(consumer, seq, deliveries, at) {
       wrap('enqueueDeliveries', () =>
         db.transaction(() => {
-          const insert = db.prepare('INSERT INTO alert_deliveries (conversation_id, kind, action_id, payload, created_at) VALUES (?, ?, ?, ?, ?)');
+          const insert = db.prepare(
+            'INSERT INTO alert_deliveries (conversation_id, kind, action_id, payload, created_at) VALUES (?, ?, ?, ?, ?)',
+          );
           for (const d of deliveries) insert.run(d.conversationId, d.kind, d.actionId, d.payload, at);
-          db.prepare('INSERT INTO consumer_offsets (name, seq) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET seq = max(seq, excluded.seq)').run(consumer, seq);
+          db.prepare(
+            'INSERT INTO consumer_offsets (name, seq) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET seq = max(seq, excluded.seq)',
+          ).run(consumer, seq);
         })(),
       );
     },
     pendingDeliveries(nowIso, limit) {
-      const rows = wrap('pendingDeliveries', () =>
-        db
-          .prepare(
-            `SELECT id, conversation_id, kind, action_id, payload, created_at, attempts FROM alert_deliveries
+      const rows = wrap(
+        'pendingDeliveries',
+        () =>
+          db
+            .prepare(
+              `SELECT id, conversation_id, kind, action_id, payload, created_at, attempts FROM alert_deliveries
               WHERE state = 'pending' AND (not_before IS NULL OR not_before <= ?) ORDER BY id LIMIT ?`,
-          )
-          .all(nowIso, limit) as { id: number; conversation_id: string; kind: 'alert' | 'update'; action_id: string; payload: string; created_at: string; attempts: number }[],
+            )
+            .all(nowIso, limit) as {
+            id: number;
+            conversation_id: string;
+            kind: 'alert' | 'update';
+            action_id: string;
+            payload: string;
+            created_at: string;
+            attempts: number;
+          }[],
       );
-      return rows.map((r) => ({ id: r.id, conversationId: r.conversation_id, kind: r.kind, actionId: r.action_id, payload: r.payload, createdAt: r.created_at, attempts: r.attempts }));
+      return rows.map((r) => ({
+        id: r.id,
+        conversationId: r.conversation_id,
+        kind: r.kind,
+        actionId: r.action_id,
+        payload: r.payload,
+        createdAt: r.created_at,
+        attempts: r.attempts,
+      }));
     },
     completeDelivery(id, at, posted) {
       wrap('completeDelivery', () =>
         db.transaction(() => {
-          db.prepare("UPDATE alert_deliveries SET state = 'sent', done_at = ?, attempts = attempts + 1 WHERE id = ?").run(at, id);
+          db.prepare(
+            "UPDATE alert_deliveries SET state = 'sent', done_at = ?, attempts = attempts + 1 WHERE id = ?",
+          ).run(at, id);
           if (posted) {
             db.prepare(
               `INSERT INTO posted_cards (conversation_id, action_id, message_conversation_id, activity_id, payload, posted_at) VALUES (?, ?, ?, ?, ?, ?)
                ON CONFLICT (conversation_id, action_id) DO UPDATE SET message_conversation_id = excluded.message_conversation_id,
                  activity_id = excluded.activity_id, payload = excluded.payload, posted_at = excluded.posted_at`,
-            ).run(posted.conversationId, posted.actionId, posted.messageConversationId, posted.activityId, posted.payload, at);
+            ).run(
+              posted.conversationId,
+              posted.actionId,
+              posted.messageConversationId,
+              posted.activityId,
+              posted.payload,
+              at,
+            );
           }
         })(),
       );
@@ -561,17 +716,29 @@ function createSqliteStore(db: Database, path: string, locking: 'normal' | 'excl
       );
     },
     postedCard(conversationId, actionId) {
-      const r = wrap('postedCard', () =>
-        db.prepare('SELECT message_conversation_id, activity_id, payload FROM posted_cards WHERE conversation_id = ? AND action_id = ?').get(conversationId, actionId) as
-          | { message_conversation_id: string; activity_id: string; payload: string }
-          | undefined,
+      const r = wrap(
+        'postedCard',
+        () =>
+          db
+            .prepare(
+              'SELECT message_conversation_id, activity_id, payload FROM posted_cards WHERE conversation_id = ? AND action_id = ?',
+            )
+            .get(conversationId, actionId) as
+            { message_conversation_id: string; activity_id: string; payload: string } | undefined,
       );
-      return r === undefined ? undefined : { messageConversationId: r.message_conversation_id, activityId: r.activity_id, payload: r.payload };
+      return r === undefined
+        ? undefined
+        : { messageConversationId: r.message_conversation_id, activityId: r.activity_id, payload: r.payload };
     },
     hasPendingAlert(conversationId, actionId) {
       return wrap(
         'hasPendingAlert',
-        () => db.prepare("SELECT 1 FROM alert_deliveries WHERE conversation_id = ? AND action_id = ? AND kind = 'alert' AND state = 'pending'").get(conversationId, actionId) !== undefined,
+        () =>
+          db
+            .prepare(
+              "SELECT 1 FROM alert_deliveries WHERE conversation_id = ? AND action_id = ? AND kind = 'alert' AND state = 'pending'",
+            )
+            .get(conversationId, actionId) !== undefined,
       );
     },
     countByRequestorBetween(requestor, types, from, to) {
@@ -580,7 +747,9 @@ function createSqliteStore(db: Database, path: string, locking: 'normal' | 'excl
         'countByRequestorBetween',
         () =>
           db
-            .prepare(`SELECT count(*) FROM actions WHERE requestor = ? COLLATE NOCASE AND creation_time >= ? AND creation_time <= ? AND type IN (${types.map(() => '?').join(', ')})`)
+            .prepare(
+              `SELECT count(*) FROM actions WHERE requestor = ? COLLATE NOCASE AND creation_time >= ? AND creation_time <= ? AND type IN (${types.map(() => '?').join(', ')})`,
+            )
             .pluck()
             .get(requestor, from, to, ...types) as number,
       );
@@ -588,17 +757,30 @@ function createSqliteStore(db: Database, path: string, locking: 'normal' | 'excl
     backfillSummary() {
       return wrap('backfillSummary', () => {
         const where = 'first_run_id IN (SELECT id FROM ingest_runs WHERE backfill = 1)';
-        const byType = db.prepare(`SELECT type AS key, count(*) AS count FROM actions WHERE ${where} GROUP BY type ORDER BY count DESC, type`).all() as { key: string; count: number }[];
-        const span = db.prepare(`SELECT min(creation_time) AS "from", max(creation_time) AS "to" FROM actions WHERE ${where}`).get() as { from: string | null; to: string | null };
+        const byType = db
+          .prepare(
+            `SELECT type AS key, count(*) AS count FROM actions WHERE ${where} GROUP BY type ORDER BY count DESC, type`,
+          )
+          .all() as { key: string; count: number }[];
+        const span = db
+          .prepare(`SELECT min(creation_time) AS "from", max(creation_time) AS "to" FROM actions WHERE ${where}`)
+          .get() as { from: string | null; to: string | null };
         return { total: byType.reduce((n, r) => n + r.count, 0), byType, from: span.from, to: span.to };
       });
     },
     getState(key) {
-      return wrap('getState', () => (db.prepare('SELECT value FROM bot_state WHERE key = ?').pluck().get(key) as string | undefined) ?? null);
+      return wrap(
+        'getState',
+        () => (db.prepare('SELECT value FROM bot_state WHERE key = ?').pluck().get(key) as string | undefined) ?? null,
+      );
     },
     setState(key, value, at) {
       wrap('setState', () =>
-        db.prepare('INSERT INTO bot_state (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at').run(key, value, at),
+        db
+          .prepare(
+            'INSERT INTO bot_state (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
+          )
+          .run(key, value, at),
       );
     },
     close() {

@@ -178,7 +178,12 @@ export interface ActionReader {
   /** Actions of these types by this requestor (any case) created in [from, to] (normalised timestamps). */
   countByRequestorBetween(requestor: string, types: readonly string[], from: string, to: string): number;
   /** What the first run's history backfill stored: counts by type and the creation-time span. */
-  backfillSummary(): { total: number; byType: { key: string; count: number }[]; from: string | null; to: string | null };
+  backfillSummary(): {
+    total: number;
+    byType: { key: string; count: number }[];
+    from: string | null;
+    to: string | null;
+  };
 }
 
 /** The durable log of changes, read by a consumer (the alert pipeline) after its offset. */
@@ -196,7 +201,13 @@ export interface ChangeFeed {
 /** Where the bot is installed, and what each conversation is subscribed to. */
 export interface Conversations {
   /** Records an installation (idempotent: a second install keeps the subscription and reactivates). */
-  saveConversation(input: { conversationId: string; kind: string; name: string | null; ref: ConvRef; at: string }): void;
+  saveConversation(input: {
+    conversationId: string;
+    kind: string;
+    name: string | null;
+    ref: ConvRef;
+    at: string;
+  }): void;
   removeConversation(conversationId: string): void;
   /** Sets what a conversation receives; false when the bot is not installed there. */
   setSubscription(conversationId: string, flags: { alerts: boolean; digest: boolean }, by: string, at: string): boolean;
@@ -207,11 +218,26 @@ export interface Conversations {
 /** Alert cards waiting to be posted or updated, and where posted cards live. */
 export interface DeliveryOutbox {
   /** Records deliveries and moves the consumer's offset to `seq`, in one transaction. */
-  enqueueDeliveries(consumer: string, seq: number, deliveries: readonly { conversationId: string; kind: 'alert' | 'update'; actionId: string; payload: string }[], at: string): void;
+  enqueueDeliveries(
+    consumer: string,
+    seq: number,
+    deliveries: readonly { conversationId: string; kind: 'alert' | 'update'; actionId: string; payload: string }[],
+    at: string,
+  ): void;
   /** Pending deliveries due at `nowIso` (no retry time, or one that has passed), oldest first. */
   pendingDeliveries(nowIso: string, limit: number): DeliveryRecord[];
   /** Marks a delivery sent and, for a post, records where its card lives (one transaction). */
-  completeDelivery(id: number, at: string, posted?: { conversationId: string; actionId: string; messageConversationId: string; activityId: string; payload: string }): void;
+  completeDelivery(
+    id: number,
+    at: string,
+    posted?: {
+      conversationId: string;
+      actionId: string;
+      messageConversationId: string;
+      activityId: string;
+      payload: string;
+    },
+  ): void;
   /** A failed attempt: retried at `retryAt`, or given up (`retryAt` null). */
   failDelivery(id: number, error: string, retryAt: string | null, at: string): void;
   postedCard(conversationId: string, actionId: string): PostedCard | undefined;
@@ -246,6 +272,7 @@ export interface BotState {
 }
 
 /** Every part of the store, and closing it. */
-export interface AuditStore extends IngestLedger, ActionReader, ChangeFeed, Conversations, DeliveryOutbox, ForwardingOutbox, BotState {
+export interface AuditStore
+  extends IngestLedger, ActionReader, ChangeFeed, Conversations, DeliveryOutbox, ForwardingOutbox, BotState {
   close(): void;
 }

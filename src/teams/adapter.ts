@@ -10,7 +10,13 @@
  * - none of these: authentication disabled. Inbound requests need no JWT and outbound calls carry no
  *   Authorization header; acceptable on loopback only (see `authPolicy`).
  */
-import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type Activity, type ConfigurationBotFrameworkAuthenticationOptions, type TurnContext } from 'botbuilder';
+import {
+  CloudAdapter,
+  ConfigurationBotFrameworkAuthentication,
+  type Activity,
+  type ConfigurationBotFrameworkAuthenticationOptions,
+  type TurnContext,
+} from 'botbuilder';
 import { ConfigError, describeError, asAppError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { createTokenGate } from './token-gate.js';
@@ -96,8 +102,10 @@ export function createBotAdapter(options: BotAdapterOptions): BotAdapter {
       ToBotFromChannelTokenIssuer: 'https://api.botframework.com',
       OAuthUrl: 'https://api.botframework.com',
       CallerId: 'urn:botframework:azure',
-      ToBotFromChannelOpenIdMetadataUrl: urls.channel ?? 'https://login.botframework.com/v1/.well-known/openidconfiguration',
-      ToBotFromEmulatorOpenIdMetadataUrl: urls.emulator ?? 'https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration',
+      ToBotFromChannelOpenIdMetadataUrl:
+        urls.channel ?? 'https://login.botframework.com/v1/.well-known/openidconfiguration',
+      ToBotFromEmulatorOpenIdMetadataUrl:
+        urls.emulator ?? 'https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration',
     });
   }
   const adapter = new AuditCloudAdapter(new ConfigurationBotFrameworkAuthentication(settings));
@@ -124,7 +132,10 @@ export function createBotAdapter(options: BotAdapterOptions): BotAdapter {
     try {
       await context.sendActivity(APOLOGY);
     } catch (sendErr) {
-      logger.warn('could not send the apology', { error: describeError(sendErr), conversationId: activity.conversation?.id });
+      logger.warn('could not send the apology', {
+        error: describeError(sendErr),
+        conversationId: activity.conversation?.id,
+      });
     }
   };
 
@@ -139,14 +150,23 @@ export function createBotAdapter(options: BotAdapterOptions): BotAdapter {
         else res.send(body);
       };
       const body = req.body;
-      if (typeof body !== 'object' || body === null || Array.isArray(body) || typeof (body as Record<string, unknown>)['type'] !== 'string') {
+      if (
+        typeof body !== 'object' ||
+        body === null ||
+        Array.isArray(body) ||
+        typeof (body as Record<string, unknown>)['type'] !== 'string'
+      ) {
         reply(400, { error: 'expected a Bot Framework activity (a JSON object with a type)' });
         return;
       }
       const activity = fixTimestamps(body as Record<string, unknown>);
       const auth = req.headers['authorization'] ?? req.headers['Authorization'];
       const authHeader = typeof auth === 'string' ? auth : '';
-      const fields = (error: string) => ({ error, activityType: activity['type'], conversationId: conversationIdOf(activity) });
+      const fields = (error: string) => ({
+        error,
+        activityType: activity['type'],
+        conversationId: conversationIdOf(activity),
+      });
       const unauthorized = (why: string): void => {
         logger.warn('rejected an unauthenticated request', fields(why));
         reply(401, { error: 'unauthorized' });
@@ -191,7 +211,11 @@ export function createBotAdapter(options: BotAdapterOptions): BotAdapter {
  * Refuses to run without authentication anywhere but loopback: returns the reason as one line for
  * the operator, or undefined when the combination is acceptable. Pure.
  */
-export function authPolicy(options: { botId?: string | undefined; managedIdentityClientId?: string | undefined; host: string }): string | undefined {
+export function authPolicy(options: {
+  botId?: string | undefined;
+  managedIdentityClientId?: string | undefined;
+  host: string;
+}): string | undefined {
   const authenticated = Boolean(options.botId?.trim() || options.managedIdentityClientId?.trim());
   if (authenticated || isLoopback(options.host)) return undefined;
   return (
@@ -202,32 +226,67 @@ export function authPolicy(options: { botId?: string | undefined; managedIdentit
 
 /** True for the loopback addresses and names we accept for an unauthenticated bot. */
 export function isLoopback(host: string): boolean {
-  const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  const h = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1');
   return h === '127.0.0.1' || h === '::1' || h === 'localhost';
 }
 
-function authSettings(o: BotAdapterOptions): { settings: ConfigurationBotFrameworkAuthenticationOptions; mode: AuthMode; appId: string } {
+function authSettings(o: BotAdapterOptions): {
+  settings: ConfigurationBotFrameworkAuthenticationOptions;
+  mode: AuthMode;
+  appId: string;
+} {
   const botId = o.botId?.trim() || undefined;
   const password = o.botPassword?.trim() || undefined;
   const tenant = o.botTenantId?.trim() || undefined;
   const mi = o.managedIdentityClientId?.trim() || undefined;
   const problems: string[] = [];
   if (mi !== undefined) {
-    if (tenant === undefined) problems.push('BOT_TENANT_ID: is required with a managed identity. Fix: set it to the tenant of the identity.');
-    if (password !== undefined) problems.push('SECRET_BOT_PASSWORD: must not be set with a managed identity. Fix: remove it.');
-    if (botId !== undefined && botId !== mi) problems.push('BOT_ID: must equal the managed identity client id when both are set. Fix: remove BOT_ID or correct it.');
+    if (tenant === undefined)
+      problems.push('BOT_TENANT_ID: is required with a managed identity. Fix: set it to the tenant of the identity.');
+    if (password !== undefined)
+      problems.push('SECRET_BOT_PASSWORD: must not be set with a managed identity. Fix: remove it.');
+    if (botId !== undefined && botId !== mi)
+      problems.push(
+        'BOT_ID: must equal the managed identity client id when both are set. Fix: remove BOT_ID or correct it.',
+      );
     if (problems.length) throw new ConfigError(problems);
-    return { settings: { MicrosoftAppType: 'UserAssignedMSI', MicrosoftAppId: mi, MicrosoftAppTenantId: tenant }, mode: 'UserAssignedMSI', appId: mi };
+    return {
+      settings: { MicrosoftAppType: 'UserAssignedMSI', MicrosoftAppId: mi, MicrosoftAppTenantId: tenant },
+      mode: 'UserAssignedMSI',
+      appId: mi,
+    };
   }
   if (botId === undefined) {
-    if (password !== undefined) throw new ConfigError(['BOT_ID: is required when SECRET_BOT_PASSWORD is set. Fix: set the bot app id, or remove the password.']);
+    if (password !== undefined)
+      throw new ConfigError([
+        'BOT_ID: is required when SECRET_BOT_PASSWORD is set. Fix: set the bot app id, or remove the password.',
+      ]);
     return { settings: {}, mode: 'none', appId: '' };
   }
-  if (password === undefined) throw new ConfigError(['SECRET_BOT_PASSWORD: is required when BOT_ID is set. Fix: set the client secret of the bot app registration.']);
+  if (password === undefined)
+    throw new ConfigError([
+      'SECRET_BOT_PASSWORD: is required when BOT_ID is set. Fix: set the client secret of the bot app registration.',
+    ]);
   if (tenant !== undefined) {
-    return { settings: { MicrosoftAppType: 'SingleTenant', MicrosoftAppId: botId, MicrosoftAppPassword: password, MicrosoftAppTenantId: tenant }, mode: 'SingleTenant', appId: botId };
+    return {
+      settings: {
+        MicrosoftAppType: 'SingleTenant',
+        MicrosoftAppId: botId,
+        MicrosoftAppPassword: password,
+        MicrosoftAppTenantId: tenant,
+      },
+      mode: 'SingleTenant',
+      appId: botId,
+    };
   }
-  return { settings: { MicrosoftAppType: 'MultiTenant', MicrosoftAppId: botId, MicrosoftAppPassword: password }, mode: 'MultiTenant', appId: botId };
+  return {
+    settings: { MicrosoftAppType: 'MultiTenant', MicrosoftAppId: botId, MicrosoftAppPassword: password },
+    mode: 'MultiTenant',
+    appId: botId,
+  };
 }
 
 /** As botbuilder's validateAndFixActivity: ISO timestamp strings become Dates, raw strings kept. */

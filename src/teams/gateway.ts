@@ -10,8 +10,22 @@
  * Proactive turns run through the adapter's middleware, whose onTurnError would swallow errors
  * thrown inside them; every callback here therefore catches its own error and rethrows it outside.
  */
-import { CardFactory, MessageFactory, TeamsInfo, type Activity, type ConversationReference, type TurnContext } from 'botbuilder';
-import { conversationKey, threadConversationId, threadRootId, type ConvRef, type PostedMessage, type TeamsGateway } from '../core/conversation.js';
+import {
+  CardFactory,
+  MessageFactory,
+  TeamsInfo,
+  type Activity,
+  type ConversationReference,
+  type TurnContext,
+} from 'botbuilder';
+import {
+  conversationKey,
+  threadConversationId,
+  threadRootId,
+  type ConvRef,
+  type PostedMessage,
+  type TeamsGateway,
+} from '../core/conversation.js';
 import { AppError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { BotAdapter } from './adapter.js';
@@ -36,7 +50,11 @@ export function createTeamsGateway(options: TeamsGatewayOptions): TeamsGateway {
   const logger = options.logger.child({ component: 'teams-gateway' });
 
   /** Runs `logic` in a proactive turn for `ref`, returning its result and rethrowing its error. */
-  async function inConversation<T>(ref: ConvRef, conversationId: string, logic: (ctx: TurnContext) => Promise<T>): Promise<T> {
+  async function inConversation<T>(
+    ref: ConvRef,
+    conversationId: string,
+    logic: (ctx: TurnContext) => Promise<T>,
+  ): Promise<T> {
     let result: { value: T } | undefined;
     let failure: { error: unknown } | undefined;
     await adapter.continueConversationAsync(appId, toSdkReference(ref, conversationId), async (ctx) => {
@@ -47,14 +65,20 @@ export function createTeamsGateway(options: TeamsGatewayOptions): TeamsGateway {
       }
     });
     if (failure) throw failure.error;
-    if (!result) throw new AppError('INTERNAL', `Teams: the proactive turn for conversation ${conversationId} did not run.`);
+    if (!result)
+      throw new AppError('INTERNAL', `Teams: the proactive turn for conversation ${conversationId} did not run.`);
     return result.value;
   }
 
   async function send(op: string, ref: ConvRef, conversationId: string, card: object): Promise<PostedMessage> {
     try {
-      const id = await inConversation(ref, conversationId, async (ctx) => (await ctx.sendActivity(cardActivity(card)))?.id);
-      if (!id) logger.warn('Teams returned no activity id; the message cannot be updated later', { op, conversationId });
+      const id = await inConversation(
+        ref,
+        conversationId,
+        async (ctx) => (await ctx.sendActivity(cardActivity(card)))?.id,
+      );
+      if (!id)
+        logger.warn('Teams returned no activity id; the message cannot be updated later', { op, conversationId });
       logger.debug('posted', { op, conversationId, activityId: id });
       return { conversationId, activityId: id ?? '' };
     } catch (err) {
@@ -74,22 +98,42 @@ export function createTeamsGateway(options: TeamsGatewayOptions): TeamsGateway {
         // POST /v3/conversations {isGroup, channelData: {channel: {id}}, activity}. On CloudAdapter the
         // returned reference's conversation id is '<channelId>;messageid=<rootActivityId>'.
         const [threadRef] = await inConversation(ref, ref.conversationId, (ctx) =>
-          TeamsInfo.sendMessageToTeamsChannel(ctx, cardActivity(card) as Activity, channelId, appId || UNAUTHENTICATED_APP_ID),
+          TeamsInfo.sendMessageToTeamsChannel(
+            ctx,
+            cardActivity(card) as Activity,
+            channelId,
+            appId || UNAUTHENTICATED_APP_ID,
+          ),
         );
         created = threadRef.conversation?.id;
       } catch (err) {
         throw toSendError('startThread', channelId, err);
       }
-      if (!created) throw toSendError('startThread', channelId, new AppError('INTERNAL', `Teams: creating a thread in channel ${channelId} returned no conversation id.`));
+      if (!created)
+        throw toSendError(
+          'startThread',
+          channelId,
+          new AppError('INTERNAL', `Teams: creating a thread in channel ${channelId} returned no conversation id.`),
+        );
       const rootId = threadRootId(created);
-      if (!rootId) logger.warn('Teams returned a thread id without a message id; the root post cannot be updated later', { conversationId: created });
+      if (!rootId)
+        logger.warn('Teams returned a thread id without a message id; the root post cannot be updated later', {
+          conversationId: created,
+        });
       logger.debug('posted', { op: 'startThread', conversationId: created, activityId: rootId });
       return { conversationId: created, activityId: rootId };
     },
 
     async updateCard(msg, ref, card) {
       if (!msg.activityId) {
-        throw toSendError('updateCard', msg.conversationId, new AppError('INTERNAL', `Teams: cannot update a message without an activity id (conversation ${msg.conversationId}).`));
+        throw toSendError(
+          'updateCard',
+          msg.conversationId,
+          new AppError(
+            'INTERNAL',
+            `Teams: cannot update a message without an activity id (conversation ${msg.conversationId}).`,
+          ),
+        );
       }
       try {
         await inConversation(ref, msg.conversationId, async (ctx) => {
@@ -111,7 +155,10 @@ export function createTeamsGateway(options: TeamsGatewayOptions): TeamsGateway {
 }
 
 /** The SDK reference for `conversationId`, addressed like `ref` (service URL, tenant, bot). */
-export function toSdkReference(ref: ConvRef, conversationId: string = ref.conversationId): Partial<ConversationReference> {
+export function toSdkReference(
+  ref: ConvRef,
+  conversationId: string = ref.conversationId,
+): Partial<ConversationReference> {
   return {
     channelId: 'msteams',
     serviceUrl: ref.serviceUrl,
@@ -133,7 +180,14 @@ function cardActivity(card: object): Partial<Activity> {
 /** The channel id of a channel ConvRef (threads exist only in channels). */
 function channelOf(ref: ConvRef, op: string): string {
   if (ref.conversationType !== 'channel') {
-    throw toSendError(op, ref.conversationId, new AppError('INTERNAL', `Teams: ${op} needs a channel conversation, not a ${ref.conversationType} one (conversation ${ref.conversationId}).`));
+    throw toSendError(
+      op,
+      ref.conversationId,
+      new AppError(
+        'INTERNAL',
+        `Teams: ${op} needs a channel conversation, not a ${ref.conversationType} one (conversation ${ref.conversationId}).`,
+      ),
+    );
   }
   return ref.teamsChannelId ?? conversationKey(ref.conversationId);
 }

@@ -34,7 +34,10 @@ export function toConvRef(activity: Partial<Activity>): ConvRef {
   const conversationId = activity.conversation?.id;
   const botId = activity.recipient?.id;
   if (!serviceUrl || !conversationId || !botId) {
-    throw new AppError('INTERNAL', 'Inbound activity lacks serviceUrl, conversation.id or recipient.id; cannot address its conversation.');
+    throw new AppError(
+      'INTERNAL',
+      'Inbound activity lacks serviceUrl, conversation.id or recipient.id; cannot address its conversation.',
+    );
   }
   const conversationType = conversationTypeOf(activity);
   const team = objectAt(activity.channelData, 'team');
@@ -52,7 +55,8 @@ export function toConvRef(activity: Partial<Activity>): ConvRef {
   const teamName = stringAt(team, 'name');
   if (teamName !== undefined) ref.teamName = teamName;
   // A team install names no channel: its conversation is the General channel, whose id is the conversation id.
-  const channelId = stringAt(channel, 'id') ?? (conversationType === 'channel' ? conversationKey(conversationId) : undefined);
+  const channelId =
+    stringAt(channel, 'id') ?? (conversationType === 'channel' ? conversationKey(conversationId) : undefined);
   if (channelId !== undefined) ref.teamsChannelId = channelId;
   const channelName = stringAt(channel, 'name');
   if (channelName !== undefined) ref.channelName = channelName;
@@ -62,7 +66,8 @@ export function toConvRef(activity: Partial<Activity>): ConvRef {
 /** The command text of a message: `value.command` of an Action.Submit, else the text without the bot @mention, trimmed. */
 export function commandTextOf(activity: Partial<Activity>): string {
   const value: unknown = activity.value;
-  const command = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)['command'] : undefined;
+  const command =
+    typeof value === 'object' && value !== null ? (value as Record<string, unknown>)['command'] : undefined;
   if (typeof command === 'string') return command.trim();
   if (typeof activity.text !== 'string') return '';
   if (!activity.recipient?.id) return activity.text.trim();
@@ -91,7 +96,8 @@ class AuditActivityHandler extends TeamsActivityHandler {
   constructor(options: ActivityHandlerOptions) {
     super();
     this.inbound = options.handlers;
-    this.allowed = options.allowedTenantIds === 'any' ? 'any' : new Set([...options.allowedTenantIds].map((t) => t.toLowerCase()));
+    this.allowed =
+      options.allowedTenantIds === 'any' ? 'any' : new Set([...options.allowedTenantIds].map((t) => t.toLowerCase()));
     this.logger = options.logger.child({ component: 'teams' });
 
     this.onMessage(async (ctx, next) => {
@@ -141,7 +147,12 @@ class AuditActivityHandler extends TeamsActivityHandler {
   protected override async onTurnActivity(context: TurnContext): Promise<void> {
     const activity = context.activity;
     const tenantId = tenantOf(activity);
-    const fields = { tenantId, activityType: activity.type, conversationId: activity.conversation?.id, channelId: activity.channelId };
+    const fields = {
+      tenantId,
+      activityType: activity.type,
+      conversationId: activity.conversation?.id,
+      channelId: activity.channelId,
+    };
     if (activity.channelId !== 'msteams') {
       this.logger.warn('dropped an activity from a channel other than msteams', fields);
       return;
@@ -155,20 +166,33 @@ class AuditActivityHandler extends TeamsActivityHandler {
 
   private async install(activity: Activity, info: InstallInfo): Promise<void> {
     const ref = toConvRef(activity);
-    this.logger.info('installed', { conversationId: ref.conversationId, conversationType: ref.conversationType, teamId: ref.teamId, tenantId: ref.tenantId, source: info.source });
+    this.logger.info('installed', {
+      conversationId: ref.conversationId,
+      conversationType: ref.conversationType,
+      teamId: ref.teamId,
+      tenantId: ref.tenantId,
+      source: info.source,
+    });
     await this.inbound.onInstall(ref, info);
   }
 
   private async uninstall(activity: Activity): Promise<void> {
     const ref = toConvRef(activity);
-    this.logger.info('uninstalled', { conversationId: ref.conversationId, conversationType: ref.conversationType, teamId: ref.teamId, tenantId: ref.tenantId });
+    this.logger.info('uninstalled', {
+      conversationId: ref.conversationId,
+      conversationType: ref.conversationType,
+      teamId: ref.teamId,
+      tenantId: ref.tenantId,
+    });
     await this.inbound.onUninstall(ref);
   }
 }
 
 /** A command reply as an outgoing activity: text, or one Adaptive Card attachment. */
 export function toReplyActivity(reply: CommandReply): Partial<Activity> {
-  return typeof reply === 'string' ? MessageFactory.text(reply) : MessageFactory.attachment(CardFactory.adaptiveCard(reply));
+  return typeof reply === 'string'
+    ? MessageFactory.text(reply)
+    : MessageFactory.attachment(CardFactory.adaptiveCard(reply));
 }
 
 function conversationTypeOf(activity: Partial<Activity>): ConversationType {
@@ -184,7 +208,9 @@ function selectedChannelOf(activity: Partial<Activity>): string | undefined {
 function objectAt(v: unknown, key: string): Record<string, unknown> | undefined {
   if (typeof v !== 'object' || v === null) return undefined;
   const inner = (v as Record<string, unknown>)[key];
-  return typeof inner === 'object' && inner !== null && !Array.isArray(inner) ? (inner as Record<string, unknown>) : undefined;
+  return typeof inner === 'object' && inner !== null && !Array.isArray(inner)
+    ? (inner as Record<string, unknown>)
+    : undefined;
 }
 
 function stringAt(o: Record<string, unknown> | undefined, key: string): string | undefined {

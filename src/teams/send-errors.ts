@@ -60,9 +60,18 @@ export function sendFailureOf(err: unknown, nowMs?: number): SendFailure | undef
 function readRestError(e: Error & Json, nowMs: number | undefined): SendFailure {
   const out: SendFailure = {};
   const response = isObject(e['response']) ? e['response'] : undefined;
-  const status = typeof e['statusCode'] === 'number' ? e['statusCode'] : typeof response?.['status'] === 'number' ? response['status'] : undefined;
+  const status =
+    typeof e['statusCode'] === 'number'
+      ? e['statusCode']
+      : typeof response?.['status'] === 'number'
+        ? response['status']
+        : undefined;
   if (status !== undefined) out.statusCode = status;
-  const body = isObject(response?.['parsedBody']) ? response['parsedBody'] : isObject(e['details']) ? e['details'] : undefined;
+  const body = isObject(response?.['parsedBody'])
+    ? response['parsedBody']
+    : isObject(e['details'])
+      ? e['details']
+      : undefined;
   const error = isObject(body?.['error']) ? body['error'] : undefined;
   const code = str(error?.['code']) ?? str(e['code']);
   if (code !== undefined) out.code = code;
@@ -113,22 +122,38 @@ function retryAfterSeconds(headers: unknown, nowMs: number | undefined): number 
 }
 
 /** Network error codes that botbuilder's pipeline already retried three times (exponentialRetryStrategy). */
-const SDK_RETRIED_NETWORK_CODES = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT', 'ECONNREFUSED', 'ECONNRESET', 'ENOENT', 'ENOTFOUND']);
+const SDK_RETRIED_NETWORK_CODES = new Set([
+  'ETIMEDOUT',
+  'ESOCKETTIMEDOUT',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOENT',
+  'ENOTFOUND',
+]);
 
 /** `HTTP 429 Throttled`, `HTTP 403 MessageWritesBlocked`, `network error ECONNRESET`. */
 function describeFailure(f: SendFailure): string {
-  return [f.statusCode === undefined ? 'network error' : `HTTP ${f.statusCode}`, f.code, f.subCode].filter(Boolean).join(' ');
+  return [f.statusCode === undefined ? 'network error' : `HTTP ${f.statusCode}`, f.code, f.subCode]
+    .filter(Boolean)
+    .join(' ');
 }
 
 /** What a connector failure means for the sender: which retries are left, and whether posting here must stop. */
-function classify(f: SendFailure): { permanent: boolean; deactivate: boolean; tooLarge: boolean; transportRetried: boolean } {
+function classify(f: SendFailure): {
+  permanent: boolean;
+  deactivate: boolean;
+  tooLarge: boolean;
+  transportRetried: boolean;
+} {
   const status = f.statusCode;
   if (f.subCode === 'MessageWritesBlocked' || f.code === 'ConversationBlockedByUser') {
     return { permanent: true, deactivate: true, tooLarge: false, transportRetried: false };
   }
   if (status === 413) return { permanent: true, deactivate: false, tooLarge: true, transportRetried: false };
   const transportRetried =
-    status === undefined ? f.code !== undefined && SDK_RETRIED_NETWORK_CODES.has(f.code) : status === 408 || (status >= 500 && status !== 501 && status !== 505);
+    status === undefined
+      ? f.code !== undefined && SDK_RETRIED_NETWORK_CODES.has(f.code)
+      : status === 408 || (status >= 500 && status !== 501 && status !== 505);
   // Worth another try: what botbuilder retried, no response at all, throttling and 412 (a conflict).
   const retryable = transportRetried || status === undefined || status === 429 || status === 412;
   return { permanent: !retryable, deactivate: false, tooLarge: false, transportRetried };
@@ -144,12 +169,18 @@ export function toSendError(op: string, conversationId: string, err: unknown, no
   const f = sendFailureOf(err, nowMs);
   if (!f) {
     const message = err instanceof Error ? err.message : String(err);
-    return new SendError(`Teams ${op} failed for conversation ${conversationId}: ${message}.`, { permanent: true, detail: `not a Teams connector failure: ${message}` }, { cause: err });
+    return new SendError(
+      `Teams ${op} failed for conversation ${conversationId}: ${message}.`,
+      { permanent: true, detail: `not a Teams connector failure: ${message}` },
+      { cause: err },
+    );
   }
   const detail = describeFailure(f);
   let fix: string | undefined;
-  if (f.subCode === 'MessageWritesBlocked' || f.statusCode === 403) fix = 'The bot was removed from or blocked in this conversation; install it again there.';
-  else if (f.statusCode === 401) fix = 'Check BOT_ID, SECRET_BOT_PASSWORD and BOT_TENANT_ID against the Azure Bot registration.';
+  if (f.subCode === 'MessageWritesBlocked' || f.statusCode === 403)
+    fix = 'The bot was removed from or blocked in this conversation; install it again there.';
+  else if (f.statusCode === 401)
+    fix = 'Check BOT_ID, SECRET_BOT_PASSWORD and BOT_TENANT_ID against the Azure Bot registration.';
   else if (f.statusCode === 404) fix = 'The conversation no longer exists; subscribe the channel again.';
   return new SendError(
     `Teams ${op} failed for conversation ${conversationId}: ${f.statusCode === undefined ? `no HTTP response ${f.code ?? ''}`.trim() : detail}.`,
@@ -164,4 +195,3 @@ export function toSendError(op: string, conversationId: string, err: unknown, no
     { cause: err, ...(fix ? { fix } : {}) },
   );
 }
-

@@ -36,9 +36,7 @@ export interface TokenGateOptions {
   maxBackoffMs: number;
 }
 
-export type Admission<T> =
-  | { admitted: true; value: T }
-  | { admitted: false; reason: string };
+export type Admission<T> = { admitted: true; value: T } | { admitted: false; reason: string };
 
 export interface TokenGate {
   /** Undefined when the token may be valid; otherwise why it never can be. No network. */
@@ -50,14 +48,19 @@ export interface TokenGate {
    * run. `classify` says whether an error thrown before authentication is key trouble (metadata
    * unreachable) or a verdict on the token (401/403, rethrown as it is).
    */
-  admit<T>(authenticate: (authenticated: () => boolean) => Promise<T>, classify: (err: unknown) => 'keys' | 'verdict'): Promise<Admission<T>>;
+  admit<T>(
+    authenticate: (authenticated: () => boolean) => Promise<T>,
+    classify: (err: unknown) => 'keys' | 'verdict',
+  ): Promise<Admission<T>>;
 }
 
 function decodeSegment(segment: string | undefined): Record<string, unknown> | undefined {
   if (segment === undefined || !/^[A-Za-z0-9_-]+$/.test(segment)) return undefined;
   try {
     const value: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -85,7 +88,10 @@ export function createTokenGate(options: TokenGateOptions): TokenGate {
     return `the Bot Framework signing keys could not be loaded (${lastTrouble}); tokens cannot be validated for another ${Math.ceil(wait / 1000)} s`;
   };
 
-  async function attempt<T>(authenticate: (authenticated: () => boolean) => Promise<T>, classify: (err: unknown) => 'keys' | 'verdict'): Promise<Admission<T>> {
+  async function attempt<T>(
+    authenticate: (authenticated: () => boolean) => Promise<T>,
+    classify: (err: unknown) => 'keys' | 'verdict',
+  ): Promise<Admission<T>> {
     let passed = false;
     let abandoned = false;
     let timer: NodeJS.Timeout | undefined;
@@ -123,18 +129,21 @@ export function createTokenGate(options: TokenGateOptions): TokenGate {
   return {
     precheck(authorization) {
       const m = /^Bearer ([^\s]+)$/.exec(authorization.trim());
-      if (!m) return authorization === '' ? 'no Authorization header' : 'the Authorization header is not a bearer token';
+      if (!m)
+        return authorization === '' ? 'no Authorization header' : 'the Authorization header is not a bearer token';
       const parts = (m[1] ?? '').split('.');
       if (parts.length !== 3) return 'the bearer token is not a JWT';
       const header = decodeSegment(parts[0]);
       const payload = decodeSegment(parts[1]);
       if (!header || !payload) return 'the bearer token is not a JWT';
       const alg = header['alg'];
-      if (typeof alg !== 'string' || !ALLOWED_ALGORITHMS.has(alg)) return `signing algorithm ${JSON.stringify(alg ?? null)} is not accepted`;
+      if (typeof alg !== 'string' || !ALLOWED_ALGORITHMS.has(alg))
+        return `signing algorithm ${JSON.stringify(alg ?? null)} is not accepted`;
       if (typeof header['kid'] !== 'string' || header['kid'] === '') return 'the token names no signing key (kid)';
       if (parts[2] === '') return 'the token carries no signature';
       const aud = payload['aud'];
-      if (!(aud === options.appId || (Array.isArray(aud) && aud.includes(options.appId)))) return 'the token is for another audience';
+      if (!(aud === options.appId || (Array.isArray(aud) && aud.includes(options.appId))))
+        return 'the token is for another audience';
       const nowS = options.now() / 1000;
       const exp = payload['exp'];
       if (typeof exp !== 'number' || exp + CLOCK_TOLERANCE_S < nowS) return 'the token has expired';

@@ -30,7 +30,9 @@ describe('alerts end to end: simulator → ingest → store → pipeline → rea
     dir = mkdtempSync(join(tmpdir(), 'dab-alerts-'));
     sim = createSimulator({ generate: { devices: 10, days: 3 }, throttle: false });
     const endpoint = await sim.start({ caCertFile: join(dir, 'ca.pem') });
-    const config = loadConfig({ ...endpoint.env, PORT: '0', MDE_BACKFILL_DAYS: '30', MDE_OVERLAP_WINDOW: '1s' }, ['defender']);
+    const config = loadConfig({ ...endpoint.env, PORT: '0', MDE_BACKFILL_DAYS: '30', MDE_OVERLAP_WINDOW: '1s' }, [
+      'defender',
+    ]);
     const logger = createCaptureLogger();
     store = openSqliteStore({ path: join(dir, 'audit.db') });
     connector = await startFakeConnector();
@@ -44,8 +46,22 @@ describe('alerts end to end: simulator → ingest → store → pipeline → rea
       await pipeline.deliver();
     };
     // A subscribed channel whose service URL is the fake connector.
-    const ref = { channelId: 'msteams' as const, serviceUrl: connector.url, conversationId: ALERTS_CHANNEL, conversationType: 'channel' as const, tenantId: TENANT, botId: '28:bot', teamsChannelId: ALERTS_CHANNEL };
-    store.saveConversation({ conversationId: ALERTS_CHANNEL, kind: 'channel', name: 'SecOps › Alerts', ref, at: new Date().toISOString() });
+    const ref = {
+      channelId: 'msteams' as const,
+      serviceUrl: connector.url,
+      conversationId: ALERTS_CHANNEL,
+      conversationType: 'channel' as const,
+      tenantId: TENANT,
+      botId: '28:bot',
+      teamsChannelId: ALERTS_CHANNEL,
+    };
+    store.saveConversation({
+      conversationId: ALERTS_CHANNEL,
+      kind: 'channel',
+      name: 'SecOps › Alerts',
+      ref,
+      at: new Date().toISOString(),
+    });
     store.setSubscription(ALERTS_CHANNEL, { alerts: true, digest: false }, 'admin', new Date().toISOString());
   });
   after(async () => {
@@ -62,14 +78,24 @@ describe('alerts end to end: simulator → ingest → store → pipeline → rea
     assert.equal(connector.calls.length, 1);
     const summary = JSON.stringify(connector.cardsPosted()[0]!.card);
     assert.match(summary, /Days of history/);
-    assert.ok(summary.includes(String(sim.tenant.size())) || summary.includes(sim.tenant.size().toLocaleString('en-US')), 'says how many actions were read');
+    assert.ok(
+      summary.includes(String(sim.tenant.size())) || summary.includes(sim.tenant.size().toLocaleString('en-US')),
+      'says how many actions were read',
+    );
     await tick();
     assert.equal(connector.calls.length, 1, 'only once');
   });
 
   it('a new Isolate gives exactly one card; its move to Succeeded updates that card and posts nothing new', async () => {
     const machine = sim.tenant.machines()[2]!;
-    const a = sim.tenant.create({ machineId: machine.id, type: 'Isolate', scope: 'Full', comment: 'Ransomware note found', requestor: 'Alex.Wilber@contoso.com', computerDnsName: machine.computerDnsName });
+    const a = sim.tenant.create({
+      machineId: machine.id,
+      type: 'Isolate',
+      scope: 'Full',
+      comment: 'Ransomware note found',
+      requestor: 'Alex.Wilber@contoso.com',
+      computerDnsName: machine.computerDnsName,
+    });
     await tick();
     const posts = connector.calls.filter((c) => c.method === 'POST');
     assert.equal(posts.length, 2, 'the backfill summary and this alert');
@@ -103,7 +129,13 @@ describe('alerts end to end: simulator → ingest → store → pipeline → rea
     const before = connector.calls.length;
     const machines = sim.tenant.machines();
     const burst = Array.from({ length: 50 }, (_, i) =>
-      sim.tenant.create({ machineId: machines[i % machines.length]!.id, type: 'RunAntiVirusScan', scope: 'Quick', comment: `sweep ${i}`, requestor: 'Sweeper@contoso.com' }),
+      sim.tenant.create({
+        machineId: machines[i % machines.length]!.id,
+        type: 'RunAntiVirusScan',
+        scope: 'Quick',
+        comment: `sweep ${i}`,
+        requestor: 'Sweeper@contoso.com',
+      }),
     );
     await tick();
     const calls = connector.calls.slice(before);
@@ -122,8 +154,23 @@ describe('alerts end to end: simulator → ingest → store → pipeline → rea
 
   it('uninstalling the bot from the team stops posting there', async () => {
     const other = '19:other-channel@thread.tacv2';
-    const ref = { channelId: 'msteams' as const, serviceUrl: connector.url, conversationId: other, conversationType: 'channel' as const, tenantId: TENANT, botId: '28:bot', teamsChannelId: other, teamId: '19:team-two@thread.tacv2' };
-    store.saveConversation({ conversationId: other, kind: 'channel', name: 'Team two › General', ref, at: new Date().toISOString() });
+    const ref = {
+      channelId: 'msteams' as const,
+      serviceUrl: connector.url,
+      conversationId: other,
+      conversationType: 'channel' as const,
+      tenantId: TENANT,
+      botId: '28:bot',
+      teamsChannelId: other,
+      teamId: '19:team-two@thread.tacv2',
+    };
+    store.saveConversation({
+      conversationId: other,
+      kind: 'channel',
+      name: 'Team two › General',
+      ref,
+      at: new Date().toISOString(),
+    });
     store.setSubscription(other, { alerts: true, digest: false }, 'admin', new Date().toISOString());
     const machine = sim.tenant.machines()[7]!;
     const a = sim.tenant.create({ machineId: machine.id, type: 'Isolate', scope: 'Full', comment: 'before uninstall' });
@@ -135,22 +182,40 @@ describe('alerts end to end: simulator → ingest → store → pipeline → rea
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
-        type: 'installationUpdate', action: 'remove', id: 'f:uninstall', channelId: 'msteams' as const, serviceUrl: connector.url,
-        from: { id: '29:admin' }, recipient: { id: '28:bot' },
-        conversation: { isGroup: true, conversationType: 'channel' as const, tenantId: TENANT, id: '19:team-two@thread.tacv2' },
+        type: 'installationUpdate',
+        action: 'remove',
+        id: 'f:uninstall',
+        channelId: 'msteams' as const,
+        serviceUrl: connector.url,
+        from: { id: '29:admin' },
+        recipient: { id: '28:bot' },
+        conversation: {
+          isGroup: true,
+          conversationType: 'channel' as const,
+          tenantId: TENANT,
+          id: '19:team-two@thread.tacv2',
+        },
         channelData: { team: { id: '19:team-two@thread.tacv2', name: 'Team two' }, tenant: { id: TENANT } },
       }),
     });
     assert.ok(res.status < 300);
     assert.ok(!store.conversations().some((c) => c.conversationId === other));
     sim.tenant.transition(a.id, 'Succeeded');
-    sim.tenant.create({ machineId: sim.tenant.machines()[8]!.id, type: 'Isolate', scope: 'Full', comment: 'after uninstall' });
+    sim.tenant.create({
+      machineId: sim.tenant.machines()[8]!.id,
+      type: 'Isolate',
+      scope: 'Full',
+      comment: 'after uninstall',
+    });
     await tick();
     assert.equal(toOther(), 2, 'nothing more is posted or updated there');
   });
 
   it('403 MessageWritesBlocked deactivates the subscription and stops posting', async () => {
-    connector.failNext({ status: 403, body: { errorCode: 209, message: JSON.stringify({ subCode: 'MessageWritesBlocked', message: 'Bot is blocked' }) } });
+    connector.failNext({
+      status: 403,
+      body: { errorCode: 209, message: JSON.stringify({ subCode: 'MessageWritesBlocked', message: 'Bot is blocked' }) },
+    });
     const machine = sim.tenant.machines()[5]!;
     sim.tenant.create({ machineId: machine.id, type: 'RunAntiVirusScan', scope: 'Quick', comment: 'scan' });
     await tick();
@@ -158,7 +223,12 @@ describe('alerts end to end: simulator → ingest → store → pipeline → rea
     assert.equal(conv.active, false);
     assert.match(conv.inactiveReason ?? '', /MessageWritesBlocked/);
     const before = connector.calls.length;
-    sim.tenant.create({ machineId: sim.tenant.machines()[6]!.id, type: 'Isolate', scope: 'Selective', comment: 'again' });
+    sim.tenant.create({
+      machineId: sim.tenant.machines()[6]!.id,
+      type: 'Isolate',
+      scope: 'Selective',
+      comment: 'again',
+    });
     await tick();
     assert.equal(connector.calls.length, before);
   });

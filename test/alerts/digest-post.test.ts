@@ -17,11 +17,36 @@ describe('the daily digest is posted on schedule to subscribed conversations', f
 
   before(async () => {
     store = openSqliteStore({ path: ':memory:' });
-    store.applyPage({ runId: 1, items: DATASET, quarantined: [], observedAt: '2026-11-29T05:00:00.000Z', backfill: false, cursor: null });
+    store.applyPage({
+      runId: 1,
+      items: DATASET,
+      quarantined: [],
+      observedAt: '2026-11-29T05:00:00.000Z',
+      backfill: false,
+      cursor: null,
+    });
     connector = await startFakeConnector();
-    bot = await createBot(config, { store, clock: new FakeClock(Date.parse('2026-11-29T06:00:00Z')), logger: createCaptureLogger(), ingestEnabled: false });
-    const ref = { channelId: 'msteams' as const, serviceUrl: connector.url, conversationId: ALERTS_CHANNEL, conversationType: 'channel' as const, tenantId: TENANT, botId: '28:bot' };
-    store.saveConversation({ conversationId: ALERTS_CHANNEL, kind: 'channel', name: 'SecOps › Alerts', ref, at: '2026-11-28T00:00:00.000Z' });
+    bot = await createBot(config, {
+      store,
+      clock: new FakeClock(Date.parse('2026-11-29T06:00:00Z')),
+      logger: createCaptureLogger(),
+      ingestEnabled: false,
+    });
+    const ref = {
+      channelId: 'msteams' as const,
+      serviceUrl: connector.url,
+      conversationId: ALERTS_CHANNEL,
+      conversationType: 'channel' as const,
+      tenantId: TENANT,
+      botId: '28:bot',
+    };
+    store.saveConversation({
+      conversationId: ALERTS_CHANNEL,
+      kind: 'channel',
+      name: 'SecOps › Alerts',
+      ref,
+      at: '2026-11-28T00:00:00.000Z',
+    });
     store.setSubscription(ALERTS_CHANNEL, { alerts: false, digest: true }, 'admin', '2026-11-28T00:00:00.000Z');
   });
   after(async () => {

@@ -59,8 +59,22 @@ describe('alerts survive SIGKILL at random points', function () {
       LOG_LEVEL: 'info',
     };
     const store = openSqliteStore({ path: storePath });
-    const ref = { channelId: 'msteams' as const, serviceUrl: connector.url, conversationId: ALERTS_CHANNEL, conversationType: 'channel' as const, tenantId: TENANT, botId: '28:bot', teamsChannelId: ALERTS_CHANNEL };
-    store.saveConversation({ conversationId: ALERTS_CHANNEL, kind: 'channel', name: 'SecOps › Alerts', ref, at: new Date().toISOString() });
+    const ref = {
+      channelId: 'msteams' as const,
+      serviceUrl: connector.url,
+      conversationId: ALERTS_CHANNEL,
+      conversationType: 'channel' as const,
+      tenantId: TENANT,
+      botId: '28:bot',
+      teamsChannelId: ALERTS_CHANNEL,
+    };
+    store.saveConversation({
+      conversationId: ALERTS_CHANNEL,
+      kind: 'channel',
+      name: 'SecOps › Alerts',
+      ref,
+      at: new Date().toISOString(),
+    });
     store.setSubscription(ALERTS_CHANNEL, { alerts: true, digest: false }, 'admin', new Date().toISOString());
     store.close();
     // The history backfill first: actions read by it never alert (one summary card instead).
@@ -78,9 +92,14 @@ describe('alerts survive SIGKILL at random points', function () {
     const created: string[] = [];
     const machines = sim.tenant.machines();
     let seed = 12345;
-    const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const create = (comment: string): void => {
-      const a = sim.tenant.create({ machineId: machines[created.length % machines.length]!.id, type: 'Isolate', scope: 'Full', comment });
+      const a = sim.tenant.create({
+        machineId: machines[created.length % machines.length]!.id,
+        type: 'Isolate',
+        scope: 'Full',
+        comment,
+      });
       created.push(a.id);
     };
     const listening = /"msg":"listening"/;
@@ -100,7 +119,8 @@ describe('alerts survive SIGKILL at random points', function () {
     // Read-only view of the store the bot writes (WAL: readers never block it), opened while no bot runs.
     const store = openSqliteStore({ path: env.STORE_PATH! });
     // Cards naming the action (its own alert, or a storm card listing it), by the id on the card: posts only, not updates.
-    const cardsNaming = (id: string): number => connector.cardsPosted().filter((c) => JSON.stringify(c.card).includes(id)).length;
+    const cardsNaming = (id: string): number =>
+      connector.cardsPosted().filter((c) => JSON.stringify(c.card).includes(id)).length;
     /** The storm card the store records for the action, when that card reached the connector. */
     const stormOf = (id: string): { activityId: string; storm: string[]; card: unknown } | undefined => {
       const posted = store.postedCard(ALERTS_CHANNEL, id);
@@ -120,10 +140,12 @@ describe('alerts survive SIGKILL at random points', function () {
     }
     const lastMs = Date.now() - lastSpawnedMs;
     const lost = created.filter((id) => !accounted(id));
-    const storms = new Map(created.flatMap((id) => {
-      const s = stormOf(id);
-      return s ? [[s.activityId, s] as const] : [];
-    }));
+    const storms = new Map(
+      created.flatMap((id) => {
+        const s = stormOf(id);
+        return s ? [[s.activityId, s] as const] : [];
+      }),
+    );
     const onStorm = created.filter((id) => stormOf(id) !== undefined).length;
     const stormOnly = created.filter((id) => cardsNaming(id) === 0 && stormOf(id) !== undefined).length;
     const doubled = created.filter((id) => cardsNaming(id) > 1).length;
@@ -136,6 +158,7 @@ describe('alerts survive SIGKILL at random points', function () {
     assert.deepEqual(lost, []);
     if (KILLS > 0) assert.ok(storms.size >= 1, 'the start after the outage posts a storm card');
     // A storm card counts every action it stands for (its title: "N machine actions at once").
-    for (const s of storms.values()) assert.match(JSON.stringify(s.card), new RegExp(`\\b${s.storm.length} machine actions at once`));
+    for (const s of storms.values())
+      assert.match(JSON.stringify(s.card), new RegExp(`\\b${s.storm.length} machine actions at once`));
   });
 });

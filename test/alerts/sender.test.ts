@@ -18,17 +18,38 @@ const OTHER = '19:other-channel@thread.tacv2';
 /** The documented Teams answer when the bot was blocked or uninstalled (as in test/teams/gateway.test.ts). */
 const BLOCKED_BODY = {
   errorCode: 209,
-  message: '{\r\n  "subCode": "MessageWritesBlocked",\r\n  "details": "Thread is blocked from message writes.",\r\n  "errorCode": null,\r\n  "errorSubCode": null\r\n}',
+  message:
+    '{\r\n  "subCode": "MessageWritesBlocked",\r\n  "details": "Thread is blocked from message writes.",\r\n  "errorCode": null,\r\n  "errorSubCode": null\r\n}',
 };
 
-const REASONS: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'NotFound', 412: 'PreconditionFailed', 429: 'Throttled', 500: 'InternalServerError', 503: 'ServiceUnavailable' };
+const REASONS: Record<number, string> = {
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'NotFound',
+  412: 'PreconditionFailed',
+  429: 'Throttled',
+  500: 'InternalServerError',
+  503: 'ServiceUnavailable',
+};
 
 function refOf(conversationId: string, serviceUrl = 'https://smba.trafficmanager.net/emea/'): ConvRef {
-  return { channelId: 'msteams', serviceUrl, conversationId, conversationType: 'channel', tenantId: 'tenant-1', botId: '28:bot', teamsChannelId: conversationId.split(';')[0]! };
+  return {
+    channelId: 'msteams',
+    serviceUrl,
+    conversationId,
+    conversationType: 'channel',
+    tenantId: 'tenant-1',
+    botId: '28:bot',
+    teamsChannelId: conversationId.split(';')[0]!,
+  };
 }
 
 const card = (text: string): object => ({ type: 'AdaptiveCard', version: '1.5', body: [{ type: 'TextBlock', text }] });
-const post = (text: string, compact?: string): SendOp => ({ kind: 'post', card: card(text), ...(compact === undefined ? {} : { compactCard: card(compact) }) });
+const post = (text: string, compact?: string): SendOp => ({
+  kind: 'post',
+  card: card(text),
+  ...(compact === undefined ? {} : { compactCard: card(compact) }),
+});
 
 /**
  * A connector failure as the real gateway throws it (checked against the real stack at the end of
@@ -48,13 +69,21 @@ function connectorError(status: number, options: { retryAfter?: string; body?: u
     bodyAsText: typeof body === 'string' ? body : JSON.stringify(body),
     ...(parsed ? { parsedBody: parsed } : {}),
   } as PipelineResponse;
-  const rest = new RestError(`injected ${status}`, { statusCode: status, request, response, ...(typeof errorCode === 'string' ? { code: errorCode } : {}) });
+  const rest = new RestError(`injected ${status}`, {
+    statusCode: status,
+    request,
+    response,
+    ...(typeof errorCode === 'string' ? { code: errorCode } : {}),
+  });
   rest.details = parsed ?? {};
   return toSendError('postCard', CHANNEL, rest);
 }
 
 function networkError(code: string): SendError {
-  const rest = new RestError(`connect ${code} 127.0.0.1:9`, { code, request: createPipelineRequest({ url: 'https://smba.trafficmanager.net/emea/' }) });
+  const rest = new RestError(`connect ${code} 127.0.0.1:9`, {
+    code,
+    request: createPipelineRequest({ url: 'https://smba.trafficmanager.net/emea/' }),
+  });
   return toSendError('postCard', CHANNEL, rest);
 }
 
@@ -93,7 +122,11 @@ class ScriptedGateway implements TeamsGateway {
     return Promise.reject(new Error('replyInThread is not used by the sender'));
   }
 
-  private async step(method: GatewayCall['method'], conversationId: string, c: object): Promise<{ activityId: string } | undefined> {
+  private async step(
+    method: GatewayCall['method'],
+    conversationId: string,
+    c: object,
+  ): Promise<{ activityId: string } | undefined> {
     this.calls.push({ method, conversationId, card: c, atMs: this.clock.now() });
     if (this.hold) await this.hold;
     const step = this.script.shift();
@@ -110,7 +143,15 @@ interface Setup {
   t0: number;
 }
 
-function setup(options: { autoAdvance?: boolean; random?: () => number; minIntervalMs?: number; maxAttempts?: number; maxDelayMs?: number } = {}): Setup {
+function setup(
+  options: {
+    autoAdvance?: boolean;
+    random?: () => number;
+    minIntervalMs?: number;
+    maxAttempts?: number;
+    maxDelayMs?: number;
+  } = {},
+): Setup {
   const clock = new FakeClock(undefined, { autoAdvance: options.autoAdvance ?? true });
   const gateway = new ScriptedGateway(clock);
   const logger = createCaptureLogger();
@@ -144,7 +185,12 @@ describe('alerts sender: retries', () => {
     const s = setup();
     s.gateway.script.push(connectorError(429), connectorError(429), connectorError(429));
     const res = await s.sender.send(refOf(CHANNEL), post('Isolate WS-042: Pending'));
-    assert.deepEqual(res, { ok: true, posted: { conversationId: CHANNEL, activityId: '1001' }, compact: false, attempts: 4 });
+    assert.deepEqual(res, {
+      ok: true,
+      posted: { conversationId: CHANNEL, activityId: '1001' },
+      compact: false,
+      attempts: 4,
+    });
     assert.deepEqual(s.clock.sleeps, [1000, 2000, 4000]);
     assert.deepEqual(
       s.gateway.calls.map((c) => c.atMs - s.t0),
@@ -152,7 +198,13 @@ describe('alerts sender: retries', () => {
     );
     const retries = retryLines(s.lines);
     assert.deepEqual(
-      retries.map((l) => [l.level, l.fields['conversationId'], l.fields['status'], l.fields['attempt'], l.fields['waitMs']]),
+      retries.map((l) => [
+        l.level,
+        l.fields['conversationId'],
+        l.fields['status'],
+        l.fields['attempt'],
+        l.fields['waitMs'],
+      ]),
       [
         ['warn', CHANNEL, 429, 1, 1000],
         ['warn', CHANNEL, 429, 2, 2000],
@@ -267,7 +319,10 @@ describe('alerts sender: retries', () => {
     const s = setup();
     s.gateway.script.push(connectorError(403, { body: BLOCKED_BODY }));
     const res = failed(await s.sender.send(refOf(CHANNEL), post('x')));
-    assert.deepEqual({ ...res, reason: undefined }, { ok: false, permanent: true, deactivate: true, reason: undefined, attempts: 1 });
+    assert.deepEqual(
+      { ...res, reason: undefined },
+      { ok: false, permanent: true, deactivate: true, reason: undefined, attempts: 1 },
+    );
     assert.match(res.reason, /HTTP 403 MessageWritesBlocked/);
     assert.equal(s.gateway.calls.length, 1);
     assert.deepEqual(s.clock.sleeps, []);
@@ -275,7 +330,11 @@ describe('alerts sender: retries', () => {
 
   it('403 ConversationBlockedByUser deactivates too', async () => {
     const s = setup();
-    s.gateway.script.push(connectorError(403, { body: { error: { code: 'ConversationBlockedByUser', message: 'User blocked the conversation with the bot.' } } }));
+    s.gateway.script.push(
+      connectorError(403, {
+        body: { error: { code: 'ConversationBlockedByUser', message: 'User blocked the conversation with the bot.' } },
+      }),
+    );
     const res = failed(await s.sender.send(refOf(CHANNEL), post('x')));
     assert.equal(res.deactivate, true);
     assert.equal(res.permanent, true);
@@ -303,7 +362,12 @@ describe('alerts sender: retries', () => {
     const s = setup();
     s.gateway.script.push(connectorError(413, { body: 'MessageSizeTooBig' }));
     const res = await s.sender.send(refOf(CHANNEL), post('full', 'compact'));
-    assert.deepEqual(res, { ok: true, posted: { conversationId: CHANNEL, activityId: '1001' }, compact: true, attempts: 2 });
+    assert.deepEqual(res, {
+      ok: true,
+      posted: { conversationId: CHANNEL, activityId: '1001' },
+      compact: true,
+      attempts: 2,
+    });
     assert.deepEqual(
       s.gateway.calls.map((c) => c.card),
       [card('full'), card('compact')],
@@ -320,7 +384,10 @@ describe('alerts sender: retries', () => {
     assert.equal(a.attempts, 1);
     assert.match(a.reason, /no compact card/);
     const both = setup();
-    both.gateway.script.push(connectorError(413, { body: 'MessageSizeTooBig' }), connectorError(413, { body: 'MessageSizeTooBig' }));
+    both.gateway.script.push(
+      connectorError(413, { body: 'MessageSizeTooBig' }),
+      connectorError(413, { body: 'MessageSizeTooBig' }),
+    );
     const b = failed(await both.sender.send(refOf(CHANNEL), post('full', 'compact')));
     assert.equal(b.permanent, true);
     assert.equal(b.attempts, 2);
@@ -359,8 +426,15 @@ describe('alerts sender: retries', () => {
     const s = setup();
     s.gateway.script.push({ activityId: '' });
     const res = await s.sender.send(refOf(CHANNEL), post('x'));
-    assert.deepEqual(res, { ok: true, posted: { conversationId: CHANNEL, activityId: '' }, compact: false, attempts: 1 });
-    assert.ok(s.lines.some((l) => l.level === 'warn' && /no activity id/.test(l.msg) && l.fields['conversationId'] === CHANNEL));
+    assert.deepEqual(res, {
+      ok: true,
+      posted: { conversationId: CHANNEL, activityId: '' },
+      compact: false,
+      attempts: 1,
+    });
+    assert.ok(
+      s.lines.some((l) => l.level === 'warn' && /no activity id/.test(l.msg) && l.fields['conversationId'] === CHANNEL),
+    );
   });
 
   it('an update replaces the card of the posted message; posted is null', async () => {
@@ -380,7 +454,13 @@ describe('alerts sender: retries', () => {
 
   it('an update of a message without an activity id fails permanently without calling Teams', async () => {
     const s = setup();
-    const res = failed(await s.sender.send(refOf(CHANNEL), { kind: 'update', message: { conversationId: CHANNEL, activityId: '' }, card: card('x') }));
+    const res = failed(
+      await s.sender.send(refOf(CHANNEL), {
+        kind: 'update',
+        message: { conversationId: CHANNEL, activityId: '' },
+        card: card('x'),
+      }),
+    );
     assert.equal(res.permanent, true);
     assert.equal(res.attempts, 0);
     assert.equal(s.gateway.calls.length, 0);
@@ -431,12 +511,16 @@ describe('alerts sender: pacing', () => {
 
   it('two conversations interleave without waiting for each other', async () => {
     const s = setup({ autoAdvance: false });
-    const sends = [1, 2, 3].flatMap((n) => [s.sender.send(refOf(CHANNEL), post(`a${n}`)), s.sender.send(refOf(OTHER), post(`b${n}`))]);
+    const sends = [1, 2, 3].flatMap((n) => [
+      s.sender.send(refOf(CHANNEL), post(`a${n}`)),
+      s.sender.send(refOf(OTHER), post(`b${n}`)),
+    ]);
     await flushPromises();
     for (let i = 0; i < 3; i++) await s.clock.advance(1000);
     const results = await Promise.all(sends);
     assert.ok(results.every((r) => r.ok));
-    const at = (id: string): number[] => s.gateway.calls.filter((c) => c.conversationId === id).map((c) => c.atMs - s.t0);
+    const at = (id: string): number[] =>
+      s.gateway.calls.filter((c) => c.conversationId === id).map((c) => c.atMs - s.t0);
     assert.deepEqual(at(CHANNEL), [0, 1000, 2000]);
     assert.deepEqual(at(OTHER), [0, 1000, 2000]);
   });
@@ -447,7 +531,11 @@ describe('alerts sender: pacing', () => {
     await Promise.all([
       s.sender.send(refOf(CHANNEL), post('root')),
       s.sender.send(refOf(thread), post('reply')),
-      s.sender.send(refOf(CHANNEL), { kind: 'update', message: { conversationId: CHANNEL, activityId: '1001' }, card: card('updated') }),
+      s.sender.send(refOf(CHANNEL), {
+        kind: 'update',
+        message: { conversationId: CHANNEL, activityId: '1001' },
+        card: card('updated'),
+      }),
     ]);
     assert.deepEqual(
       s.gateway.calls.map((c) => [c.method, c.conversationId, c.atMs - s.t0]),
@@ -478,7 +566,10 @@ describe('alerts sender: pacing', () => {
     const sends: Promise<SendResult>[] = [];
     for (let i = 0; i < 70; i++) {
       const id = i % 3 === 0 ? OTHER : CHANNEL;
-      const op: SendOp = i % 2 === 0 ? post(`n${i}`) : { kind: 'update', message: { conversationId: id, activityId: String(i) }, card: card(`u${i}`) };
+      const op: SendOp =
+        i % 2 === 0
+          ? post(`n${i}`)
+          : { kind: 'update', message: { conversationId: id, activityId: String(i) }, card: card(`u${i}`) };
       sends.push(s.sender.send(refOf(id), op));
     }
     s.gateway.script.push(connectorError(429), connectorError(412));
@@ -488,7 +579,8 @@ describe('alerts sender: pacing', () => {
     assert.ok(results.every((r) => r.ok));
     for (const id of [CHANNEL, OTHER]) {
       const times = s.gateway.calls.filter((c) => c.conversationId === id).map((c) => c.atMs);
-      for (let i = 1; i < times.length; i++) assert.ok(times[i]! - times[i - 1]! >= 1000, `${id}: calls ${i - 1} and ${i} are 1000 ms apart`);
+      for (let i = 1; i < times.length; i++)
+        assert.ok(times[i]! - times[i - 1]! >= 1000, `${id}: calls ${i - 1} and ${i} are 1000 ms apart`);
       assert.ok(maxInWindow(times, 1000) <= 7);
       assert.ok(maxInWindow(times, 30_000) <= 60);
     }
@@ -566,7 +658,15 @@ describe('alerts sender: through the real gateway and CloudAdapter against the f
       assert.equal((real.cause as Error).name, 'RestError');
       assert.deepEqual(sendFailureOf(fakeError), sendFailureOf(real), `status ${failure.status}`);
       assert.ok(real instanceof SendError, 'the gateway throws the coded SendError');
-      const facts = (e: SendError) => ({ status: e.status, retryAfterMs: e.retryAfterMs, permanent: e.permanent, deactivate: e.deactivate, tooLarge: e.tooLarge, transportRetried: e.transportRetried, detail: e.detail });
+      const facts = (e: SendError) => ({
+        status: e.status,
+        retryAfterMs: e.retryAfterMs,
+        permanent: e.permanent,
+        deactivate: e.deactivate,
+        tooLarge: e.tooLarge,
+        transportRetried: e.transportRetried,
+        detail: e.detail,
+      });
       assert.deepEqual(facts(fakeError), facts(real), `status ${failure.status}`);
     }
   });

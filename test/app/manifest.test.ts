@@ -43,7 +43,10 @@ describe('appPackage', () => {
   it('names every missing variable', () => {
     const r = renderManifest(template, { APP_VERSION: '1.0.0' });
     assert.ok(!r.ok);
-    assert.deepEqual(new Set(r.missing), new Set(['TEAMS_APP_ID', 'BOT_ID', 'APP_NAME_SUFFIX', 'APP_WEBSITE_URL', 'APP_PRIVACY_URL', 'APP_TERMS_URL']));
+    assert.deepEqual(
+      new Set(r.missing),
+      new Set(['TEAMS_APP_ID', 'BOT_ID', 'APP_NAME_SUFFIX', 'APP_WEBSITE_URL', 'APP_PRIVACY_URL', 'APP_TERMS_URL']),
+    );
   });
 
   it('a value with quotes cannot break the JSON', () => {

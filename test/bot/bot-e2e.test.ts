@@ -52,8 +52,19 @@ describe('the bot end to end: restify + CloudAdapter + fake Bot Connector, again
     dir = mkdtempSync(join(tmpdir(), 'dab-bot-'));
     store = openSqliteStore({ path: join(dir, 'audit.db') });
     const runId = store.beginRun(new Date(NOW - 60_000).toISOString(), true);
-    store.applyPage({ runId, items: DATASET, quarantined: [], observedAt: new Date(NOW - 60_000).toISOString(), backfill: true, cursor: null });
-    store.finishRun(runId, { finishedAt: new Date(NOW - 30_000).toISOString(), ok: true, stats: { pages: 1, calls: 1, new: DATASET.length, statusChanged: 0, updated: 0, unchanged: 0, quarantined: 0 } });
+    store.applyPage({
+      runId,
+      items: DATASET,
+      quarantined: [],
+      observedAt: new Date(NOW - 60_000).toISOString(),
+      backfill: true,
+      cursor: null,
+    });
+    store.finishRun(runId, {
+      finishedAt: new Date(NOW - 30_000).toISOString(),
+      ok: true,
+      stats: { pages: 1, calls: 1, new: DATASET.length, statusChanged: 0, updated: 0, unchanged: 0, quarantined: 0 },
+    });
     connector = await startFakeConnector();
     bot = await createBot(loadConfig(env), { store, clock, logger, ingestEnabled: false });
     url = (await bot.start()).url;
@@ -68,8 +79,21 @@ describe('the bot end to end: restify + CloudAdapter + fake Bot Connector, again
   /** Sends a channel message with a bot mention and returns the card the bot posted in reply. */
   async function ask(text: string, tenant = TENANT): Promise<unknown> {
     const before = connector.cardsPosted().length;
-    const activity = channelMessage(connector.url, text, tenant === TENANT ? {} : { channelData: { tenant: { id: tenant } }, conversation: { isGroup: true, conversationType: 'channel', tenantId: tenant, id: '19:x@thread.tacv2' } } as never);
-    const res = await fetch(`${url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(activity) });
+    const activity = channelMessage(
+      connector.url,
+      text,
+      tenant === TENANT
+        ? {}
+        : ({
+            channelData: { tenant: { id: tenant } },
+            conversation: { isGroup: true, conversationType: 'channel', tenantId: tenant, id: '19:x@thread.tacv2' },
+          } as never),
+    );
+    const res = await fetch(`${url}/api/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(activity),
+    });
     assert.ok(res.status === 200 || res.status === 201 || res.status === 202, `HTTP ${res.status}`);
     const cards = connector.cardsPosted();
     assert.equal(cards.length, before + 1, `one card for "${text}"`);
@@ -133,7 +157,7 @@ describe('the bot end to end: restify + CloudAdapter + fake Bot Connector, again
 
   it('empty results and hostile input give a clean answer', async () => {
     assert.match(cardText(await ask('actions for device nosuchhost 7d')), /0 actions/);
-    const evil = cardText(await ask("device ws-042'|take 1//\" 7d"));
+    const evil = cardText(await ask('device ws-042\'|take 1//" 7d'));
     assert.match(evil, /0 actions/);
     const long = cardText(await ask(`device ${'x'.repeat(600)}`));
     assert.match(long, /Too long/);
@@ -145,13 +169,24 @@ describe('the bot end to end: restify + CloudAdapter + fake Bot Connector, again
     assert.match(JSON.stringify(card), /Chart\.VerticalBar/);
     assert.match(text, /lt-007\.contoso\.com/, 'isolated now');
     let printed = '';
-    const code = await runCli(['digest', '--print'], { ...env, STORE_PATH: join(dir, 'audit.db'), LOG_LEVEL: 'error' }, { out: (t) => (printed += t), err: () => {}, tty: false, clock });
+    const code = await runCli(
+      ['digest', '--print'],
+      { ...env, STORE_PATH: join(dir, 'audit.db'), LOG_LEVEL: 'error' },
+      { out: (t) => (printed += t), err: () => {}, tty: false, clock },
+    );
     assert.equal(code, 0);
     assert.match(printed, /Daily digest 2026-11-29 \(UTC\)/);
     assert.match(printed, /Last 24 hours: 3 actions/);
     assert.match(printed, /Isolated now: 2/);
     let json = '';
-    assert.equal(await runCli(['digest', '--print', '--format', 'json'], { ...env, STORE_PATH: join(dir, 'audit.db') }, { out: (t) => (json += t), err: () => {}, tty: false, clock }), 0);
+    assert.equal(
+      await runCli(
+        ['digest', '--print', '--format', 'json'],
+        { ...env, STORE_PATH: join(dir, 'audit.db') },
+        { out: (t) => (json += t), err: () => {}, tty: false, clock },
+      ),
+      0,
+    );
     assert.equal((JSON.parse(json) as { tiles: { total: number } }).tiles.total, 3);
     assert.equal(await runCli(['digest'], env, { out: () => {}, err: () => {}, tty: false, clock }), 2);
   });
@@ -167,7 +202,11 @@ describe('the bot end to end: restify + CloudAdapter + fake Bot Connector, again
     const activity = channelMessage(connector.url, 'summary');
     (activity.channelData as { tenant: { id: string } }).tenant.id = OTHER_TENANT;
     (activity.conversation as { tenantId: string }).tenantId = OTHER_TENANT;
-    const res = await fetch(`${url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(activity) });
+    const res = await fetch(`${url}/api/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(activity),
+    });
     assert.ok(res.status < 300);
     await ask('help'); // a later message is answered: the foreign one produced nothing in between
     assert.equal(connector.calls.length, before + 1);
@@ -175,10 +214,20 @@ describe('the bot end to end: restify + CloudAdapter + fake Bot Connector, again
   });
 
   it('`ask --format card` prints the same card the bot posts', async () => {
-    for (const text of ['actions for device ws-042 90d', 'summary 7d', 'isolated', 'timeline 30d', `action ${DATASET[0]!.id}`]) {
+    for (const text of [
+      'actions for device ws-042 90d',
+      'summary 7d',
+      'isolated',
+      'timeline 30d',
+      `action ${DATASET[0]!.id}`,
+    ]) {
       const posted = await ask(text);
       let printed = '';
-      const code = await runCli(['ask', text, '--format', 'card'], { ...env, STORE_PATH: join(dir, 'audit.db'), LOG_LEVEL: 'error' }, { out: (t) => (printed += t), err: () => {}, tty: false, clock });
+      const code = await runCli(
+        ['ask', text, '--format', 'card'],
+        { ...env, STORE_PATH: join(dir, 'audit.db'), LOG_LEVEL: 'error' },
+        { out: (t) => (printed += t), err: () => {}, tty: false, clock },
+      );
       assert.equal(code, 0);
       assert.deepEqual(JSON.parse(printed), posted, text);
     }
@@ -188,19 +237,38 @@ describe('the bot end to end: restify + CloudAdapter + fake Bot Connector, again
     const out: Record<string, string> = {};
     for (const format of ['text', 'json', 'csv', 'kql']) {
       let printed = '';
-      const code = await runCli(['ask', 'actions for device ws-042 90d', '--format', format], { ...env, STORE_PATH: join(dir, 'audit.db'), LOG_LEVEL: 'error' }, { out: (t) => (printed += t), err: () => {}, tty: false, clock });
+      const code = await runCli(
+        ['ask', 'actions for device ws-042 90d', '--format', format],
+        { ...env, STORE_PATH: join(dir, 'audit.db'), LOG_LEVEL: 'error' },
+        { out: (t) => (printed += t), err: () => {}, tty: false, clock },
+      );
       assert.equal(code, 0, format);
       out[format] = printed;
     }
     assert.match(out.text!, /Note: ws-042 is the name of 2 machines/);
-    const rows = JSON.parse(out.json!) as { id: string; computerDnsName: string; requestor: string; creationDateTimeUtc: string }[];
+    const rows = JSON.parse(out.json!) as {
+      id: string;
+      computerDnsName: string;
+      requestor: string;
+      creationDateTimeUtc: string;
+    }[];
     assert.equal(rows.length, 3);
     assert.deepEqual(Object.keys(rows[0]!).slice(0, 2), ['id', 'type']);
     assert.equal(out.csv!.split('\r\n').filter(Boolean).length, 4);
     assert.match(out.kql!, /MDEMachineActions_CL/);
     let err = '';
-    assert.equal(await runCli(['ask', 'frobnicate'], { ...env, STORE_PATH: join(dir, 'audit.db') }, { out: () => {}, err: (t) => (err += t), tty: false, clock }), 2);
-    assert.equal(await runCli(['ask', 'summary', '--format', 'xml'], env, { out: () => {}, err: () => {}, tty: false, clock }), 2);
+    assert.equal(
+      await runCli(
+        ['ask', 'frobnicate'],
+        { ...env, STORE_PATH: join(dir, 'audit.db') },
+        { out: () => {}, err: (t) => (err += t), tty: false, clock },
+      ),
+      2,
+    );
+    assert.equal(
+      await runCli(['ask', 'summary', '--format', 'xml'], env, { out: () => {}, err: () => {}, tty: false, clock }),
+      2,
+    );
   });
 });
 
@@ -210,11 +278,20 @@ describe('the bot rate-limits each user', function () {
     const store = openSqliteStore({ path: ':memory:' });
     const connector = await startFakeConnector();
     const clock = new FakeClock(NOW);
-    const bot = await createBot(loadConfig({ PORT: '0', COMMAND_RATE_LIMIT: '2' }), { store, clock, logger: createCaptureLogger(), ingestEnabled: false });
+    const bot = await createBot(loadConfig({ PORT: '0', COMMAND_RATE_LIMIT: '2' }), {
+      store,
+      clock,
+      logger: createCaptureLogger(),
+      ingestEnabled: false,
+    });
     const { url } = await bot.start();
     const send = async (n: number): Promise<void> => {
       for (let i = 0; i < n; i++) {
-        const res = await fetch(`${url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(channelMessage(connector.url, 'help')) });
+        const res = await fetch(`${url}/api/messages`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(channelMessage(connector.url, 'help')),
+        });
         assert.equal(res.status, 200);
       }
     };
@@ -229,7 +306,10 @@ describe('the bot rate-limits each user', function () {
       await send(10);
       texts = connector.cardsPosted().map((c) => cardText(c.card));
       assert.equal(texts.length, 6);
-      assert.deepEqual(texts.slice(3).map((t) => t.includes('Slow down')), [false, false, true]);
+      assert.deepEqual(
+        texts.slice(3).map((t) => t.includes('Slow down')),
+        [false, false, true],
+      );
     } finally {
       await bot.stop();
       await connector.close();
@@ -244,17 +324,34 @@ describe('the bot with Bot Framework authentication on', function () {
     const store = openSqliteStore({ path: ':memory:' });
     const logger = createCaptureLogger();
     const bot = await createBot(
-      loadConfig({ BOT_ID: '22222222-2222-2222-2222-222222222222', SECRET_BOT_PASSWORD: 'pw', BOT_TENANT_ID: TENANT, PORT: '0' }),
+      loadConfig({
+        BOT_ID: '22222222-2222-2222-2222-222222222222',
+        SECRET_BOT_PASSWORD: 'pw',
+        BOT_TENANT_ID: TENANT,
+        PORT: '0',
+      }),
       { store, clock: new FakeClock(NOW), logger, ingestEnabled: false },
     );
     const { url } = await bot.start();
     try {
-      const res = await fetch(`${url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(channelMessage('http://127.0.0.1:9/', 'summary')) });
+      const res = await fetch(`${url}/api/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(channelMessage('http://127.0.0.1:9/', 'summary')),
+      });
       assert.equal(res.status, 401);
     } finally {
       await bot.stop();
     }
-    await assert.rejects(createBot(loadConfig({ HOST: '0.0.0.0', PORT: '0' }), { store, clock: new FakeClock(NOW), logger, ingestEnabled: false }), /Refusing to listen on 0\.0\.0\.0/);
+    await assert.rejects(
+      createBot(loadConfig({ HOST: '0.0.0.0', PORT: '0' }), {
+        store,
+        clock: new FakeClock(NOW),
+        logger,
+        ingestEnabled: false,
+      }),
+      /Refusing to listen on 0\.0\.0\.0/,
+    );
     store.close();
   });
 });

@@ -5,7 +5,14 @@ import { openSqliteStore, type SqliteAuditStore } from '../../src/store/sqlite-s
 import { FakeClock } from '../fakes/fake-clock.js';
 import { createCaptureLogger } from '../fakes/capture-logger.js';
 import { startFakeConnector, type FakeConnector } from '../fakes/fake-connector.js';
-import { ALERTS_CHANNEL, channelMessage, teamInstallation, teamMembersUpdate, TEAM_ID, USER } from '../teams/helpers.js';
+import {
+  ALERTS_CHANNEL,
+  channelMessage,
+  teamInstallation,
+  teamMembersUpdate,
+  TEAM_ID,
+  USER,
+} from '../teams/helpers.js';
 
 const NOW = Date.parse('2026-11-29T12:00:00.000Z');
 
@@ -17,7 +24,11 @@ describe('subscriptions through the bot', function () {
   let url: string;
 
   const post = async (activity: Record<string, unknown>): Promise<void> => {
-    const res = await fetch(`${url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(activity) });
+    const res = await fetch(`${url}/api/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(activity),
+    });
     assert.ok(res.status < 300, `HTTP ${res.status}`);
   };
   const say = async (text: string, from = USER): Promise<string> => {
@@ -28,7 +39,12 @@ describe('subscriptions through the bot', function () {
   before(async () => {
     store = openSqliteStore({ path: ':memory:' });
     connector = await startFakeConnector();
-    bot = await createBot(loadConfig({ PORT: '0', ADMIN_AAD_OBJECT_IDS: USER.aadObjectId }), { store, clock: new FakeClock(NOW), logger: createCaptureLogger(), ingestEnabled: false });
+    bot = await createBot(loadConfig({ PORT: '0', ADMIN_AAD_OBJECT_IDS: USER.aadObjectId }), {
+      store,
+      clock: new FakeClock(NOW),
+      logger: createCaptureLogger(),
+      ingestEnabled: false,
+    });
     url = (await bot.start()).url;
   });
   after(async () => {

@@ -39,7 +39,13 @@ import { assertValidCard, byId, ofType, texts } from './validate.js';
 type Json = Record<string, unknown>;
 
 /** Samples with hostile text on purpose (they may contain `${` in data). */
-const HOSTILE = new Set(['alert.hostile', 'alert.hostileCompact', 'storm.hostile', 'digest.hostile', 'subscriptions.hostile']);
+const HOSTILE = new Set([
+  'alert.hostile',
+  'alert.hostileCompact',
+  'storm.hostile',
+  'digest.hostile',
+  'subscriptions.hostile',
+]);
 
 describe('cards/alert, storm, backfill, digest and subscriptions cards', () => {
   let templates: CardTemplates;
@@ -48,7 +54,13 @@ describe('cards/alert, storm, backfill, digest and subscriptions cards', () => {
   });
 
   function ctx(overrides: Partial<CardContext> = {}): CardContext {
-    return { templates, now: SAMPLE_NOW, requestorNames: SAMPLE_REQUESTOR_NAMES, timeZone: 'Europe/Amsterdam', ...overrides };
+    return {
+      templates,
+      now: SAMPLE_NOW,
+      requestorNames: SAMPLE_REQUESTOR_NAMES,
+      timeZone: 'Europe/Amsterdam',
+      ...overrides,
+    };
   }
   function alert(model: AlertCardModel, overrides: Partial<CardContext> = {}): AdaptiveCard {
     return renderAlertCard(model, ctx(overrides));
@@ -60,19 +72,26 @@ describe('cards/alert, storm, backfill, digest and subscriptions cards', () => {
   function countTables(card: AdaptiveCard): { header: string[]; rows: Record<string, string> }[] {
     return ofType(card, 'Table').map((t) => {
       const [header, ...rows] = (t.rows as Json[]).map((r) => (r.cells as Json[]).map((c) => texts(c).join(' ')));
-      assert.deepEqual(t.columns, [{ width: 4 }, { width: 1, horizontalCellContentAlignment: 'Right' }], 'the name column takes most of the width');
+      assert.deepEqual(
+        t.columns,
+        [{ width: 4 }, { width: 1, horizontalCellContentAlignment: 'Right' }],
+        'the name column takes most of the width',
+      );
       return { header: header!, rows: Object.fromEntries(rows.map(([name, value]) => [name!, value!])) };
     });
   }
   /** Fact title → value of every FactSet in `node`. */
   function facts(node: unknown): Record<string, string> {
     const out: Record<string, string> = {};
-    for (const set of ofType(node, 'FactSet')) for (const f of set.facts as { title: string; value: string }[]) out[f.title] = f.value;
+    for (const set of ofType(node, 'FactSet'))
+      for (const f of set.facts as { title: string; value: string }[]) out[f.title] = f.value;
     return out;
   }
   /** The container that carries the status (its first column is the status word). */
   function statusBanner(card: AdaptiveCard): Json {
-    const banner = ofType(card, 'Container').find((c) => typeof c.style === 'string' && (c.items as Json[])[0]?.type === 'ColumnSet');
+    const banner = ofType(card, 'Container').find(
+      (c) => typeof c.style === 'string' && (c.items as Json[])[0]?.type === 'ColumnSet',
+    );
     assert.ok(banner, 'a status banner');
     return banner;
   }
@@ -86,11 +105,26 @@ describe('cards/alert, storm, backfill, digest and subscriptions cards', () => {
   }
 
   const ALL_SAMPLES: [string, (c: CardContext) => AdaptiveCard][] = [
-    ...Object.entries(ALERT_SAMPLES).map(([k, m]): [string, (c: CardContext) => AdaptiveCard] => [`alert.${k}`, (c) => renderAlertCard(m, c)]),
-    ...Object.entries(STORM_SAMPLES).map(([k, m]): [string, (c: CardContext) => AdaptiveCard] => [`storm.${k}`, (c) => renderStormCard(m, c)]),
-    ...Object.entries(BACKFILL_SAMPLES).map(([k, m]): [string, (c: CardContext) => AdaptiveCard] => [`backfill.${k}`, (c) => renderBackfillCard(m, c)]),
-    ...Object.entries(DIGEST_SAMPLES).map(([k, m]): [string, (c: CardContext) => AdaptiveCard] => [`digest.${k}`, (c) => renderDigestCard(m, c)]),
-    ...Object.entries(SUBSCRIPTION_SAMPLES).map(([k, m]): [string, (c: CardContext) => AdaptiveCard] => [`subscriptions.${k}`, (c) => renderSubscriptionsCard(m, c)]),
+    ...Object.entries(ALERT_SAMPLES).map(([k, m]): [string, (c: CardContext) => AdaptiveCard] => [
+      `alert.${k}`,
+      (c) => renderAlertCard(m, c),
+    ]),
+    ...Object.entries(STORM_SAMPLES).map(([k, m]): [string, (c: CardContext) => AdaptiveCard] => [
+      `storm.${k}`,
+      (c) => renderStormCard(m, c),
+    ]),
+    ...Object.entries(BACKFILL_SAMPLES).map(([k, m]): [string, (c: CardContext) => AdaptiveCard] => [
+      `backfill.${k}`,
+      (c) => renderBackfillCard(m, c),
+    ]),
+    ...Object.entries(DIGEST_SAMPLES).map(([k, m]): [string, (c: CardContext) => AdaptiveCard] => [
+      `digest.${k}`,
+      (c) => renderDigestCard(m, c),
+    ]),
+    ...Object.entries(SUBSCRIPTION_SAMPLES).map(([k, m]): [string, (c: CardContext) => AdaptiveCard] => [
+      `subscriptions.${k}`,
+      (c) => renderSubscriptionsCard(m, c),
+    ]),
   ];
 
   describe('every sample renders as a valid Teams card within 28 KB', () => {
@@ -105,7 +139,8 @@ describe('cards/alert, storm, backfill, digest and subscriptions cards', () => {
           assert.equal(title?.weight, 'Bolder');
           assert.ok(typeof title?.text === 'string' && title.text !== '');
           assert.ok(typeof subtitle?.text === 'string' && subtitle.text !== '');
-          if (!HOSTILE.has(name)) assert.ok(!JSON.stringify(card).includes('${'), 'no unbound template expression left');
+          if (!HOSTILE.has(name))
+            assert.ok(!JSON.stringify(card).includes('${'), 'no unbound template expression left');
           assert.deepEqual(JSON.parse(JSON.stringify(card)), card);
         }
       });
@@ -128,7 +163,10 @@ describe('cards/alert, storm, backfill, digest and subscriptions cards', () => {
       assert.equal(card.body[1]?.text, 'Requested by Lee.Gu@contoso.com · 2026-11-29 22:14 UTC+1');
       const text = allText(card);
       assert.match(text, /Times in Europe\/Amsterdam/);
-      assert.match(text, /Device: \[ws-042\.contoso\.com\]\(https:\/\/security\.microsoft\.com\/machines\/v2\/f46b9bb259ed4a7fb9981b73510e3cc7aa81ec1f\)/);
+      assert.match(
+        text,
+        /Device: \[ws-042\.contoso\.com\]\(https:\/\/security\.microsoft\.com\/machines\/v2\/f46b9bb259ed4a7fb9981b73510e3cc7aa81ec1f\)/,
+      );
       const f = facts(card);
       assert.equal(f.Type, 'Isolate');
       assert.equal(f.Scope, 'Full');
@@ -144,23 +182,79 @@ describe('cards/alert, storm, backfill, digest and subscriptions cards', () => {
       const card = alert(ALERT_SAMPLES.appRequestor);
       assert.match(card.body[1]?.text as string, new RegExp(`^Requested by ${KNOWN_APP_NAME} ·`));
       assert.match(facts(card)['Requested by']!, new RegExp(`^${KNOWN_APP_NAME} \\(app 2f48b784-`));
-      assert.match(alert(ALERT_SAMPLES.allFlags).body[1]?.text as string, new RegExp(`Requested by app ${UNKNOWN_APP_GUID}`));
+      assert.match(
+        alert(ALERT_SAMPLES.allFlags).body[1]?.text as string,
+        new RegExp(`Requested by app ${UNKNOWN_APP_GUID}`),
+      );
     });
 
     it('names a device without a DNS name by its machine id, still linked', () => {
       const card = alert(ALERT_SAMPLES.noDeviceName);
       assert.equal(card.body[0]?.text, 'Isolate (Full) on de693d7fbdabcdefabcdefcfc9cf40b5bf2da1d8');
-      assert.match(allText(card), /Device: \[de693d7fbdabcdefabcdefcfc9cf40b5bf2da1d8\]\(https:\/\/security\.microsoft\.com\/machines\/v2\/de693d7fbdabcdefabcdefcfc9cf40b5bf2da1d8\)/);
+      assert.match(
+        allText(card),
+        /Device: \[de693d7fbdabcdefabcdefcfc9cf40b5bf2da1d8\]\(https:\/\/security\.microsoft\.com\/machines\/v2\/de693d7fbdabcdefabcdefcfc9cf40b5bf2da1d8\)/,
+      );
     });
 
     describe('lifecycle: the same action re-rendered as its status changes', () => {
-      const cases: { name: AlertSampleName; status: string; color: string; style: string; detail: string; elapsed?: string; error?: string }[] = [
-        { name: 'pending', status: 'Pending', color: 'Accent', style: 'emphasis', detail: 'waiting for the device; this card is updated when the status changes' },
-        { name: 'inProgress', status: 'InProgress', color: 'Accent', style: 'emphasis', detail: 'running on the device; this card is updated when the status changes' },
-        { name: 'succeeded', status: 'Succeeded', color: 'Good', style: 'good', detail: 'completed in 4 min 12 s', elapsed: '4 min 12 s' },
-        { name: 'failed', status: 'Failed', color: 'Attention', style: 'attention', detail: 'after 2 min 11 s', elapsed: '2 min 11 s', error: 'Error 0x80004005 (E_FAIL)' },
-        { name: 'timedOut', status: 'TimeOut', color: 'Attention', style: 'attention', detail: 'after 3 d', elapsed: '3 d', error: 'Error 0x80190198 (HTTP_E_STATUS_REQUEST_TIMEOUT)' },
-        { name: 'cancelled', status: 'Cancelled', color: 'Warning', style: 'warning', detail: 'after 9 min 55 s', elapsed: '9 min 55 s' },
+      const cases: {
+        name: AlertSampleName;
+        status: string;
+        color: string;
+        style: string;
+        detail: string;
+        elapsed?: string;
+        error?: string;
+      }[] = [
+        {
+          name: 'pending',
+          status: 'Pending',
+          color: 'Accent',
+          style: 'emphasis',
+          detail: 'waiting for the device; this card is updated when the status changes',
+        },
+        {
+          name: 'inProgress',
+          status: 'InProgress',
+          color: 'Accent',
+          style: 'emphasis',
+          detail: 'running on the device; this card is updated when the status changes',
+        },
+        {
+          name: 'succeeded',
+          status: 'Succeeded',
+          color: 'Good',
+          style: 'good',
+          detail: 'completed in 4 min 12 s',
+          elapsed: '4 min 12 s',
+        },
+        {
+          name: 'failed',
+          status: 'Failed',
+          color: 'Attention',
+          style: 'attention',
+          detail: 'after 2 min 11 s',
+          elapsed: '2 min 11 s',
+          error: 'Error 0x80004005 (E_FAIL)',
+        },
+        {
+          name: 'timedOut',
+          status: 'TimeOut',
+          color: 'Attention',
+          style: 'attention',
+          detail: 'after 3 d',
+          elapsed: '3 d',
+          error: 'Error 0x80190198 (HTTP_E_STATUS_REQUEST_TIMEOUT)',
+        },
+        {
+          name: 'cancelled',
+          status: 'Cancelled',
+          color: 'Warning',
+          style: 'warning',
+          detail: 'after 9 min 55 s',
+          elapsed: '9 min 55 s',
+        },
       ];
       for (const c of cases) {
         it(`${c.status}: ${c.color} status, ${c.elapsed === undefined ? 'no time to complete' : `completed after ${c.elapsed}`}`, () => {
@@ -201,7 +295,8 @@ describe('cards/alert, storm, backfill, digest and subscriptions cards', () => {
           types: card.body.map((e) => e.type),
         });
         const pending = alert(ALERT_SAMPLES.pending);
-        for (const name of ['succeeded', 'failed', 'timedOut', 'cancelled'] as const) assert.deepEqual(shape(alert(ALERT_SAMPLES[name])), shape(pending), name);
+        for (const name of ['succeeded', 'failed', 'timedOut', 'cancelled'] as const)
+          assert.deepEqual(shape(alert(ALERT_SAMPLES[name])), shape(pending), name);
       });
 
       it('computes the time to complete from the timestamps of a final action when the model has none', () => {
@@ -215,14 +310,19 @@ describe('cards/alert, storm, backfill, digest and subscriptions cards', () => {
       const sentences: [AlertCardModel['flags'][number], string][] = [
         [{ kind: 'massAction', count: 5, windowMinutes: 10 }, '5 actions by this requestor within 10 minutes'],
         [{ kind: 'unknownRequestor' }, 'Requestor not in the known list'],
-        [{ kind: 'outsideBusinessHours', localTime: '22:14', timeZone: 'Europe/Amsterdam' }, 'Requested outside business hours (22:14 Europe/Amsterdam)'],
+        [
+          { kind: 'outsideBusinessHours', localTime: '22:14', timeZone: 'Europe/Amsterdam' },
+          'Requested outside business hours (22:14 Europe/Amsterdam)',
+        ],
         [{ kind: 'offboard' }, 'Offboarding removes the device from Defender'],
       ];
       for (const [flag, sentence] of sentences) {
         it(`${flag.kind}: "${sentence}" in attention colour`, () => {
           assert.equal(flagSentence(flag), sentence);
           const card = alert(alertModel({}, { flags: [flag] }));
-          const box = ofType(card, 'Container').find((c) => c.style === 'attention' && texts(c).includes('Needs a second look'));
+          const box = ofType(card, 'Container').find(
+            (c) => c.style === 'attention' && texts(c).includes('Needs a second look'),
+          );
           assert.ok(box, 'an attention container');
           const line = ofType(box, 'TextBlock').find((t) => (t.text as string).endsWith(sentence));
           assert.ok(line, sentence);
@@ -237,7 +337,10 @@ describe('cards/alert, storm, backfill, digest and subscriptions cards', () => {
       });
 
       it('says "1 action" and "1 minute" in the singular', () => {
-        assert.equal(flagSentence({ kind: 'massAction', count: 1, windowMinutes: 1 }), '1 action by this requestor within 1 minute');
+        assert.equal(
+          flagSentence({ kind: 'massAction', count: 1, windowMinutes: 1 }),
+          '1 action by this requestor within 1 minute',
+        );
       });
 
       it('shows no flag box without flags', () => {
@@ -267,7 +370,10 @@ describe('cards/alert, storm, backfill, digest and subscriptions cards', () => {
 
       it('has no device button without a device command', () => {
         const card = alert(alertModel({}, { deviceCommand: '  ' }));
-        assert.deepEqual((card.actions ?? []).map((a) => a.type), ['Action.ToggleVisibility']);
+        assert.deepEqual(
+          (card.actions ?? []).map((a) => a.type),
+          ['Action.ToggleVisibility'],
+        );
       });
     });
 
@@ -289,7 +395,9 @@ describe('cards/alert, storm, backfill, digest and subscriptions cards', () => {
         assert.equal(ofType(card, 'FactSet').length, 0, 'no facts');
         assert.equal(byId(card, 'query'), undefined, 'no query');
         assert.ok(!text.includes('Beaconing'), 'no comment');
-        assert.deepEqual(card.actions, [{ type: 'Action.Submit', title: 'All actions for this device', data: { command: DEVICE_COMMAND } }]);
+        assert.deepEqual(card.actions, [
+          { type: 'Action.Submit', title: 'All actions for this device', data: { command: DEVICE_COMMAND } },
+        ]);
       });
 
       it('stays under 4 KB with 5 KB comments, 300 emoji device names and 500-character flags', () => {
@@ -320,8 +428,14 @@ describe('cards/alert, storm, backfill, digest and subscriptions cards', () => {
       assert.ok(size <= CARD_TARGET_BYTES && size > CARD_TARGET_BYTES - 2000, `${size} bytes: close to the budget`);
       const ids = texts(card).flatMap((t) => [...t.matchAll(/· id ([0-9a-f-]{36})$/g)].map((m) => m[1]!));
       assert.ok(ids.length >= 20, `${ids.length} rows`);
-      assert.deepEqual(ids, model.actions.slice(0, ids.length).map((r) => r.id));
-      assert.match(allText(card), new RegExp(`Showing ${ids.length} of 500 actions, newest first\\. "Show all" lists every one\\.`));
+      assert.deepEqual(
+        ids,
+        model.actions.slice(0, ids.length).map((r) => r.id),
+      );
+      assert.match(
+        allText(card),
+        new RegExp(`Showing ${ids.length} of 500 actions, newest first\\. "Show all" lists every one\\.`),
+      );
       assert.equal(card.body[0]?.text, '500 machine actions at once');
       const showAll = (card.actions ?? []).find((a) => a.type === 'Action.Submit');
       assert.equal(showAll?.title, 'Show all');
@@ -355,10 +469,29 @@ describe('cards/alert, storm, backfill, digest and subscriptions cards', () => {
     });
 
     it('shows status counts now, and they move when the card is rendered again after the actions completed', () => {
-      const tiles = (card: AdaptiveCard): string[] => ofType(card.body.find((e) => e.type === 'ColumnSet'), 'Column').map((c) => texts(c).join(' '));
-      assert.deepEqual(tiles(renderStormCard(STORM_SAMPLES.storm12, ctx())), ['12 Actions', '5 Succeeded', '3 Failed or timed out', '1 Cancelled', '3 Pending or in progress']);
-      assert.deepEqual(tiles(renderStormCard(STORM_SAMPLES.completed, ctx())), ['12 Actions', '9 Succeeded', '3 Failed or timed out', '0 Cancelled', '0 Pending or in progress']);
-      assert.match(allText(renderStormCard(STORM_SAMPLES.storm12, ctx())), /this card is updated as the actions complete/);
+      const tiles = (card: AdaptiveCard): string[] =>
+        ofType(
+          card.body.find((e) => e.type === 'ColumnSet'),
+          'Column',
+        ).map((c) => texts(c).join(' '));
+      assert.deepEqual(tiles(renderStormCard(STORM_SAMPLES.storm12, ctx())), [
+        '12 Actions',
+        '5 Succeeded',
+        '3 Failed or timed out',
+        '1 Cancelled',
+        '3 Pending or in progress',
+      ]);
+      assert.deepEqual(tiles(renderStormCard(STORM_SAMPLES.completed, ctx())), [
+        '12 Actions',
+        '9 Succeeded',
+        '3 Failed or timed out',
+        '0 Cancelled',
+        '0 Pending or in progress',
+      ]);
+      assert.match(
+        allText(renderStormCard(STORM_SAMPLES.storm12, ctx())),
+        /this card is updated as the actions complete/,
+      );
     });
 
     it('groups by type and by requestor (friendly names), with counts and shares', () => {
@@ -389,7 +522,9 @@ describe('cards/alert, storm, backfill, digest and subscriptions cards', () => {
     it('names the period in the zone, and has every action row with coloured status', () => {
       const card = renderStormCard(STORM_SAMPLES.storm12, ctx());
       assert.equal(card.body[1]?.text, 'Created 2026-11-29 06:53 UTC+1 to 2026-11-29 13:40 UTC+1');
-      const statuses = ofType(card, 'TextBlock').filter((t) => t.weight === 'Bolder' && typeof t.color === 'string' && t.color !== 'Default');
+      const statuses = ofType(card, 'TextBlock').filter(
+        (t) => t.weight === 'Bolder' && typeof t.color === 'string' && t.color !== 'Default',
+      );
       assert.ok(statuses.some((s) => s.text === 'Failed' && s.color === 'Attention'));
       assert.ok(statuses.some((s) => s.text === 'Cancelled' && s.color === 'Warning'));
       assert.ok(!/Showing/.test(allText(card)), 'all 12 shown');
@@ -436,10 +571,22 @@ describe('cards/alert, storm, backfill, digest and subscriptions cards', () => {
     it('lists each conversation: name, what it receives, active or stopped with the reason, since when', () => {
       const card = renderSubscriptionsCard(SUBSCRIPTION_SAMPLES.some, ctx());
       assert.equal(card.body[1]?.text, 'Where alerts and digests are posted · 2 of 4 conversations active');
-      const rows = ofType(card, 'Container').filter((c) => c.separator === true).map((r) => texts(r));
+      const rows = ofType(card, 'Container')
+        .filter((c) => c.separator === true)
+        .map((r) => texts(r));
       assert.equal(rows.length, 4);
-      assert.deepEqual(rows[0], ['**SecOps › Alerts**', 'Active', 'Alerts', 'Since 2026-11-01 10:30 UTC+1 · conversation 19:8f3e2b7c5a1d4e6f9b0a2c4d6e8f0a1b@thread.tacv2']);
-      assert.deepEqual(rows[2]?.slice(1), ['Stopped', 'Alerts and digest', 'Since 2026-11-10 17:45 UTC+1 · conversation 19:meeting_ZTZmNjQ0@thread.v2', 'Posting stopped: MessageWritesBlocked']);
+      assert.deepEqual(rows[0], [
+        '**SecOps › Alerts**',
+        'Active',
+        'Alerts',
+        'Since 2026-11-01 10:30 UTC+1 · conversation 19:8f3e2b7c5a1d4e6f9b0a2c4d6e8f0a1b@thread.tacv2',
+      ]);
+      assert.deepEqual(rows[2]?.slice(1), [
+        'Stopped',
+        'Alerts and digest',
+        'Since 2026-11-10 17:45 UTC+1 · conversation 19:meeting_ZTZmNjQ0@thread.v2',
+        'Posting stopped: MessageWritesBlocked',
+      ]);
       assert.equal(rows[3]?.[2], 'Nothing (neither alerts nor digest)');
       const stopped = ofType(card, 'TextBlock').find((t) => t.text === 'Stopped');
       assert.equal(stopped?.color, 'Attention');

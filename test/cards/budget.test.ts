@@ -15,7 +15,12 @@ import { LONG_KQL, SAMPLE_NOW, SAMPLE_REPLIES, SAMPLE_REQUESTOR_NAMES } from './
 import { assertValidCard, byId, ofType, texts } from './validate.js';
 
 function fakeCard(bytes: number): AdaptiveCard {
-  const card: AdaptiveCard = { $schema: '', type: 'AdaptiveCard', version: '1.5', body: [{ type: 'TextBlock', text: '' }] };
+  const card: AdaptiveCard = {
+    $schema: '',
+    type: 'AdaptiveCard',
+    version: '1.5',
+    body: [{ type: 'TextBlock', text: '' }],
+  };
   const padding = bytes - cardByteLength(card);
   card.body[0]!.text = 'x'.repeat(Math.max(0, padding));
   return card;
@@ -43,13 +48,20 @@ describe('cards/budget', () => {
 
     it('switches to tight text limits when not even an empty card fits', () => {
       const seen: TextLimits[] = [];
-      const card = fitCard(3, (n, limits) => (seen.push(limits), fakeCard((limits === NORMAL_LIMITS ? 9000 : 1000) + n * 10)), 5000);
+      const card = fitCard(
+        3,
+        (n, limits) => (seen.push(limits), fakeCard((limits === NORMAL_LIMITS ? 9000 : 1000) + n * 10)),
+        5000,
+      );
       assert.equal(cardByteLength(card!), 1030);
       assert.ok(seen.includes(TIGHT_LIMITS));
     });
 
     it('gives up when nothing fits', () => {
-      assert.equal(fitCard(3, () => fakeCard(9000), 5000), undefined);
+      assert.equal(
+        fitCard(3, () => fakeCard(9000), 5000),
+        undefined,
+      );
     });
   });
 
@@ -59,7 +71,12 @@ describe('cards/budget', () => {
       templates = await loadCardTemplates();
     });
     function render(reply: Reply, overrides: Partial<CardContext> = {}): AdaptiveCard {
-      return renderReplyCard(reply, { templates, now: SAMPLE_NOW, requestorNames: SAMPLE_REQUESTOR_NAMES, ...overrides });
+      return renderReplyCard(reply, {
+        templates,
+        now: SAMPLE_NOW,
+        requestorNames: SAMPLE_REQUESTOR_NAMES,
+        ...overrides,
+      });
     }
     function shownRowIds(card: AdaptiveCard): string[] {
       return texts(card).flatMap((t) => [...t.matchAll(/· id ([0-9a-f-]{36})$/g)].map((m) => m[1]!));
@@ -73,10 +90,18 @@ describe('cards/budget', () => {
       assert.ok(size <= CARD_TARGET_BYTES && size > CARD_TARGET_BYTES - 1500, `${size} bytes: close to the budget`);
       const ids = shownRowIds(card);
       assert.ok(ids.length >= 25, `${ids.length} rows`);
-      assert.deepEqual(ids, reply.rows.slice(0, ids.length).map((r) => r.id));
+      assert.deepEqual(
+        ids,
+        reply.rows.slice(0, ids.length).map((r) => r.id),
+      );
       const all = texts(card).join('\n');
       assert.match(all, new RegExp(`Showing ${ids.length} of 1,200 actions`));
-      assert.match(all, new RegExp(`${500 - ids.length} more rows of this page did not fit in the card and will not be on the next page`));
+      assert.match(
+        all,
+        new RegExp(
+          `${500 - ids.length} more rows of this page did not fit in the card and will not be on the next page`,
+        ),
+      );
     });
 
     it('honours a smaller byte budget', () => {
@@ -99,7 +124,9 @@ describe('cards/budget', () => {
       const card = render(SAMPLE_REPLIES.actionsLongKql);
       assertValidCard(card);
       const query = byId(card, 'query');
-      const [kql, note] = ofType(query, 'TextBlock').slice(1).map((t) => t.text as string);
+      const [kql, note] = ofType(query, 'TextBlock')
+        .slice(1)
+        .map((t) => t.text as string);
       assert.ok(kql!.endsWith('…') && kql!.length <= NORMAL_LIMITS.kql + 10, `${kql!.length} characters`);
       assert.match(note!, /shortened here.*--format kql/);
       assert.equal(shownRowIds(card).length, 2);
@@ -108,13 +135,20 @@ describe('cards/budget', () => {
     it('every sample, in every zone, stays within 28 KB', () => {
       for (const reply of Object.values(SAMPLE_REPLIES) as Reply[]) {
         for (const timeZone of ['UTC', 'Pacific/Chatham', 'America/St_Johns']) {
-          assert.ok(cardByteLength(render(reply, { timeZone })) <= CARD_MAX_BYTES, `${reply.kind} ${'title' in reply ? reply.title : ''}`);
+          assert.ok(
+            cardByteLength(render(reply, { timeZone })) <= CARD_MAX_BYTES,
+            `${reply.kind} ${'title' in reply ? reply.title : ''}`,
+          );
         }
       }
     });
 
     it('a list of 500 rows of 5 KB comments still fits', () => {
-      const rows = SAMPLE_REPLIES.actions500.rows.map((r) => ({ ...r, requestorComment: 'ä'.repeat(5000), computerDnsName: '🚨'.repeat(300) }));
+      const rows = SAMPLE_REPLIES.actions500.rows.map((r) => ({
+        ...r,
+        requestorComment: 'ä'.repeat(5000),
+        computerDnsName: '🚨'.repeat(300),
+      }));
       const card = render({ ...SAMPLE_REPLIES.actions500, rows });
       assertValidCard(card);
       assert.ok(shownRowIds(card).length > 5);

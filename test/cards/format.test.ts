@@ -24,8 +24,36 @@ describe('cards/format', () => {
 
   it('formats durations to the second, dropping zero parts at the end', () => {
     assert.deepEqual(
-      [0, 999, 1000, 42_000, 60_000, 252_000, 3_599_999, 3_600_000, 7_500_000, 47 * 3_600_000 + 59 * 60_000, 48 * 3_600_000, 3 * 86_400_000 + 4 * 3_600_000 + 59_000, -5000].map(formatElapsed),
-      ['less than 1 s', 'less than 1 s', '1 s', '42 s', '1 min', '4 min 12 s', '59 min 59 s', '1 h', '2 h 5 min', '47 h 59 min', '2 d', '3 d 4 h', 'less than 1 s'],
+      [
+        0,
+        999,
+        1000,
+        42_000,
+        60_000,
+        252_000,
+        3_599_999,
+        3_600_000,
+        7_500_000,
+        47 * 3_600_000 + 59 * 60_000,
+        48 * 3_600_000,
+        3 * 86_400_000 + 4 * 3_600_000 + 59_000,
+        -5000,
+      ].map(formatElapsed),
+      [
+        'less than 1 s',
+        'less than 1 s',
+        '1 s',
+        '42 s',
+        '1 min',
+        '4 min 12 s',
+        '59 min 59 s',
+        '1 h',
+        '2 h 5 min',
+        '47 h 59 min',
+        '2 d',
+        '3 d 4 h',
+        'less than 1 s',
+      ],
     );
   });
 
@@ -88,7 +116,11 @@ describe('cards/format', () => {
     });
 
     it('shows UPNs as they are', () => {
-      assert.deepEqual(requestorLabel('Alex.Wilber@contoso.com', SAMPLE_REQUESTOR_NAMES), { short: 'Alex.Wilber@contoso.com', long: 'Alex.Wilber@contoso.com', isApp: false });
+      assert.deepEqual(requestorLabel('Alex.Wilber@contoso.com', SAMPLE_REQUESTOR_NAMES), {
+        short: 'Alex.Wilber@contoso.com',
+        long: 'Alex.Wilber@contoso.com',
+        isApp: false,
+      });
     });
   });
 
@@ -102,7 +134,10 @@ describe('cards/format', () => {
   });
 
   it('links devices to the Defender portal, encoding what would break a Markdown link', () => {
-    assert.equal(portalMachineUrl('f46b9bb259ed4a7fb9981b73510e3cc7aa81ec1f'), 'https://security.microsoft.com/machines/v2/f46b9bb259ed4a7fb9981b73510e3cc7aa81ec1f');
+    assert.equal(
+      portalMachineUrl('f46b9bb259ed4a7fb9981b73510e3cc7aa81ec1f'),
+      'https://security.microsoft.com/machines/v2/f46b9bb259ed4a7fb9981b73510e3cc7aa81ec1f',
+    );
     assert.equal(portalMachineUrl('a) [b]/c'), 'https://security.microsoft.com/machines/v2/a%29%20%5Bb%5D%2Fc');
   });
 

@@ -56,10 +56,17 @@ describe('cards/hostile text', () => {
   });
 
   it('every live link on every hostile card points to the Defender portal', () => {
-    for (const name of ['actionsHostile', 'actionHostile', 'actionLongComment', 'helpUnknown', 'tableHostile'] as const) {
+    for (const name of [
+      'actionsHostile',
+      'actionHostile',
+      'actionLongComment',
+      'helpUnknown',
+      'tableHostile',
+    ] as const) {
       const card = render(SAMPLE_REPLIES[name]);
       for (const text of texts(card)) {
-        for (const url of liveLinks(text)) assert.match(url, /^https:\/\/security\.microsoft\.com\/machines\/v2\/[0-9a-f]+$/, `${name}: ${text}`);
+        for (const url of liveLinks(text))
+          assert.match(url, /^https:\/\/security\.microsoft\.com\/machines\/v2\/[0-9a-f]+$/, `${name}: ${text}`);
       }
     }
   });
@@ -77,7 +84,10 @@ describe('cards/hostile text', () => {
   });
 
   it('a value that is exactly a template expression stays that text', () => {
-    const reply: Reply = { ...SAMPLE_REPLIES.actionsForDevice, rows: [makeActionRow({ requestorComment: '${title}', computerDnsName: '${subtitle}' })] };
+    const reply: Reply = {
+      ...SAMPLE_REPLIES.actionsForDevice,
+      rows: [makeActionRow({ requestorComment: '${title}', computerDnsName: '${subtitle}' })],
+    };
     const card = render(reply);
     assert.ok(texts(card).includes('${title}'));
     assert.ok(texts(card).some((t) => t.includes('[${subtitle}](https://security.microsoft.com/machines/v2/')));
@@ -93,7 +103,10 @@ describe('cards/hostile text', () => {
     const card = render(SAMPLE_REPLIES.actionHostile);
     for (const text of texts(card)) {
       assert.ok(!/[\u202A-\u202E\u2066-\u2069]/.test(text), 'no bidi override');
-      assert.ok([...text].every((c) => c === '\n' || c.charCodeAt(0) >= 0x20), 'no control character');
+      assert.ok(
+        [...text].every((c) => c === '\n' || c.charCodeAt(0) >= 0x20),
+        'no control character',
+      );
     }
     const comment = ofType(card, 'FactSet')[0]!.facts as { title: string; value: string }[];
     const value = comment.find((f) => f.title === 'Comment')!.value;
@@ -103,7 +116,9 @@ describe('cards/hostile text', () => {
 
   it('keeps comment lines as paragraphs on the detail card, escaped line by line', () => {
     const card = render(SAMPLE_REPLIES.actionHostile);
-    const value = (ofType(card, 'FactSet')[0]!.facts as { title: string; value: string }[]).find((f) => f.title === 'Comment')!.value;
+    const value = (ofType(card, 'FactSet')[0]!.facts as { title: string; value: string }[]).find(
+      (f) => f.title === 'Comment',
+    )!.value;
     assert.ok(value.includes('\n\n\\- not a list\n\n\\# not a heading\n\n'), value);
   });
 
@@ -119,8 +134,13 @@ describe('cards/hostile text', () => {
     const inList = commentBlock(list, 'Contained after lateral movement');
     assert.ok(inList.length <= 220 && inList.endsWith('…'), `${inList.length} characters`);
     const detail = render(SAMPLE_REPLIES.actionLongComment);
-    const inDetail = (ofType(detail, 'FactSet')[0]!.facts as { title: string; value: string }[]).find((f) => f.title === 'Comment')!.value;
-    assert.ok(inDetail.length > 1000 && inDetail.length <= 1600 && inDetail.endsWith('…'), `${inDetail.length} characters`);
+    const inDetail = (ofType(detail, 'FactSet')[0]!.facts as { title: string; value: string }[]).find(
+      (f) => f.title === 'Comment',
+    )!.value;
+    assert.ok(
+      inDetail.length > 1000 && inDetail.length <= 1600 && inDetail.endsWith('…'),
+      `${inDetail.length} characters`,
+    );
   });
 
   it('a blank comment shows no comment line', () => {
@@ -144,23 +164,40 @@ describe('cards/hostile text', () => {
     const card = render(SAMPLE_REPLIES.tableHostile);
     const [table] = ofType(card, 'Table');
     assert.ok(table);
-    const rows = (table.rows as { cells: { items: { text: string }[] }[] }[]).map((r) => r.cells.map((c) => c.items[0]!.text));
+    const rows = (table.rows as { cells: { items: { text: string }[] }[] }[]).map((r) =>
+      r.cells.map((c) => c.items[0]!.text),
+    );
     assert.deepEqual(rows[0], ['\\[col\\](http://evil.example)', '${title}', 'Long']);
     const [hostile, subtitle, long] = rows[1]!;
-    assert.ok(hostile!.startsWith('Isolated per ticket "INC-4711" \\[click here\\](http://evil.example/phish) ${title} ${$root.title} {\\{DATE('), hostile);
-    assert.ok(hostile!.length <= 130 && hostile!.endsWith('…') && !hostile!.includes('\n'), `${hostile!.length} characters`);
+    assert.ok(
+      hostile!.startsWith(
+        'Isolated per ticket "INC-4711" \\[click here\\](http://evil.example/phish) ${title} ${$root.title} {\\{DATE(',
+      ),
+      hostile,
+    );
+    assert.ok(
+      hostile!.length <= 130 && hostile!.endsWith('…') && !hostile!.includes('\n'),
+      `${hostile!.length} characters`,
+    );
     assert.equal(subtitle, '${subtitle}');
-    assert.ok(long!.startsWith('Contained after lateral movement') && long!.length <= 121 && long!.endsWith('…'), `${long!.length} characters`);
+    assert.ok(
+      long!.startsWith('Contained after lateral movement') && long!.length <= 121 && long!.endsWith('…'),
+      `${long!.length} characters`,
+    );
     assert.deepEqual(rows[2], ['\\*\\*bold\\*\\* \\_it\\_', '{\\{DATE(2026-11-29T10:00:00Z, SHORT)}}', '\\# heading']);
     for (const text of texts(card)) {
       assert.ok(!/[\u202A-\u202E\u2066-\u2069]/.test(text), 'no bidi override');
-      assert.ok([...text].every((c) => c === '\n' || c.charCodeAt(0) >= 0x20), 'no control character');
+      assert.ok(
+        [...text].every((c) => c === '\n' || c.charCodeAt(0) >= 0x20),
+        'no control character',
+      );
     }
     assert.match(texts(card).join('\n'), /Long values end with "…"/);
   });
 
   it('the hostile comment sample contains what it claims to', () => {
-    for (const part of ['[click here](http://', '${title}', '{{DATE(', '\n', '\u202E', '\u0007', '🚨', '"']) assert.ok(HOSTILE_COMMENT.includes(part), part);
+    for (const part of ['[click here](http://', '${title}', '{{DATE(', '\n', '\u202E', '\u0007', '🚨', '"'])
+      assert.ok(HOSTILE_COMMENT.includes(part), part);
   });
 
   describe('alert, storm, digest and subscriptions cards', () => {
@@ -180,20 +217,29 @@ describe('cards/hostile text', () => {
         const card = render();
         assertValidCard(card);
         for (const text of texts(card)) {
-          for (const url of liveLinks(text)) assert.match(url, /^https:\/\/security\.microsoft\.com\/machines\/v2\/[0-9a-f]+$/, `${name}: ${text}`);
+          for (const url of liveLinks(text))
+            assert.match(url, /^https:\/\/security\.microsoft\.com\/machines\/v2\/[0-9a-f]+$/, `${name}: ${text}`);
           assert.ok(!/[\u202A-\u202E\u2066-\u2069]/.test(text), 'no bidi override');
-          assert.ok([...text].every((c) => c === '\n' || c.charCodeAt(0) >= 0x20), 'no control character');
+          assert.ok(
+            [...text].every((c) => c === '\n' || c.charCodeAt(0) >= 0x20),
+            'no control character',
+          );
           assert.ok(!text.includes('{{'), `no {{ in ${text}`);
         }
         for (const chart of ofType(card, 'Chart.Donut')) {
-          for (const d of chart.data as { legend: string }[]) assert.ok(!d.legend.includes('{{') && !/(?<!\\)\*\*/.test(d.legend), d.legend);
+          for (const d of chart.data as { legend: string }[])
+            assert.ok(!d.legend.includes('{{') && !/(?<!\\)\*\*/.test(d.legend), d.legend);
         }
       });
     }
 
     it('alert: comment, cancellation comment, requestor and flag text are escaped; template syntax stays text', () => {
       const card = renderAlertCard(ALERT_SAMPLES.hostile, ctx());
-      const facts = Object.fromEntries(ofType(card, 'FactSet').flatMap((s) => (s.facts as { title: string; value: string }[]).map((f) => [f.title, f.value])));
+      const facts = Object.fromEntries(
+        ofType(card, 'FactSet').flatMap((s) =>
+          (s.facts as { title: string; value: string }[]).map((f) => [f.title, f.value]),
+        ),
+      );
       for (const key of ['Comment', 'Cancellation comment']) {
         assert.ok(facts[key]!.includes('\\[click here\\](http://evil.example/phish)'), key);
         assert.ok(facts[key]!.includes('${title} ${$root.title}'), key);
@@ -204,15 +250,21 @@ describe('cards/hostile text', () => {
       assert.equal(facts['Request source'], '${subtitle}');
       assert.equal(facts['External id'], '{\\{DATE(2026-11-29T10:00:00Z, SHORT)}}');
       assert.equal(card.body[0]?.text, 'Isolate (Full) on ws-\\[evil\\](http://evil.example)-${title}');
-      assert.ok(texts(card).includes('⚠️ Requested outside business hours (22:14 \\[x\\](http://evil.example) ${timeZone})'));
+      assert.ok(
+        texts(card).includes('⚠️ Requested outside business hours (22:14 \\[x\\](http://evil.example) ${timeZone})'),
+      );
     });
 
     it('alert and storm buttons submit their commands exactly as given', () => {
       const alert = renderAlertCard(ALERT_SAMPLES.hostile, ctx());
-      assert.deepEqual(alert.actions?.find((a) => a.type === 'Action.Submit')?.data, { command: 'actions for device "ws-[evil](http://evil.example)-${title}"' });
+      assert.deepEqual(alert.actions?.find((a) => a.type === 'Action.Submit')?.data, {
+        command: 'actions for device "ws-[evil](http://evil.example)-${title}"',
+      });
       assert.equal(alert.actions?.find((a) => a.type === 'Action.Submit')?.title, 'All actions for this device');
       const storm = renderStormCard(STORM_SAMPLES.hostile, ctx());
-      assert.deepEqual(storm.actions?.find((a) => a.type === 'Action.Submit')?.data, { command: 'actions "${x}" [y](http://evil.example)' });
+      assert.deepEqual(storm.actions?.find((a) => a.type === 'Action.Submit')?.data, {
+        command: 'actions "${x}" [y](http://evil.example)',
+      });
     });
 
     it('digest and subscriptions: names and reasons are escaped', () => {
@@ -222,7 +274,10 @@ describe('cards/hostile text', () => {
       assert.ok(digest.includes('ws-\\[evil\\](http://evil.example)-${title}'), 'device');
       const subs = texts(renderSubscriptionsCard(SUBSCRIPTION_SAMPLES.hostile, ctx()));
       assert.ok(subs.includes('**\\[x\\](http://evil.example) ${title} \\*\\*bold\\*\\***'), 'name');
-      assert.ok(subs.includes('Posting stopped: {\\{DATE(2026-11-29T10:00:00Z, SHORT)}} \\[y\\](http://evil.example)'), 'reason');
+      assert.ok(
+        subs.includes('Posting stopped: {\\{DATE(2026-11-29T10:00:00Z, SHORT)}} \\[y\\](http://evil.example)'),
+        'reason',
+      );
     });
   });
 });

@@ -18,7 +18,11 @@ import { CHROMIUM_PATH, openCardPage, renderProblems, type CardPage } from '../.
 import { buildCardSamples, buildEdgeCaseCards, CARD_KINDS, type CardSample } from '../../scripts/card-samples.js';
 import { openWordBreakPage, type BrokenText, type SplitWord, type WordBreakPage } from './word-breaks.js';
 
-const CARD = { $schema: 'http://adaptivecards.io/schemas/adaptive-card.json', type: 'AdaptiveCard', version: '1.5' } as const;
+const CARD = {
+  $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+  type: 'AdaptiveCard',
+  version: '1.5',
+} as const;
 
 describe('cards rendered in headless Chromium (adaptivecards renderer, Teams-like host config)', function () {
   this.timeout(120_000);
@@ -29,7 +33,9 @@ describe('cards rendered in headless Chromium (adaptivecards renderer, Teams-lik
   before(async function () {
     if (!existsSync(CHROMIUM_PATH)) {
       if (process.env.CI !== 'true') {
-        console.log(`    skipped: ${CHROMIUM_PATH} is missing (apt-get install chromium); with CI=true this suite fails instead`);
+        console.log(
+          `    skipped: ${CHROMIUM_PATH} is missing (apt-get install chromium); with CI=true this suite fails instead`,
+        );
         this.skip();
       }
       assert.fail(`${CHROMIUM_PATH} is missing: CI must install Debian's chromium (see .ci/run)`);
@@ -49,7 +55,10 @@ describe('cards rendered in headless Chromium (adaptivecards renderer, Teams-lik
   }
 
   it('has a sample of every card kind, pictured under its own name', () => {
-    assert.deepEqual(CARD_KINDS.filter((kind) => !samples.some((s) => s.name === kind)), []);
+    assert.deepEqual(
+      CARD_KINDS.filter((kind) => !samples.some((s) => s.name === kind)),
+      [],
+    );
   });
 
   for (const kind of CARD_KINDS) {
@@ -80,7 +89,10 @@ describe('cards rendered in headless Chromium (adaptivecards renderer, Teams-lik
   describe('words are not broken', () => {
     it('in no card: no word of up to 40 characters squeezed into a narrower column, no one-line text cut with "…"', async () => {
       const failures: string[] = [];
-      const cards: [string, unknown][] = [...samples.map((s): [string, unknown] => [s.name, s.card]), ...(await buildEdgeCaseCards())];
+      const cards: [string, unknown][] = [
+        ...samples.map((s): [string, unknown] => [s.name, s.card]),
+        ...(await buildEdgeCaseCards()),
+      ];
       for (const [label, card] of cards) {
         const m = await words!.measure(card);
         for (const w of squeezed(m)) failures.push(`${label}: ${shown(w)}`);
@@ -103,7 +115,13 @@ describe('cards rendered in headless Chromium (adaptivecards renderer, Teams-lik
       const storm = samples.find((s) => s.name === 'storm')!;
       const m = await words!.measure(storm.card);
       assert.deepEqual(squeezed(m).map(shown), []);
-      const names = ['CollectInvestigationPackage', 'StopAndQuarantineFile', 'RestrictCodeExecution', 'Alex.Wilber@contoso.com', 'e062d1f9-2398-4234-a024-12345673a25a'];
+      const names = [
+        'CollectInvestigationPackage',
+        'StopAndQuarantineFile',
+        'RestrictCodeExecution',
+        'Alex.Wilber@contoso.com',
+        'e062d1f9-2398-4234-a024-12345673a25a',
+      ];
       assert.deepEqual(m.splitWords.filter((w) => names.includes(w.word)).map(shown), []);
     });
 
@@ -117,30 +135,71 @@ describe('cards rendered in headless Chromium (adaptivecards renderer, Teams-lik
             type: 'Table',
             columns: [1, 1, 1, 2, 4, 1].map((width) => ({ width })),
             rows: [
-              { type: 'TableRow', cells: ['ActionType', 'Status', 'Actions', 'Last', 'Devices', 'Cancelled'].map(tableCell) },
-              { type: 'TableRow', cells: ['RunAntiVirusScan', 'Succeeded', '1000', '2026-11-29T12:00:00.1234567Z', '["ws-100.contoso.com","srv-0.contoso.com"]', 'false'].map(tableCell) },
+              {
+                type: 'TableRow',
+                cells: ['ActionType', 'Status', 'Actions', 'Last', 'Devices', 'Cancelled'].map(tableCell),
+              },
+              {
+                type: 'TableRow',
+                cells: [
+                  'RunAntiVirusScan',
+                  'Succeeded',
+                  '1000',
+                  '2026-11-29T12:00:00.1234567Z',
+                  '["ws-100.contoso.com","srv-0.contoso.com"]',
+                  'false',
+                ].map(tableCell),
+              },
             ],
           },
         ],
       };
       const table = squeezed(await words!.measure(oldTable)).map((w) => w.word);
-      for (const word of ['Succeeded', 'RunAntiVirusScan', 'Cancelled']) assert.ok(table.includes(word), `${word} in ${table.join(', ')}`);
+      for (const word of ['Succeeded', 'RunAntiVirusScan', 'Cancelled'])
+        assert.ok(table.includes(word), `${word} in ${table.join(', ')}`);
 
       const oldFacts = {
         ...CARD,
-        body: [{ type: 'FactSet', facts: ['CollectInvestigationPackage', 'alex.wilber@contoso.com', 'srv-sql-01.contoso.com'].map((title) => ({ title, value: '1 (10%)' })) }],
+        body: [
+          {
+            type: 'FactSet',
+            facts: ['CollectInvestigationPackage', 'alex.wilber@contoso.com', 'srv-sql-01.contoso.com'].map(
+              (title) => ({ title, value: '1 (10%)' }),
+            ),
+          },
+        ],
       };
       const facts = squeezed(await words!.measure(oldFacts)).map((w) => w.shown);
       assert.equal(facts.length, 3, facts.join(', '));
-      assert.ok(facts.some((f) => /^CollectInvestigation\w*\|/.test(f)), facts.join(', '));
+      assert.ok(
+        facts.some((f) => /^CollectInvestigation\w*\|/.test(f)),
+        facts.join(', '),
+      );
 
-      const days = Array.from({ length: 30 }, (_, i) => `${new Date(Date.UTC(2026, 9, 31 + i)).toISOString().slice(0, 10)}: ${i % 3}`).join(' · ');
+      const days = Array.from(
+        { length: 30 },
+        (_, i) => `${new Date(Date.UTC(2026, 9, 31 + i)).toISOString().slice(0, 10)}: ${i % 3}`,
+      ).join(' · ');
       const paragraph = await words!.measure({ ...CARD, body: [text(days)] });
       assert.deepEqual(squeezed(paragraph), [], 'each day fits the line: the browser breaks at its hyphens');
-      assert.ok(paragraph.splitWords.some((w) => /^\d{4}-\d{2}-\d{2}:$/.test(w.word)), paragraph.splitWords.map(shown).join(', '));
+      assert.ok(
+        paragraph.splitWords.some((w) => /^\d{4}-\d{2}-\d{2}:$/.test(w.word)),
+        paragraph.splitWords.map(shown).join(', '),
+      );
 
-      const cut = await words!.measure({ ...CARD, body: [{ type: 'ColumnSet', columns: [{ type: 'Column', width: '40px', items: [{ type: 'TextBlock', text: 'Actions' }] }] }] });
-      assert.deepEqual(cut.cutTexts.map((c) => c.text), ['Actions']);
+      const cut = await words!.measure({
+        ...CARD,
+        body: [
+          {
+            type: 'ColumnSet',
+            columns: [{ type: 'Column', width: '40px', items: [{ type: 'TextBlock', text: 'Actions' }] }],
+          },
+        ],
+      });
+      assert.deepEqual(
+        cut.cutTexts.map((c) => c.text),
+        ['Actions'],
+      );
     });
   });
 
@@ -149,7 +208,11 @@ describe('cards rendered in headless Chromium (adaptivecards renderer, Teams-lik
       ...CARD,
       body: [
         { type: 'TextBlock', text: 'Actions per day', size: 'Large', weight: 'Bolder' },
-        { type: 'Chart.VerticalBar', data: [{ x: 'Mon', y: 3 }], fallback: { type: 'TextBlock', text: 'Mon 3 · Tue 5', wrap: true } },
+        {
+          type: 'Chart.VerticalBar',
+          data: [{ x: 'Mon', y: 3 }],
+          fallback: { type: 'TextBlock', text: 'Mon 3 · Tue 5', wrap: true },
+        },
       ],
     });
     assert.deepEqual(report.fallbacks, ['Chart.VerticalBar → TextBlock']);
@@ -157,33 +220,73 @@ describe('cards rendered in headless Chromium (adaptivecards renderer, Teams-lik
   });
 
   it('reports a card that no longer renders', async () => {
-    const good = { ...CARD, body: [{ type: 'TextBlock', text: 'Isolate (Full) on ws-042.contoso.com', size: 'Large', wrap: true }, { type: 'TextBlock', text: 'Requested by Lee.Gu@contoso.com', wrap: true }] };
+    const good = {
+      ...CARD,
+      body: [
+        { type: 'TextBlock', text: 'Isolate (Full) on ws-042.contoso.com', size: 'Large', wrap: true },
+        { type: 'TextBlock', text: 'Requested by Lee.Gu@contoso.com', wrap: true },
+      ],
+    };
     assert.deepEqual(await problemsOf(good, ['ws-042.contoso.com']), [], 'the control card renders cleanly');
 
     // An element the renderer does not know, without a fallback: dropped.
-    const unknown = await problemsOf({ ...good, body: [...good.body, { type: 'Bogus.Element', text: 'x' }] }, ['ws-042.contoso.com']);
-    assert.ok(unknown.some((p) => /unknown element "Bogus\.Element" has no fallback/.test(p)), unknown.join('\n'));
-    assert.ok(unknown.some((p) => /UnknownElementType/.test(p)), unknown.join('\n'));
+    const unknown = await problemsOf({ ...good, body: [...good.body, { type: 'Bogus.Element', text: 'x' }] }, [
+      'ws-042.contoso.com',
+    ]);
+    assert.ok(
+      unknown.some((p) => /unknown element "Bogus\.Element" has no fallback/.test(p)),
+      unknown.join('\n'),
+    );
+    assert.ok(
+      unknown.some((p) => /UnknownElementType/.test(p)),
+      unknown.join('\n'),
+    );
 
     // A chart whose fallback is dropped shows nothing.
-    const dropped = await problemsOf({ ...good, body: [...good.body, { type: 'Chart.Donut', data: [{ legend: 'Isolate', value: 3 }], fallback: 'drop' }] });
-    assert.ok(dropped.some((p) => /Chart\.Donut elements show no fallback/.test(p)), dropped.join('\n'));
+    const dropped = await problemsOf({
+      ...good,
+      body: [...good.body, { type: 'Chart.Donut', data: [{ legend: 'Isolate', value: 3 }], fallback: 'drop' }],
+    });
+    assert.ok(
+      dropped.some((p) => /Chart\.Donut elements show no fallback/.test(p)),
+      dropped.join('\n'),
+    );
 
     // A template that is no longer JSON.
     const invalid = await problemsOf('{"type": "AdaptiveCard", "version": "1.5", "body": [');
-    assert.ok(invalid.some((p) => /^invalid JSON/.test(p)), invalid.join('\n'));
+    assert.ok(
+      invalid.some((p) => /^invalid JSON/.test(p)),
+      invalid.join('\n'),
+    );
     assert.ok(invalid.includes('the renderer produced no card'), invalid.join('\n'));
 
     // An empty card, content wider than the card, and text that went missing.
     assert.ok((await problemsOf({ ...CARD, body: [] })).some((p) => /rendered height/.test(p)));
-    const wide = await problemsOf({ ...good, body: [...good.body, { type: 'ColumnSet', columns: [{ type: 'Column', width: '1200px', items: [{ type: 'TextBlock', text: 'A column wider than any card' }] }] }] });
-    assert.ok(wide.some((p) => /overflows the \d+ px card/.test(p)), wide.join('\n'));
+    const wide = await problemsOf({
+      ...good,
+      body: [
+        ...good.body,
+        {
+          type: 'ColumnSet',
+          columns: [
+            { type: 'Column', width: '1200px', items: [{ type: 'TextBlock', text: 'A column wider than any card' }] },
+          ],
+        },
+      ],
+    });
+    assert.ok(
+      wide.some((p) => /overflows the \d+ px card/.test(p)),
+      wide.join('\n'),
+    );
     assert.deepEqual(await problemsOf(good, ['srv-sql-07']), ['does not show "srv-sql-07"']);
 
     // A real card whose template lost an element type (a typo in cards/*.json).
     const real = structuredClone(samples.find((s) => s.kind === 'alert')!.card);
     real.body[0] = { ...real.body[0]!, type: 'TextBlok' };
     const typo = await problemsOf(real);
-    assert.ok(typo.some((p) => /unknown element "TextBlok" has no fallback/.test(p)), typo.join('\n'));
+    assert.ok(
+      typo.some((p) => /unknown element "TextBlok" has no fallback/.test(p)),
+      typo.join('\n'),
+    );
   });
 });

@@ -47,7 +47,9 @@ describe('cards/renderReplyCard', () => {
   }
   /** The Container of each action row (it holds the status column). */
   function rowContainers(card: AdaptiveCard): Json[] {
-    return ofType(card, 'Container').filter((c) => c.separator === true && Array.isArray(c.items) && (c.items as Json[])[0]?.type === 'ColumnSet');
+    return ofType(card, 'Container').filter(
+      (c) => c.separator === true && Array.isArray(c.items) && (c.items as Json[])[0]?.type === 'ColumnSet',
+    );
   }
 
   describe('every sample renders as a valid Teams card', () => {
@@ -65,7 +67,8 @@ describe('cards/renderReplyCard', () => {
           assert.equal(title?.weight, 'Bolder');
           assert.equal(subtitle?.isSubtle, true);
           assert.ok(typeof subtitle?.text === 'string' && subtitle.text !== '', 'has a subtitle');
-          if (!HOSTILE_SAMPLES.has(name)) assert.ok(!JSON.stringify(card).includes('${'), 'no unbound template expression left');
+          if (!HOSTILE_SAMPLES.has(name))
+            assert.ok(!JSON.stringify(card).includes('${'), 'no unbound template expression left');
         }
       });
     }
@@ -80,7 +83,16 @@ describe('cards/renderReplyCard', () => {
   });
 
   describe('Show query', () => {
-    const resultSamples: SampleName[] = ['actionsForDevice', 'countsByType', 'summary7d', 'timeline30d', 'isolatedNow', 'actionCancelled', 'actionNotFound', 'tableSmall'];
+    const resultSamples: SampleName[] = [
+      'actionsForDevice',
+      'countsByType',
+      'summary7d',
+      'timeline30d',
+      'isolatedNow',
+      'actionCancelled',
+      'actionNotFound',
+      'tableSmall',
+    ];
     for (const name of resultSamples) {
       it(`${name}: a toggle reveals a hidden container with the KQL in monospace`, () => {
         const card = render(SAMPLE_REPLIES[name]);
@@ -127,8 +139,14 @@ describe('cards/renderReplyCard', () => {
       const rows = rowContainers(card);
       assert.equal(rows.length, DEVICE_ROWS.length);
       const second = texts(rows[1]).join('\n');
-      assert.match(second, /\*\*Isolate \(Full\)\*\* · \[ws-042\.contoso\.com\]\(https:\/\/security\.microsoft\.com\/machines\/v2\/f46b9bb259ed4a7fb9981b73510e3cc7aa81ec1f\)/);
-      assert.match(second, /2026-11-29 10:00 UTC · by Sentinel isolation playbook · id 5382f7ea-7557-4ab7-9782-00000000000a/);
+      assert.match(
+        second,
+        /\*\*Isolate \(Full\)\*\* · \[ws-042\.contoso\.com\]\(https:\/\/security\.microsoft\.com\/machines\/v2\/f46b9bb259ed4a7fb9981b73510e3cc7aa81ec1f\)/,
+      );
+      assert.match(
+        second,
+        /2026-11-29 10:00 UTC · by Sentinel isolation playbook · id 5382f7ea-7557-4ab7-9782-00000000000a/,
+      );
       assert.match(second, /Automated containment: incident 8841 \(high severity\)/);
       assert.match(allText(card), /Times in UTC · newest first/);
     });
@@ -142,7 +160,14 @@ describe('cards/renderReplyCard', () => {
           return [block.text as string, block.color];
         }),
       );
-      assert.deepEqual(colours, { Pending: 'Accent', Succeeded: 'Good', Failed: 'Attention', TimeOut: 'Attention', Cancelled: 'Warning', InProgress: 'Accent' });
+      assert.deepEqual(colours, {
+        Pending: 'Accent',
+        Succeeded: 'Good',
+        Failed: 'Attention',
+        TimeOut: 'Attention',
+        Cancelled: 'Warning',
+        InProgress: 'Accent',
+      });
     });
 
     it('names known apps, shows unknown app GUIDs as "app <guid>" and UPNs as they are', () => {
@@ -155,7 +180,10 @@ describe('cards/renderReplyCard', () => {
 
     it('links a device without a name by its machine id', () => {
       const text = allText(render(SAMPLE_REPLIES.actionsForDevice));
-      assert.match(text, /\[de693d7fbdabcdefabcdefcfc9cf40b5bf2da1d8\]\(https:\/\/security\.microsoft\.com\/machines\/v2\/de693d7fbdabcdefabcdefcfc9cf40b5bf2da1d8\)/);
+      assert.match(
+        text,
+        /\[de693d7fbdabcdefabcdefcfc9cf40b5bf2da1d8\]\(https:\/\/security\.microsoft\.com\/machines\/v2\/de693d7fbdabcdefabcdefcfc9cf40b5bf2da1d8\)/,
+      );
     });
 
     it('shows times in the requested zone and says which', () => {
@@ -200,7 +228,9 @@ describe('cards/renderReplyCard', () => {
       assert.match(text, /WS-042 is the name of 2 machines/);
       const notice = ofType(card, 'TextBlock').find((t) => /is the name of/.test(t.text as string));
       assert.equal(notice?.color, 'Warning');
-      const groups = ofType(card, 'Container').filter((c) => (c.items as Json[]).some((i) => typeof i.text === 'string' && i.text.startsWith('Machine [')));
+      const groups = ofType(card, 'Container').filter((c) =>
+        (c.items as Json[]).some((i) => typeof i.text === 'string' && i.text.startsWith('Machine [')),
+      );
       assert.equal(groups.length, 2);
       const [first, second] = groups.map((g) => texts(g).join('\n'));
       assert.match(first!, new RegExp(`machine id ${WS042_NEW} · 2 actions shown`));
@@ -218,7 +248,8 @@ describe('cards/renderReplyCard', () => {
       assert.ok(table);
       const rows = table.rows as Json[];
       assert.equal(rows.length, 1 + 7);
-      const cellTexts = (row: Json): string[] => (row.cells as Json[]).map((c) => ((c.items as Json[])[0]!.text as string));
+      const cellTexts = (row: Json): string[] =>
+        (row.cells as Json[]).map((c) => (c.items as Json[])[0]!.text as string);
       assert.deepEqual(cellTexts(rows[0]!), ['Action type', 'Actions', 'Share']);
       assert.deepEqual(cellTexts(rows[1]!), ['RunAntiVirusScan', '412', '75%']);
       assert.deepEqual(cellTexts(rows[7]!), ['LiveResponse', '1', '<1%']);
@@ -266,13 +297,25 @@ describe('cards/renderReplyCard', () => {
       assert.deepEqual(cellTexts(rows[0]!), ['ActionType', 'Status', 'Actions', 'Last', 'Devices', 'Cancelled']);
       assert.deepEqual(
         cellTexts(rows[1]!),
-        ['Isolate', 'Succeeded', '1000', '2026-11-29 12:00:00.1234567Z', '\\["ws-100.contoso.com", "srv-0.contoso.com"\\]', ''],
+        [
+          'Isolate',
+          'Succeeded',
+          '1000',
+          '2026-11-29 12:00:00.1234567Z',
+          '\\["ws-100.contoso.com", "srv-0.contoso.com"\\]',
+          '',
+        ],
         'date and time, and the elements of dynamic values, are spaced so that they wrap there; JSON brackets are escaped: no Markdown link',
       );
-      assert.deepEqual([cellTexts(rows[2]!).at(-1), cellTexts(rows[3]!).at(-1)], ['false', 'true'], 'boolean text stays text');
+      assert.deepEqual(
+        [cellTexts(rows[2]!).at(-1), cellTexts(rows[3]!).at(-1)],
+        ['false', 'true'],
+        'boolean text stays text',
+      );
       for (const block of ofType(t, 'TextBlock')) assert.equal(block.size, 'Small');
       assert.equal((t.columns as Json[]).length, 6, 'all six columns fit a 600 px card');
-      for (const c of t.columns as Json[]) assert.ok(Number.isInteger(c.width) && (c.width as number) >= 1, JSON.stringify(c));
+      for (const c of t.columns as Json[])
+        assert.ok(Number.isInteger(c.width) && (c.width as number) >= 1, JSON.stringify(c));
       assert.equal(card.body[1]?.text, '3 rows');
       assert.match(allText(card), /Read-only ad hoc query/);
       assert.ok(!allText(card).includes('More rows exist'));
@@ -286,7 +329,8 @@ describe('cards/renderReplyCard', () => {
       const shownText = (text: string): string => text.replace(/^(\d{4}-\d{2}-\d{2})T/, '$1 ').replace(/","/g, '", "');
       reply.columns.forEach((name, i) => {
         const words = [name, ...reply.rows.map((r) => shownText(r[i] ?? ''))].flatMap((v) => v.split(' '));
-        const need = Math.max(...words.map((w) => textWidth(w, TABLE_LAYOUT.fontSize, w === name))) + TABLE_LAYOUT.cellOverhead;
+        const need =
+          Math.max(...words.map((w) => textWidth(w, TABLE_LAYOUT.fontSize, w === name))) + TABLE_LAYOUT.cellOverhead;
         assert.ok(widths[i]! >= need, `${name}: ${widths[i]} px < ${need.toFixed(1)} px`);
       });
       const [type, status, actions, last, devices] = widths as [number, number, number, number, number];
@@ -296,14 +340,26 @@ describe('cards/renderReplyCard', () => {
     it('leaves out the columns that do not fit the width of the card, and says so', () => {
       const card = render(SAMPLE_REPLIES.tableTruncated);
       const t = table(card);
-      assert.deepEqual(cellTexts((t.rows as Json[])[0]!), ['ActionType', 'Status', 'Actions', 'Last', 'Devices'], 'CollectInvestigationPackage takes the room of "Cancelled"');
+      assert.deepEqual(
+        cellTexts((t.rows as Json[])[0]!),
+        ['ActionType', 'Status', 'Actions', 'Last', 'Devices'],
+        'CollectInvestigationPackage takes the room of "Cancelled"',
+      );
       assert.match(allText(card), /Showing the first 5 of 6 columns \(the others do not fit the width of the card\)\./);
       assert.match(allText(card), /--format csv/);
     });
 
     it('shows at most 10 columns however narrow, and says so', () => {
       const columns = Array.from({ length: 16 }, (_, i) => `c${i}`);
-      const reply: Reply = { kind: 'table', title: 'KQL query', subtitle: '1 row', columns, rows: [columns.map((_c, i) => String(i))], truncated: false, query: { kql: 'T | take 1' } };
+      const reply: Reply = {
+        kind: 'table',
+        title: 'KQL query',
+        subtitle: '1 row',
+        columns,
+        rows: [columns.map((_c, i) => String(i))],
+        truncated: false,
+        query: { kql: 'T | take 1' },
+      };
       const card = render(reply);
       assert.equal((table(card).columns as Json[]).length, 10);
       assert.match(allText(card), /Showing the first 10 of 16 columns\./);
@@ -315,7 +371,15 @@ describe('cards/renderReplyCard', () => {
         title: 'KQL query',
         subtitle: '1 row',
         columns: ['Json', 'NotJson', 'Braces', 'Time', 'Text'],
-        rows: [['{"a":"x,y:z","b":[1,2],"c":{"d":null}}', '[not json,really]', '{{DATE(2026-11-29T10:00:00Z, SHORT)}}', '2026-11-29T10:00:00Z', 'at 2026-11-29T10:00:00Z']],
+        rows: [
+          [
+            '{"a":"x,y:z","b":[1,2],"c":{"d":null}}',
+            '[not json,really]',
+            '{{DATE(2026-11-29T10:00:00Z, SHORT)}}',
+            '2026-11-29T10:00:00Z',
+            'at 2026-11-29T10:00:00Z',
+          ],
+        ],
         truncated: false,
         query: { kql: 'T | take 1' },
       };
@@ -332,7 +396,10 @@ describe('cards/renderReplyCard', () => {
       const card = render(SAMPLE_REPLIES.tableTruncated);
       assert.equal((table(card).rows as Json[]).length, 1 + 20);
       const warning = ofType(card, 'TextBlock').find((b) => (b.text as string).startsWith('More rows exist'));
-      assert.equal(warning?.text, 'More rows exist: only the first 20 rows were fetched. Narrow the query (where, summarize, take) to see the rest.');
+      assert.equal(
+        warning?.text,
+        'More rows exist: only the first 20 rows were fetched. Narrow the query (where, summarize, take) to see the rest.',
+      );
       assert.equal(warning?.color, 'Warning');
     });
 
@@ -351,10 +418,20 @@ describe('cards/renderReplyCard', () => {
       assert.ok(rows.length >= 5 && rows.length < 100, `${rows.length} rows`);
       const shown = (table(card).columns as Json[]).length;
       assert.equal(shown, 3, 'three 25-character column names fit side by side');
-      for (const row of rows) for (const text of cellTexts(row)) assert.ok(text.length <= 121, `${text.length} characters`);
-      assert.deepEqual(rows.map((r) => cellTexts(r)[0]!.slice(0, 12)), reply.rows.slice(0, rows.length).map((r) => r[0]!.slice(0, 12)), 'the first rows, in order');
+      for (const row of rows)
+        for (const text of cellTexts(row)) assert.ok(text.length <= 121, `${text.length} characters`);
+      assert.deepEqual(
+        rows.map((r) => cellTexts(r)[0]!.slice(0, 12)),
+        reply.rows.slice(0, rows.length).map((r) => r[0]!.slice(0, 12)),
+        'the first rows, in order',
+      );
       const all = allText(card);
-      assert.match(all, new RegExp(`Showing ${rows.length} of 100 rows \\(the rest did not fit in the card\\) and the first 3 of 16 columns \\(the others do not fit the width of the card\\)\\.`));
+      assert.match(
+        all,
+        new RegExp(
+          `Showing ${rows.length} of 100 rows \\(the rest did not fit in the card\\) and the first 3 of 16 columns \\(the others do not fit the width of the card\\)\\.`,
+        ),
+      );
       assert.match(all, /Long values end with "…"/);
       assert.match(all, /--format csv/);
       assert.match(all, /More rows exist: only the first 100 rows were fetched/);
@@ -374,7 +451,13 @@ describe('cards/renderReplyCard', () => {
     it('has tiles and a table by type and by status', () => {
       const card = render(SAMPLE_REPLIES.summary7d);
       const tiles = ofType(card, 'Column').map((c) => (c.items as Json[]).map((i) => i.text).join(' '));
-      assert.deepEqual(tiles.slice(0, 5), ['552 Actions', '488 Succeeded', '39 Failed or timed out', '11 Cancelled', '14 Pending or in progress']);
+      assert.deepEqual(tiles.slice(0, 5), [
+        '552 Actions',
+        '488 Succeeded',
+        '39 Failed or timed out',
+        '11 Cancelled',
+        '14 Pending or in progress',
+      ]);
       const tables = ofType(card, 'Table');
       assert.equal(tables.length, 2);
       assert.equal((tables[0]!.rows as Json[]).length, 1 + 7);
@@ -395,8 +478,14 @@ describe('cards/renderReplyCard', () => {
       assert.ok(chart);
       assert.equal(chart.xAxisTitle, 'Day (UTC)');
       assert.equal(chart.yAxisTitle, 'Actions');
-      assert.deepEqual((chart.data as Json[]).map((d) => d.x), ['23 Nov', '24 Nov', '25 Nov', '26 Nov', '27 Nov', '28 Nov', '29 Nov']);
-      assert.deepEqual((chart.data as Json[]).map((d) => d.y), SAMPLE_REPLIES.timeline7d.days.map((d) => d.count));
+      assert.deepEqual(
+        (chart.data as Json[]).map((d) => d.x),
+        ['23 Nov', '24 Nov', '25 Nov', '26 Nov', '27 Nov', '28 Nov', '29 Nov'],
+      );
+      assert.deepEqual(
+        (chart.data as Json[]).map((d) => d.y),
+        SAMPLE_REPLIES.timeline7d.days.map((d) => d.count),
+      );
     });
 
     it('without charts: a table of the days, one row per week (Monday first), zero days subtle, with week totals', () => {
@@ -404,19 +493,34 @@ describe('cards/renderReplyCard', () => {
       const [chart] = ofType(render(reply), 'Chart.VerticalBar');
       const fallback = chart!.fallback as Json;
       assert.equal(fallback.type, 'Container');
-      assert.equal(((fallback.items as Json[])[0]!).text, 'Actions per day (UTC)');
+      assert.equal((fallback.items as Json[])[0]!.text, 'Actions per day (UTC)');
       const tables = ofType(fallback, 'Table');
       assert.equal(tables.length, 1);
       const [header, ...weeks] = tableRows(tables[0]!);
       assert.deepEqual(header, ['Week of', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun', 'Total']);
       // 2026-10-31 is a Saturday: the first week starts on Monday 26 Oct, blank before the range.
-      assert.deepEqual(weeks.map((w) => w[0]), ['26 Oct', '2 Nov', '9 Nov', '16 Nov', '23 Nov']);
+      assert.deepEqual(
+        weeks.map((w) => w[0]),
+        ['26 Oct', '2 Nov', '9 Nov', '16 Nov', '23 Nov'],
+      );
       assert.deepEqual(weeks[0]!.slice(1, 6), ['', '', '', '', '']);
       const byDay = new Map<string, string>();
-      weeks.forEach((w, i) => w.slice(1, 8).forEach((text, d) => byDay.set(new Date(Date.UTC(2026, 9, 26 + i * 7 + d)).toISOString().slice(0, 10), text)));
+      weeks.forEach((w, i) =>
+        w
+          .slice(1, 8)
+          .forEach((text, d) =>
+            byDay.set(new Date(Date.UTC(2026, 9, 26 + i * 7 + d)).toISOString().slice(0, 10), text),
+          ),
+      );
       for (const d of reply.days) assert.equal(byDay.get(d.key), String(d.count), d.key);
-      assert.equal(weeks.reduce((s, w) => s + Number(w[8]!.replace(/,/g, '')), 0), reply.total, 'week totals add up');
-      const dayCells = ofType(tables[0], 'TableRow').slice(1).flatMap((r) => (r.cells as Json[]).slice(1, 8).map((c) => (c.items as Json[])[0]!));
+      assert.equal(
+        weeks.reduce((s, w) => s + Number(w[8]!.replace(/,/g, '')), 0),
+        reply.total,
+        'week totals add up',
+      );
+      const dayCells = ofType(tables[0], 'TableRow')
+        .slice(1)
+        .flatMap((r) => (r.cells as Json[]).slice(1, 8).map((c) => (c.items as Json[])[0]!));
       assert.ok(dayCells.length > 0);
       for (const cell of dayCells) assert.equal(cell.isSubtle, cell.text === '0', JSON.stringify(cell));
       assert.ok(cardByteLength(render(reply)) < 12_000);
@@ -428,14 +532,23 @@ describe('cards/renderReplyCard', () => {
       const [chart] = ofType(card, 'Chart.VerticalBar');
       const data = chart!.data as Json[];
       assert.equal(data.length, Math.ceil(180 / 7));
-      assert.equal(data.reduce((s, d) => s + (d.y as number), 0), reply.total);
+      assert.equal(
+        data.reduce((s, d) => s + (d.y as number), 0),
+        reply.total,
+      );
       assert.equal(chart!.title, 'Actions per 7 days (UTC)');
       assert.match(allText(card), /summed per 7 days/);
       const [header, ...rows] = tableRows(ofType(chart!.fallback, 'Table')[0]!);
       assert.deepEqual(header, ['Days (UTC)', 'Actions', '', 'Days (UTC)', 'Actions']);
       assert.equal(rows.length, 13);
-      const periods = [...rows.map((r) => [r[0]!, r[1]!]), ...rows.map((r) => [r[3]!, r[4]!])].filter(([label]) => label !== '');
-      assert.deepEqual(periods.map(([, n]) => Number(n)), data.map((d) => d.y), 'left column first, then the right one, oldest first');
+      const periods = [...rows.map((r) => [r[0]!, r[1]!]), ...rows.map((r) => [r[3]!, r[4]!])].filter(
+        ([label]) => label !== '',
+      );
+      assert.deepEqual(
+        periods.map(([, n]) => Number(n)),
+        data.map((d) => d.y),
+        'left column first, then the right one, oldest first',
+      );
       assert.deepEqual(periods[0], ['3 Jun – 9 Jun', String(data[0]!.y)]);
       assert.equal(periods.at(-1)![0], '25 Nov – 29 Nov');
     });
@@ -445,14 +558,25 @@ describe('cards/renderReplyCard', () => {
         { key: '2020-01-01', count: 2 },
         { key: '2026-01-01', count: 3 },
       ];
-      const reply: Reply = { kind: 'timeline', title: 'Actions per day', subtitle: 'sparse', days, total: 5, query: { kql: 'T' } };
+      const reply: Reply = {
+        kind: 'timeline',
+        title: 'Actions per day',
+        subtitle: 'sparse',
+        days,
+        total: 5,
+        query: { kql: 'T' },
+      };
       const [chart] = ofType(render(reply), 'Chart.VerticalBar');
-      assert.deepEqual(tableRows(ofType(chart!.fallback, 'Table')[0]!).slice(1), [['1 Jan 2020', '2', '', '1 Jan 2026', '3']]);
+      assert.deepEqual(tableRows(ofType(chart!.fallback, 'Table')[0]!).slice(1), [
+        ['1 Jan 2020', '2', '', '1 Jan 2026', '3'],
+      ]);
     });
 
     it('labels periods with years when the range spans years', () => {
       const [chart] = ofType(render(SAMPLE_REPLIES.timeline400d), 'Chart.VerticalBar');
-      const labels = tableRows(ofType(chart!.fallback, 'Table')[0]!).slice(1).flatMap((r) => [r[0]!, r[3]!]);
+      const labels = tableRows(ofType(chart!.fallback, 'Table')[0]!)
+        .slice(1)
+        .flatMap((r) => [r[0]!, r[3]!]);
       assert.ok(labels.includes('26 Oct – 1 Nov 2025'), labels.join(' | '));
       assert.ok(labels.includes('28 Dec 2025 – 3 Jan 2026'), labels.join(' | '));
     });
@@ -469,16 +593,30 @@ describe('cards/renderReplyCard', () => {
       const card = render(SAMPLE_REPLIES.isolatedNow);
       const rows = rowContainers(card).map((r) => texts(r).join('\n'));
       assert.equal(rows.length, 3);
-      assert.match(rows[0]!, /\*\*\[ws-042\.contoso\.com\]\(https:\/\/security\.microsoft\.com\/machines\/v2\/f46b9bb259ed4a7fb9981b73510e3cc7aa81ec1f\)\*\* · Isolated \(Full\)/);
+      assert.match(
+        rows[0]!,
+        /\*\*\[ws-042\.contoso\.com\]\(https:\/\/security\.microsoft\.com\/machines\/v2\/f46b9bb259ed4a7fb9981b73510e3cc7aa81ec1f\)\*\* · Isolated \(Full\)/,
+      );
       assert.match(rows[0]!, /Since 2026-11-29 10:00 UTC · 2 h ago/);
       assert.match(rows[0]!, new RegExp(`By ${KNOWN_APP_NAME} · action`));
       assert.match(rows[0]!, /Automated containment: incident 8841/);
       assert.match(rows[0]!, /Succeeded/);
       // The confirmed isolation first, then the requested ones (Pending, InProgress), under their own heading.
-      assert.match(rows[1]!, /Isolation requested \(Selective\), not yet confirmed[\s\S]*Pending[\s\S]*Since 2026-11-29 12:58 UTC · 1 min ago[\s\S]*By app e062d1f9/);
-      assert.match(rows[2]!, /Isolation requested \(Full\), not yet confirmed[\s\S]*InProgress[\s\S]*Since 2026-11-24 06:15 UTC · 5 d ago/);
-      const headings = ofType(card, 'TextBlock').filter((t) => t.weight === 'Bolder').map((t) => t.text);
-      assert.ok(headings.includes('Isolated') && headings.includes('Isolation requested, not yet confirmed'), JSON.stringify(headings));
+      assert.match(
+        rows[1]!,
+        /Isolation requested \(Selective\), not yet confirmed[\s\S]*Pending[\s\S]*Since 2026-11-29 12:58 UTC · 1 min ago[\s\S]*By app e062d1f9/,
+      );
+      assert.match(
+        rows[2]!,
+        /Isolation requested \(Full\), not yet confirmed[\s\S]*InProgress[\s\S]*Since 2026-11-24 06:15 UTC · 5 d ago/,
+      );
+      const headings = ofType(card, 'TextBlock')
+        .filter((t) => t.weight === 'Bolder')
+        .map((t) => t.text);
+      assert.ok(
+        headings.includes('Isolated') && headings.includes('Isolation requested, not yet confirmed'),
+        JSON.stringify(headings),
+      );
       assert.ok(headings.indexOf('Isolated') < headings.indexOf('Isolation requested, not yet confirmed'));
     });
 
@@ -493,7 +631,9 @@ describe('cards/renderReplyCard', () => {
 
     it('says when no device is isolated', () => {
       const card = render(SAMPLE_REPLIES.isolatedNone);
-      const block = ofType(card, 'TextBlock').find((t) => t.text === 'No device is isolated, and no isolation is waiting.');
+      const block = ofType(card, 'TextBlock').find(
+        (t) => t.text === 'No device is isolated, and no isolation is waiting.',
+      );
       assert.equal(block?.color, 'Good');
     });
 
@@ -501,13 +641,20 @@ describe('cards/renderReplyCard', () => {
       const card = render(SAMPLE_REPLIES.isolated500);
       const shown = rowContainers(card).length;
       assert.ok(shown > 10 && shown < 500, `${shown} rows`);
-      assert.match(allText(card), new RegExp(`Showing ${shown} of 500 devices · ${500 - shown} more devices; ${500 - shown} of this page did not fit \\(export them all with the CLI's --format csv\\)`));
+      assert.match(
+        allText(card),
+        new RegExp(
+          `Showing ${shown} of 500 devices · ${500 - shown} more devices; ${500 - shown} of this page did not fit \\(export them all with the CLI's --format csv\\)`,
+        ),
+      );
     });
   });
 
   describe('action detail', () => {
     function facts(card: AdaptiveCard): Record<string, string> {
-      return Object.fromEntries((ofType(card, 'FactSet')[0]!.facts as Json[]).map((f) => [f.title as string, f.value as string]));
+      return Object.fromEntries(
+        (ofType(card, 'FactSet')[0]!.facts as Json[]).map((f) => [f.title as string, f.value as string]),
+      );
     }
 
     it('lists every field, cancellation included, with the HRESULT in hex', () => {
@@ -531,8 +678,14 @@ describe('cards/renderReplyCard', () => {
 
     it('shows the status history with times', () => {
       const card = render(SAMPLE_REPLIES.actionCancelled);
-      const history = ofType(card, 'ColumnSet').slice(1).map((c) => texts(c).join(' '));
-      assert.deepEqual(history, ['2026-11-20 16:30:00 UTC Pending', '2026-11-20 16:31:12 UTC InProgress', '2026-11-21 07:25:33 UTC Cancelled']);
+      const history = ofType(card, 'ColumnSet')
+        .slice(1)
+        .map((c) => texts(c).join(' '));
+      assert.deepEqual(history, [
+        '2026-11-20 16:30:00 UTC Pending',
+        '2026-11-20 16:31:12 UTC InProgress',
+        '2026-11-21 07:25:33 UTC Cancelled',
+      ]);
     });
 
     it('shows a timeout HRESULT and omits cancellation fields of an action that was not cancelled', () => {
@@ -547,7 +700,10 @@ describe('cards/renderReplyCard', () => {
       assert.equal(f['Requested by'], `${KNOWN_APP_NAME} (app ${KNOWN_APP_GUID})`);
       assert.equal(f.Device, '(no name yet)');
       assert.equal(f.Error, 'none');
-      assert.match(allText(card), /on \[de693d7fbdabcdefabcdefcfc9cf40b5bf2da1d8\]\(https:\/\/security\.microsoft\.com\/machines\/v2\/de693d7fbdabcdefabcdefcfc9cf40b5bf2da1d8\)/);
+      assert.match(
+        allText(card),
+        /on \[de693d7fbdabcdefabcdefcfc9cf40b5bf2da1d8\]\(https:\/\/security\.microsoft\.com\/machines\/v2\/de693d7fbdabcdefabcdefcfc9cf40b5bf2da1d8\)/,
+      );
       assert.match(allText(card), /No status changes recorded yet/);
     });
 
@@ -605,7 +761,9 @@ describe('cards/renderReplyCard', () => {
     it('is in attention colour', () => {
       const card = render(SAMPLE_REPLIES.error);
       assert.equal(card.body[0]?.color, 'Attention');
-      const message = ofType(card, 'TextBlock').find((t) => (t.text as string).startsWith('The store could not be read'));
+      const message = ofType(card, 'TextBlock').find((t) =>
+        (t.text as string).startsWith('The store could not be read'),
+      );
       assert.equal(message?.color, 'Attention');
       assert.match(String(message?.text), /run `defender-audit-bot doctor`/);
       assert.equal(card.body[1]?.text, 'The command could not be completed');
@@ -613,8 +771,14 @@ describe('cards/renderReplyCard', () => {
 
     it('says what kind of error it is', () => {
       assert.equal(render(SAMPLE_REPLIES.errorUsage).body[1]?.text, 'Check the command; "help" lists them all');
-      assert.equal(render(SAMPLE_REPLIES.errorLimited).body[1]?.text, 'Too many requests right now; try again in a minute');
-      assert.equal(render({ kind: 'error', title: 'x', message: 'y' }).body[1]?.text, 'The command could not be completed');
+      assert.equal(
+        render(SAMPLE_REPLIES.errorLimited).body[1]?.text,
+        'Too many requests right now; try again in a minute',
+      );
+      assert.equal(
+        render({ kind: 'error', title: 'x', message: 'y' }).body[1]?.text,
+        'The command could not be completed',
+      );
     });
   });
 

@@ -3,11 +3,20 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppError } from '../../src/core/errors.js';
-import { CARD_TEMPLATE_FILES, compileCardTemplates, defaultCardsDir, loadCardTemplates, type CardKind } from '../../src/cards/index.js';
+import {
+  CARD_TEMPLATE_FILES,
+  compileCardTemplates,
+  defaultCardsDir,
+  loadCardTemplates,
+  type CardKind,
+} from '../../src/cards/index.js';
 
 function readSources(dir: string): Record<CardKind, unknown> {
   return Object.fromEntries(
-    Object.entries(CARD_TEMPLATE_FILES).map(([kind, file]) => [kind, JSON.parse(readFileSync(join(dir, file), 'utf8')) as unknown]),
+    Object.entries(CARD_TEMPLATE_FILES).map(([kind, file]) => [
+      kind,
+      JSON.parse(readFileSync(join(dir, file), 'utf8')) as unknown,
+    ]),
   ) as Record<CardKind, unknown>;
 }
 
@@ -15,12 +24,15 @@ describe('cards/templates', () => {
   let dir: string;
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'dab-cards-'));
-    for (const file of Object.values(CARD_TEMPLATE_FILES)) writeFileSync(join(dir, file), readFileSync(join(defaultCardsDir(), file)));
+    for (const file of Object.values(CARD_TEMPLATE_FILES))
+      writeFileSync(join(dir, file), readFileSync(join(defaultCardsDir(), file)));
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('the cards folder holds exactly one template per card kind', () => {
-    const files = readdirSync(defaultCardsDir()).filter((f) => f.endsWith('.json')).sort();
+    const files = readdirSync(defaultCardsDir())
+      .filter((f) => f.endsWith('.json'))
+      .sort();
     assert.deepEqual(files, Object.values(CARD_TEMPLATE_FILES).sort());
   });
 
@@ -48,8 +60,13 @@ describe('cards/templates', () => {
   it('expands with $root data, leaving the source untouched', async () => {
     const templates = await loadCardTemplates(dir);
     const before = JSON.stringify(templates.error.source);
-    const card = templates.error.expand({ title: 'T', subtitle: 'S', note: '', hasNote: false, message: 'M' }) as { body: { text: string }[] };
-    assert.deepEqual(card.body.map((b) => b.text), ['T', 'S', undefined]);
+    const card = templates.error.expand({ title: 'T', subtitle: 'S', note: '', hasNote: false, message: 'M' }) as {
+      body: { text: string }[];
+    };
+    assert.deepEqual(
+      card.body.map((b) => b.text),
+      ['T', 'S', undefined],
+    );
     assert.equal(JSON.stringify(templates.error.source), before);
   });
 
@@ -65,9 +82,13 @@ describe('cards/templates', () => {
 
   it('loads the alert and digest templates in the same call, and names them in errors', async () => {
     const templates = await loadCardTemplates(dir);
-    for (const kind of ['alert', 'alertCompact', 'storm', 'backfill', 'digest', 'subscriptions'] as const) assert.equal(templates[kind].kind, kind);
+    for (const kind of ['alert', 'alertCompact', 'storm', 'backfill', 'digest', 'subscriptions'] as const)
+      assert.equal(templates[kind].kind, kind);
     rmSync(join(dir, 'alert-compact.json'));
-    await assert.rejects(loadCardTemplates(dir), /alert-compact\.json for "alertCompact" cards is unusable: cannot read the file/);
+    await assert.rejects(
+      loadCardTemplates(dir),
+      /alert-compact\.json for "alertCompact" cards is unusable: cannot read the file/,
+    );
   });
 
   it('rejects invalid JSON', async () => {
@@ -77,8 +98,14 @@ describe('cards/templates', () => {
 
   it('rejects a template that is not an Adaptive Card 1.5', () => {
     const sources = readSources(dir);
-    assert.throws(() => compileCardTemplates({ ...sources, status: { ...(sources.status as object), version: '1.6' } }), /status\.json for "status" replies is unusable: "version" is "1\.6", Teams needs "1\.5"/);
+    assert.throws(
+      () => compileCardTemplates({ ...sources, status: { ...(sources.status as object), version: '1.6' } }),
+      /status\.json for "status" replies is unusable: "version" is "1\.6", Teams needs "1\.5"/,
+    );
     assert.throws(() => compileCardTemplates({ ...sources, action: [] }), /action\.json .* not a JSON object/);
-    assert.throws(() => compileCardTemplates({ ...sources, counts: { type: 'AdaptiveCard', version: '1.5' } }), /"body" is not an array/);
+    assert.throws(
+      () => compileCardTemplates({ ...sources, counts: { type: 'AdaptiveCard', version: '1.5' } }),
+      /"body" is not an array/,
+    );
   });
 });

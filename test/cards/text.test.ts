@@ -15,11 +15,17 @@ describe('cards/text', () => {
     });
 
     it('leaves intraword underscores alone (KQL column names)', () => {
-      assert.equal(escapeMarkdown('MDEMachineActions_CL column_ifexists(requestor_g)'), 'MDEMachineActions_CL column_ifexists(requestor_g)');
+      assert.equal(
+        escapeMarkdown('MDEMachineActions_CL column_ifexists(requestor_g)'),
+        'MDEMachineActions_CL column_ifexists(requestor_g)',
+      );
     });
 
     it('escapes block syntax at the start of a line only', () => {
-      assert.equal(escapeMarkdown('# h\n> q\n- item\n+ item\n12. item\n3) item\n==='), '\\# h\n\\> q\n\\- item\n\\+ item\n12\\. item\n3\\) item\n\\===');
+      assert.equal(
+        escapeMarkdown('# h\n> q\n- item\n+ item\n12. item\n3) item\n==='),
+        '\\# h\n\\> q\n\\- item\n\\+ item\n12\\. item\n3\\) item\n\\===',
+      );
       assert.equal(escapeMarkdown('a - b # c > d 1. e'), 'a - b # c > d 1. e');
       assert.equal(escapeMarkdown('-5 min'), '-5 min');
     });
@@ -31,7 +37,10 @@ describe('cards/text', () => {
     });
 
     it('keeps KQL operators readable', () => {
-      assert.equal(escapeMarkdown('| where ComputerDnsName =~ "ws-042" and X >= ago(7d)'), '| where ComputerDnsName =~ "ws-042" and X >= ago(7d)');
+      assert.equal(
+        escapeMarkdown('| where ComputerDnsName =~ "ws-042" and X >= ago(7d)'),
+        '| where ComputerDnsName =~ "ws-042" and X >= ago(7d)',
+      );
     });
 
     it('removes leading whitespace (indented code blocks)', () => {
@@ -97,7 +106,10 @@ describe('cards/text', () => {
 
   describe('markdownLink', () => {
     it('escapes the label and keeps the URL', () => {
-      assert.equal(markdownLink('ws-[1](x)', 'https://security.microsoft.com/machines/v2/ab', 50), '[ws-\\[1\\](x)](https://security.microsoft.com/machines/v2/ab)');
+      assert.equal(
+        markdownLink('ws-[1](x)', 'https://security.microsoft.com/machines/v2/ab', 50),
+        '[ws-\\[1\\](x)](https://security.microsoft.com/machines/v2/ab)',
+      );
     });
   });
 });

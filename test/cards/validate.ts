@@ -85,7 +85,8 @@ export function cardProblems(card: AdaptiveCard): string[] {
   }
   if (card.type !== 'AdaptiveCard') problems.push(`type is ${String(card.type)}`);
   if (card.version !== '1.5') problems.push(`version is ${String(card.version)}`);
-  if (card.$schema !== 'http://adaptivecards.io/schemas/adaptive-card.json') problems.push(`$schema is ${String(card.$schema)}`);
+  if (card.$schema !== 'http://adaptivecards.io/schemas/adaptive-card.json')
+    problems.push(`$schema is ${String(card.$schema)}`);
   const size = cardByteLength(card);
   if (size > CARD_MAX_BYTES) problems.push(`size ${size} bytes > ${CARD_MAX_BYTES}`);
   const ids = new Set(objects.map((o) => o.id).filter((id) => typeof id === 'string'));
@@ -97,7 +98,8 @@ export function cardProblems(card: AdaptiveCard): string[] {
   }
   for (const o of objects) {
     if (o.type === 'TextBlock' && typeof o.text !== 'string') problems.push(`TextBlock text is ${typeof o.text}`);
-    if (o.type === 'Action.OpenUrl' && (typeof o.url !== 'string' || !o.url.startsWith('https://'))) problems.push(`OpenUrl url ${String(o.url)}`);
+    if (o.type === 'Action.OpenUrl' && (typeof o.url !== 'string' || !o.url.startsWith('https://')))
+      problems.push(`OpenUrl url ${String(o.url)}`);
   }
   return problems;
 }

@@ -62,9 +62,19 @@ const ORIGIN = 'http://card-page.test';
 
 const ASSETS: Record<string, { file: string; type: string; wrap?: (text: string) => string }> = {
   '/': { file: scripts('card-page.html'), type: 'text/html; charset=utf-8' },
-  '/adaptivecards.js': { file: require.resolve('adaptivecards/dist/adaptivecards.js'), type: 'text/javascript; charset=utf-8' },
-  '/adaptivecards.css': { file: require.resolve('adaptivecards/dist/adaptivecards.css'), type: 'text/css; charset=utf-8' },
-  '/host-config.js': { file: scripts('teams-host-config.json'), type: 'text/javascript; charset=utf-8', wrap: (json) => `window.TEAMS_HOST_CONFIG = ${json};` },
+  '/adaptivecards.js': {
+    file: require.resolve('adaptivecards/dist/adaptivecards.js'),
+    type: 'text/javascript; charset=utf-8',
+  },
+  '/adaptivecards.css': {
+    file: require.resolve('adaptivecards/dist/adaptivecards.css'),
+    type: 'text/css; charset=utf-8',
+  },
+  '/host-config.js': {
+    file: scripts('teams-host-config.json'),
+    type: 'text/javascript; charset=utf-8',
+    wrap: (json) => `window.TEAMS_HOST_CONFIG = ${json};`,
+  },
 };
 
 interface PageGlobals {
@@ -148,7 +158,10 @@ export async function openWordBreakPage(options: { width?: number } = {}): Promi
     return {
       async measure(card, { maxChars = 40 } = {}) {
         const text = typeof card === 'string' ? card : JSON.stringify(card);
-        const report = await page.evaluate(([t, w]) => (globalThis as unknown as PageGlobals).renderCard(t, { width: w }), [text, width] as const);
+        const report = await page.evaluate(
+          ([t, w]) => (globalThis as unknown as PageGlobals).renderCard(t, { width: w }),
+          [text, width] as const,
+        );
         if (!report.rendered) throw new Error(`the card did not render: ${report.errors.join('; ')}`);
         return page.evaluate<BrokenText>(`(${MEASURE_TEXT})(${JSON.stringify(maxChars)})`);
       },

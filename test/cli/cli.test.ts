@@ -38,22 +38,38 @@ describe('cli', function () {
     assert.equal((await runCli(['simulate', '--port', 'x'], {})).code, 2);
   });
 
-  it('simulate --dataset FILE with ingest --once stores exactly the file\'s actions', async () => {
+  it("simulate --dataset FILE with ingest --once stores exactly the file's actions", async () => {
     const actions = generateActions(2500, { devices: 40, days: 20, seed: 7 });
     const file = join(dir, 'actions.json');
     writeFileSync(file, JSON.stringify(actions));
     const sim = spawnCli(['simulate', '--dataset', file, '--ca-file', join(dir, 'ca.pem')], {});
     try {
-      await waitFor(() => /SECRET_MDE_CLIENT_SECRET=.+\n/.test(sim.output.stdout), 'the simulator environment lines', 6000);
+      await waitFor(
+        () => /SECRET_MDE_CLIENT_SECRET=.+\n/.test(sim.output.stdout),
+        'the simulator environment lines',
+        6000,
+      );
       const env = Object.fromEntries(
         sim.output.stdout
           .trim()
           .split('\n')
           .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
       );
-      assert.deepEqual(Object.keys(env).sort(), ['MDE_API_BASE_URL', 'MDE_AUTHORITY_HOST', 'MDE_CA_CERT_FILE', 'MDE_CLIENT_ID', 'MDE_TENANT_ID', 'SECRET_MDE_CLIENT_SECRET']);
+      assert.deepEqual(Object.keys(env).sort(), [
+        'MDE_API_BASE_URL',
+        'MDE_AUTHORITY_HOST',
+        'MDE_CA_CERT_FILE',
+        'MDE_CLIENT_ID',
+        'MDE_TENANT_ID',
+        'SECRET_MDE_CLIENT_SECRET',
+      ]);
       const storePath = join(dir, 'audit.db');
-      const r = await runCli(['ingest', '--once'], { ...env, STORE_PATH: storePath, MDE_BACKFILL_DAYS: '3650', MDE_PAGE_SIZE: '1000' });
+      const r = await runCli(['ingest', '--once'], {
+        ...env,
+        STORE_PATH: storePath,
+        MDE_BACKFILL_DAYS: '3650',
+        MDE_PAGE_SIZE: '1000',
+      });
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /new 2,500/);
       assert.match(r.stdout, /API calls: 3 for 3 pages/);
@@ -83,7 +99,7 @@ describe('cli: --env FILE (not --env-file, which Node takes for itself)', functi
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('a missing --env file is the CLI\'s usage error (exit 2, one message), not Node\'s exit 9', async () => {
+  it("a missing --env file is the CLI's usage error (exit 2, one message), not Node's exit 9", async () => {
     const r = await runCli(['ingest', '--once', '--env', join(dir, 'missing.env')], {});
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /^--env .*missing\.env: ENOENT/);
@@ -123,15 +139,28 @@ describe('cli: the sample dataset (examples/actions.json, docs/dataset.md)', fun
   });
 
   it('the documented commands: simulate --dataset examples/actions.json, then ingest --once --env sim.env stores its 24 actions', async () => {
-    const sim = spawnCli(['simulate', '--dataset', join(ROOT, 'examples', 'actions.json'), '--ca-file', join(dir, 'ca.pem')], {});
+    const sim = spawnCli(
+      ['simulate', '--dataset', join(ROOT, 'examples', 'actions.json'), '--ca-file', join(dir, 'ca.pem')],
+      {},
+    );
     try {
-      await waitFor(() => /SECRET_MDE_CLIENT_SECRET=.+\n/.test(sim.output.stdout), 'the simulator environment lines', 6000);
+      await waitFor(
+        () => /SECRET_MDE_CLIENT_SECRET=.+\n/.test(sim.output.stdout),
+        'the simulator environment lines',
+        6000,
+      );
       const envFile = join(dir, 'sim.env');
       writeFileSync(envFile, sim.output.stdout);
-      const r = await runCli(['ingest', '--once', '--env', envFile], { STORE_PATH: join(dir, 'audit.db'), MDE_BACKFILL_DAYS: '3650' });
+      const r = await runCli(['ingest', '--once', '--env', envFile], {
+        STORE_PATH: join(dir, 'audit.db'),
+        MDE_BACKFILL_DAYS: '3650',
+      });
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /new 24\b/);
-      assert.ok(!r.stdout.includes('"level"') && !r.stderr.includes('"level":30'), 'no JSON log line among the summary; info logs stay out of a one-shot command');
+      assert.ok(
+        !r.stdout.includes('"level"') && !r.stderr.includes('"level":30'),
+        'no JSON log line among the summary; info logs stay out of a one-shot command',
+      );
       // The status answer shows times as the cards do, not raw ISO strings.
       const status = await runCli(['ask', 'status', '--env', envFile], { STORE_PATH: join(dir, 'audit.db') });
       assert.equal(status.code, 0, status.stderr);
@@ -151,8 +180,16 @@ describe('cli: the sample dataset (examples/actions.json, docs/dataset.md)', fun
 describe('cli: a bad DIGEST_CRON stops every command', function () {
   this.timeout(60_000);
   it('ingest --once and doctor exit 2 naming DIGEST_CRON', async () => {
-    const mde = { MDE_TENANT_ID: '00000000-0000-0000-0000-000000000001', MDE_CLIENT_ID: '11111111-1111-1111-1111-111111111111', SECRET_MDE_CLIENT_SECRET: 's', DIGEST_CRON: '61 * * * *' };
-    for (const args of [['ingest', '--once'], ['ask', 'summary']]) {
+    const mde = {
+      MDE_TENANT_ID: '00000000-0000-0000-0000-000000000001',
+      MDE_CLIENT_ID: '11111111-1111-1111-1111-111111111111',
+      SECRET_MDE_CLIENT_SECRET: 's',
+      DIGEST_CRON: '61 * * * *',
+    };
+    for (const args of [
+      ['ingest', '--once'],
+      ['ask', 'summary'],
+    ]) {
       const r = await runCli(args, mde);
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
       assert.match(r.stderr, /DIGEST_CRON: "61 \* \* \* \*" is not a valid cron pattern/);

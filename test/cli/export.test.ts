@@ -67,7 +67,10 @@ describe('cli: ask --format json|csv exports every matching row', function () {
     const rows = JSON.parse(json.text.out) as { id: string; creationDateTimeUtc: string; status: string }[];
     assert.equal(rows.length, expected.length);
     assert.deepEqual(new Set(rows.map((r) => r.id)), new Set(expected.map((a) => a.id)));
-    assert.ok(rows.every((r, i) => i === 0 || rows[i - 1]!.creationDateTimeUtc >= r.creationDateTimeUtc), 'newest first');
+    assert.ok(
+      rows.every((r, i) => i === 0 || rows[i - 1]!.creationDateTimeUtc >= r.creationDateTimeUtc),
+      'newest first',
+    );
     assert.match(json.text.err, new RegExp(`^${expected.length} rows: every matching one`));
     const kql = json.text.err.slice(json.text.err.indexOf('\n') + 1);
     assert.match(kql, /MDEMachineActions_CL/);
@@ -77,7 +80,10 @@ describe('cli: ask --format json|csv exports every matching row', function () {
     assert.equal(await runCli(['ask', 'failed 30d', '--format', 'csv'], env, csv), 0);
     const lines = csv.text.out.trimEnd().split('\r\n');
     assert.equal(lines.length, expected.length + 1, 'a header and one line per action');
-    assert.equal(lines[0], 'id,type,title,scope,status,machineId,computerDnsName,requestor,requestorComment,requestSource,creationDateTimeUtc,lastUpdateDateTimeUtc,cancellationRequestor,cancellationComment,cancellationDateTimeUtc,errorHResult,externalId');
+    assert.equal(
+      lines[0],
+      'id,type,title,scope,status,machineId,computerDnsName,requestor,requestorComment,requestSource,creationDateTimeUtc,lastUpdateDateTimeUtc,cancellationRequestor,cancellationComment,cancellationDateTimeUtc,errorHResult,externalId',
+    );
   });
 
   it('a page of the chat answer exports the whole list; isolated and the top-25 counts export everything', async () => {
@@ -94,7 +100,10 @@ describe('cli: ask --format json|csv exports every matching row', function () {
     const expected = new Set(actions.filter((a) => inLast(a, 30)).map((a) => (a.computerDnsName ?? '').toLowerCase()));
     assert.ok(keys.length > 25, `${keys.length} devices, more than the chat's top 25`);
     assert.equal(keys.length, expected.size);
-    assert.equal(keys.reduce((n, k) => n + k.count, 0), actions.filter((a) => inLast(a, 30)).length);
+    assert.equal(
+      keys.reduce((n, k) => n + k.count, 0),
+      actions.filter((a) => inLast(a, 30)).length,
+    );
 
     const isolated = io();
     assert.equal(await runCli(['ask', 'isolated', '--format', 'csv'], env, isolated), 0);
@@ -107,9 +116,15 @@ describe('cli: ask --format json|csv exports every matching row', function () {
 
   it('streams in chunks through a backpressured writer, and gives the same text as the collected output', async () => {
     const streamed = io({ streamed: true });
-    assert.equal(await runCli(['ask', 'actions by ' + actions[0]!.requestor + ' 90d', '--format', 'json'], env, streamed), 0);
+    assert.equal(
+      await runCli(['ask', 'actions by ' + actions[0]!.requestor + ' 90d', '--format', 'json'], env, streamed),
+      0,
+    );
     const collected = io();
-    assert.equal(await runCli(['ask', 'actions by ' + actions[0]!.requestor + ' 90d', '--format', 'json'], env, collected), 0);
+    assert.equal(
+      await runCli(['ask', 'actions by ' + actions[0]!.requestor + ' 90d', '--format', 'json'], env, collected),
+      0,
+    );
     assert.equal(streamed.text.out.trimEnd(), collected.text.out.trimEnd());
     const rows = JSON.parse(streamed.text.out) as unknown[];
     assert.ok(rows.length > 200, `${rows.length} rows`);

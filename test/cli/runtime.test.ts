@@ -7,12 +7,16 @@ import { ROOT, runCli, spawnCli, waitFor } from '../support/child.js';
 
 /** A preload that makes the child process report another Node.js version, as an older runtime would. */
 function pretendNode(version: string): string[] {
-  return ['--import', `data:text/javascript,Object.defineProperty(process.versions,'node',{value:${JSON.stringify(version)}})`];
+  return [
+    '--import',
+    `data:text/javascript,Object.defineProperty(process.versions,'node',{value:${JSON.stringify(version)}})`,
+  ];
 }
 
 describe('cli: the Node.js version check', () => {
   it('supports Node.js 24 and later, and 22 from 22.12; refuses the rest naming found and needed', () => {
-    for (const ok of ['24.0.0', '24.22.3', '26.12.1', '22.12.0', '22.20.1']) assert.equal(unsupportedNodeVersion(ok), undefined, ok);
+    for (const ok of ['24.0.0', '24.22.3', '26.12.1', '22.12.0', '22.20.1'])
+      assert.equal(unsupportedNodeVersion(ok), undefined, ok);
     for (const old of ['20.20.2', '22.11.0', '18.20.8', '0.10.48', 'unknown']) {
       const line = unsupportedNodeVersion(old);
       assert.ok(line !== undefined, old);
@@ -61,9 +65,18 @@ describe('cli: no deprecation warning on this runtime', function () {
   it('simulate, ingest --once, ask, digest --print, doctor and start print none', async () => {
     const sim = spawnCli(['simulate', '--devices', '20', '--days', '10', '--ca-file', join(dir, 'ca.pem')], {}, TRACE);
     try {
-      await waitFor(() => /SECRET_MDE_CLIENT_SECRET=.+\n/.test(sim.output.stdout), 'the simulator environment lines', 6000);
+      await waitFor(
+        () => /SECRET_MDE_CLIENT_SECRET=.+\n/.test(sim.output.stdout),
+        'the simulator environment lines',
+        6000,
+      );
       const env = {
-        ...Object.fromEntries(sim.output.stdout.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)])),
+        ...Object.fromEntries(
+          sim.output.stdout
+            .trim()
+            .split('\n')
+            .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+        ),
         STORE_PATH: join(dir, 'audit.db'),
       };
       assertClean('ingest --once', await runCli(['ingest', '--once'], env, TRACE));

@@ -63,13 +63,23 @@ describe('commands/chat', () => {
   it('plans every command with the right specs', () => {
     const { chat } = setup();
     const specs = (text: string) => chat.parse(text).queries.map((q) => q.spec);
-    assert.deepEqual(specs('device srv-sql-01.contoso.com').map((s) => [s.shape, s.device, s.range?.label]), [
-      ['list', 'srv-sql-01.contoso.com', 'last 30 days'],
-      ['countByMachine', 'srv-sql-01.contoso.com', 'last 30 days'],
-    ]);
+    assert.deepEqual(
+      specs('device srv-sql-01.contoso.com').map((s) => [s.shape, s.device, s.range?.label]),
+      [
+        ['list', 'srv-sql-01.contoso.com', 'last 30 days'],
+        ['countByMachine', 'srv-sql-01.contoso.com', 'last 30 days'],
+      ],
+    );
     assert.equal(specs('actions by Alex.Wilber@contoso.com 90d')[0]?.requestor, 'Alex.Wilber@contoso.com');
-    assert.equal(specs('actions by soar playbooks')[0]?.requestor, '2f48b784-5da5-4e61-9957-012d2630f1e4', 'a configured app name resolves to its GUID');
-    assert.deepEqual(specs('summary 24h').map((s) => s.shape), ['countByType', 'countByStatus']);
+    assert.equal(
+      specs('actions by soar playbooks')[0]?.requestor,
+      '2f48b784-5da5-4e61-9957-012d2630f1e4',
+      'a configured app name resolves to its GUID',
+    );
+    assert.deepEqual(
+      specs('summary 24h').map((s) => s.shape),
+      ['countByType', 'countByStatus'],
+    );
     assert.equal(specs('summary 24h')[0]?.range?.label, 'last 24 hours');
     assert.equal(specs('requestors 360d')[0]?.shape, 'countByRequestor');
     assert.equal(specs('devices')[0]?.shape, 'countByDevice');
@@ -82,7 +92,10 @@ describe('commands/chat', () => {
     assert.deepEqual(specs('failed 7d')[0]?.statuses, ['Failed', 'TimeOut']);
     assert.deepEqual(specs('pending')[0]?.statuses, ['Pending', 'InProgress']);
     assert.equal(specs('pending')[0]?.range, undefined, 'pending looks at any age');
-    assert.deepEqual(specs('action 2a800b14-1234-5678-abe4-abcdef42d881')[0], { shape: 'one', actionId: '2a800b14-1234-5678-abe4-abcdef42d881' });
+    assert.deepEqual(specs('action 2a800b14-1234-5678-abe4-abcdef42d881')[0], {
+      shape: 'one',
+      actionId: '2a800b14-1234-5678-abe4-abcdef42d881',
+    });
     assert.equal(specs('failed 7d page 3')[0]?.offset, 4);
   });
 
@@ -171,18 +184,32 @@ describe('commands/chat', () => {
       return { shape: 'isolation', rows: rows.slice(0, spec.limit), total: rows.length };
     };
     const two = await none.chat.handle('isolated');
-    assert.ok(two.kind === 'isolated' && two.subtitle === '2 devices isolated', two.kind === 'isolated' ? two.subtitle : two.kind);
+    assert.ok(
+      two.kind === 'isolated' && two.subtitle === '2 devices isolated',
+      two.kind === 'isolated' ? two.subtitle : two.kind,
+    );
     const second = await chat.handle('isolated page 2');
     assert.ok(second.kind === 'isolated');
-    assert.deepEqual(second.rows.map((r) => r.machineId), ['m25', 'm26', 'm27', 'm28', 'm29', 'm30']);
+    assert.deepEqual(
+      second.rows.map((r) => r.machineId),
+      ['m25', 'm26', 'm27', 'm28', 'm29', 'm30'],
+    );
     assert.equal(second.offset, 25);
     assert.equal(second.moreCommand, undefined, 'the last page offers no More');
   });
 
   it('requestors and devices: pages of 25 keys with More and how many keys in all', async () => {
     const { chat, backend } = setup();
-    const keys = Array.from({ length: 30 }, (_, i) => ({ key: `user${String(i).padStart(2, '0')}@contoso.com`, count: 100 - i }));
-    backend.answer = (spec) => ({ shape: 'countByRequestor', rows: keys.slice(0, spec.top), total: 2565, keys: keys.length });
+    const keys = Array.from({ length: 30 }, (_, i) => ({
+      key: `user${String(i).padStart(2, '0')}@contoso.com`,
+      count: 100 - i,
+    }));
+    backend.answer = (spec) => ({
+      shape: 'countByRequestor',
+      rows: keys.slice(0, spec.top),
+      total: 2565,
+      keys: keys.length,
+    });
     const first = await chat.handle('requestors 30d');
     assert.ok(first.kind === 'counts');
     assert.equal(first.rows.length, 25);
@@ -190,7 +217,10 @@ describe('commands/chat', () => {
     assert.match(first.subtitle, /30 requestors · 1–25$/);
     const second = await chat.handle('requestors 30d page 2');
     assert.ok(second.kind === 'counts');
-    assert.deepEqual(second.rows.map((r) => r.key), keys.slice(25).map((k) => k.key));
+    assert.deepEqual(
+      second.rows.map((r) => r.key),
+      keys.slice(25).map((k) => k.key),
+    );
     assert.equal(second.moreCommand, undefined);
     assert.deepEqual(backend.specs.at(-1), { shape: 'countByRequestor', range: backend.specs.at(-1)?.range, top: 50 });
   });
@@ -205,7 +235,7 @@ describe('commands/chat', () => {
 
   it('hostile text is only ever a value in a spec', () => {
     const { chat } = setup();
-    const evil = "ws-042'; drop table actions; --\"|take 1";
+    const evil = 'ws-042\'; drop table actions; --"|take 1';
     const p = chat.parse(`device ${evil}`);
     assert.equal(p.queries[0]?.spec.device, evil);
   });
@@ -213,7 +243,16 @@ describe('commands/chat', () => {
   it('pages lists with a "more" command and says when a name is shared by machines', async () => {
     const { chat, backend } = setup();
     backend.answer = (spec) =>
-      spec.shape === 'list' ? { shape: 'list', rows: [row(1, 'm1'), row(2, 'm2')], total: 5 } : { shape: 'countByMachine', rows: [{ key: 'm1', count: 3 }, { key: 'm2', count: 2 }], total: 5 };
+      spec.shape === 'list'
+        ? { shape: 'list', rows: [row(1, 'm1'), row(2, 'm2')], total: 5 }
+        : {
+            shape: 'countByMachine',
+            rows: [
+              { key: 'm1', count: 3 },
+              { key: 'm2', count: 2 },
+            ],
+            total: 5,
+          };
     const r = await chat.handle('actions for device ws-042');
     assert.equal(r.kind, 'actions');
     if (r.kind !== 'actions') return;
@@ -257,7 +296,15 @@ describe('commands/chat', () => {
 });
 
 describe('commands/format', () => {
-  const reply: Reply = { kind: 'actions', title: 'T', subtitle: 's', rows: [row(1)], total: 1, offset: 0, query: { kql: 'Q' } };
+  const reply: Reply = {
+    kind: 'actions',
+    title: 'T',
+    subtitle: 's',
+    rows: [row(1)],
+    total: 1,
+    offset: 0,
+    query: { kql: 'Q' },
+  };
 
   it('JSON rows use the MDE API field names', () => {
     const parsed = JSON.parse(toJson(reply)) as Record<string, unknown>[];
@@ -273,7 +320,10 @@ describe('commands/format', () => {
   });
 
   it('text shows app requestors with their configured name', () => {
-    const text = toText({ ...reply, rows: [{ ...row(1), requestor: '2f48b784-5da5-4e61-9957-012d2630f1e4' }] }, new Map([['2f48b784-5da5-4e61-9957-012d2630f1e4', 'SOAR']]));
+    const text = toText(
+      { ...reply, rows: [{ ...row(1), requestor: '2f48b784-5da5-4e61-9957-012d2630f1e4' }] },
+      new Map([['2f48b784-5da5-4e61-9957-012d2630f1e4', 'SOAR']]),
+    );
     assert.match(text, /SOAR \(app 2f48b784/);
     assert.match(text, /Query \(KQL\):\nQ/);
   });

@@ -20,7 +20,13 @@ type TableReply = Extract<Reply, { kind: 'table' }>;
 function fakeKql(rowLimit = 3) {
   const fake = {
     queries: [] as string[],
-    answer: { columns: [{ name: 'ActionType', type: 'string' }, { name: 'Actions', type: 'long' }], rows: [] } as KqlRows,
+    answer: {
+      columns: [
+        { name: 'ActionType', type: 'string' },
+        { name: 'Actions', type: 'long' },
+      ],
+      rows: [],
+    } as KqlRows,
     fail: undefined as Error | undefined,
     rowLimit,
     run(query: string): Promise<KqlRows> {
@@ -32,10 +38,21 @@ function fakeKql(rowLimit = 3) {
 }
 
 function subscriptions(admins: string[]): SubscriptionOps {
-  return { isAdmin: (id) => id !== undefined && admins.includes(id), set: () => undefined, get: () => ({ alerts: false, digest: false }), list: () => [] };
+  return {
+    isAdmin: (id) => id !== undefined && admins.includes(id),
+    set: () => undefined,
+    get: () => ({ alerts: false, digest: false }),
+    list: () => [],
+  };
 }
 
-function setup(options: { kql?: ReturnType<typeof fakeKql> | null; admins?: string[] | null; portalUrl?: ChatDeps['portalUrl'] } = {}) {
+function setup(
+  options: {
+    kql?: ReturnType<typeof fakeKql> | null;
+    admins?: string[] | null;
+    portalUrl?: ChatDeps['portalUrl'];
+  } = {},
+) {
   const kql = options.kql === null ? undefined : (options.kql ?? fakeKql());
   const backend = new FakeQueryBackend();
   const logger = createCaptureLogger();
@@ -72,22 +89,35 @@ describe('commands/kql (ad hoc KQL)', () => {
   describe('parsing', () => {
     it('takes everything after "kql" as the query, pipes and quotes included, any case', () => {
       const { chat } = setup();
-      const p = chat.parse('KQL MDEMachineActions_CL | where ActionType == "Isolate" and Requestor !has \'svc\' | summarize count() by Status');
+      const p = chat.parse(
+        'KQL MDEMachineActions_CL | where ActionType == "Isolate" and Requestor !has \'svc\' | summarize count() by Status',
+      );
       assert.equal(p.command?.name, 'kql');
-      assert.deepEqual(p.planned, { kind: 'kql', query: 'MDEMachineActions_CL | where ActionType == "Isolate" and Requestor !has \'svc\' | summarize count() by Status' });
+      assert.deepEqual(p.planned, {
+        kind: 'kql',
+        query:
+          'MDEMachineActions_CL | where ActionType == "Isolate" and Requestor !has \'svc\' | summarize count() by Status',
+      });
       assert.deepEqual(p.queries, [], 'no spec: nothing for the spec backends to compile');
     });
 
     it('decodes the HTML entities Teams puts in message text, once', () => {
       const { chat } = setup();
-      const p = chat.parse('kql T | where A &lt; 5 and B &gt;= 2 and C == &quot;x&quot; and D == &#39;y&#39; and E has &quot;&amp;lt;&quot; and F == &quot;a&amp;b&quot;&nbsp;| take 1');
-      assert.deepEqual(p.planned, { kind: 'kql', query: 'T | where A < 5 and B >= 2 and C == "x" and D == \'y\' and E has "&lt;" and F == "a&b" | take 1' });
+      const p = chat.parse(
+        'kql T | where A &lt; 5 and B &gt;= 2 and C == &quot;x&quot; and D == &#39;y&#39; and E has &quot;&amp;lt;&quot; and F == &quot;a&amp;b&quot;&nbsp;| take 1',
+      );
+      assert.deepEqual(p.planned, {
+        kind: 'kql',
+        query: 'T | where A < 5 and B >= 2 and C == "x" and D == \'y\' and E has "&lt;" and F == "a&b" | take 1',
+      });
       assert.equal(decodeHtmlEntities('&amp;amp; &AMP; &unknown; &#60;'), '&amp; & &unknown; &#60;');
     });
 
     it('collapses newlines and strips the bot mention', () => {
       const { chat } = setup();
-      const p = chat.parse('<at>Defender Audit</at> kql MDEMachineActions_CL\n| where Status == "Failed"\r\n\n|   take 3 ');
+      const p = chat.parse(
+        '<at>Defender Audit</at> kql MDEMachineActions_CL\n| where Status == "Failed"\r\n\n|   take 3 ',
+      );
       assert.deepEqual(p.planned, { kind: 'kql', query: 'MDEMachineActions_CL | where Status == "Failed" | take 3' });
     });
 
@@ -102,7 +132,10 @@ describe('commands/kql (ad hoc KQL)', () => {
       assert.ok(inWorkspace.kind === 'help');
       const kql = inWorkspace.commands.find((c) => c.name === 'kql');
       assert.equal(kql?.usage, 'kql QUERY');
-      assert.match(kql?.description ?? '', /^Admins only, Log Analytics workspace mode \(QUERY_BACKEND=log-analytics\): runs a read-only KQL query and shows the first 20 rows\.$/);
+      assert.match(
+        kql?.description ?? '',
+        /^Admins only, Log Analytics workspace mode \(QUERY_BACKEND=log-analytics\): runs a read-only KQL query and shows the first 20 rows\.$/,
+      );
       const inSqlite = await setup({ kql: null }).chat.handle('help');
       assert.ok(inSqlite.kind === 'help');
       assert.match(inSqlite.commands.find((c) => c.name === 'kql')?.description ?? '', /shows the first rows\.$/);
@@ -129,7 +162,10 @@ describe('commands/kql (ad hoc KQL)', () => {
       assert.equal(e.reason, 'usage');
       assert.equal(kql?.queries.length, 0, 'nothing ran');
       // The admin's object id as the channel user id, with no aadObjectId: the channel id is no Entra identity.
-      assert.equal(asError(await chat.handle('kql MDEMachineActions_CL | take 5', { id: ADMIN.aadObjectId })).title, 'Admins only');
+      assert.equal(
+        asError(await chat.handle('kql MDEMachineActions_CL | take 5', { id: ADMIN.aadObjectId })).title,
+        'Admins only',
+      );
       assert.equal(kql?.queries.length, 0, 'nothing ran');
       const none = setup({ admins: null });
       asError(await none.chat.handle('kql MDEMachineActions_CL | take 5', ADMIN));
@@ -146,13 +182,22 @@ describe('commands/kql (ad hoc KQL)', () => {
 
     it('refuses control commands (text starting with a dot), even from admins and when entity-encoded', async () => {
       const { chat, kql } = setup();
-      for (const text of ['kql .show tables', 'kql    .drop table MDEMachineActions_CL', 'kql &nbsp;.set-or-append T <| print 1', 'KQL .create table X (a:string)']) {
+      for (const text of [
+        'kql .show tables',
+        'kql    .drop table MDEMachineActions_CL',
+        'kql &nbsp;.set-or-append T <| print 1',
+        'KQL .create table X (a:string)',
+      ]) {
         const e = asError(await chat.handle(text, ADMIN));
         assert.equal(e.reason, 'usage');
         assert.match(e.message, /read-only: control commands are not allowed/, text);
       }
       assert.equal(kql?.queries.length, 0);
-      assert.equal(chat.parse('kql .show tables').planned.kind, 'reply', 'refused at parse time, so `ask --format kql` says so too');
+      assert.equal(
+        chat.parse('kql .show tables').planned.kind,
+        'reply',
+        'refused at parse time, so `ask --format kql` says so too',
+      );
     });
 
     it('text over the length limit is refused before anything runs', async () => {
@@ -166,14 +211,22 @@ describe('commands/kql (ad hoc KQL)', () => {
     it('asks for rowLimit + 1 rows on a line of its own, to learn whether more exist', async () => {
       const { chat, kql } = setup({ kql: fakeKql(3) });
       kql!.answer = { ...kql!.answer, rows: rowsOf(4) };
-      const r = asTable(await chat.handle('kql MDEMachineActions_CL | summarize Actions = count() by ActionType // by type', ADMIN));
-      assert.deepEqual(kql?.queries, ['MDEMachineActions_CL | summarize Actions = count() by ActionType // by type\n| take 4']);
+      const r = asTable(
+        await chat.handle('kql MDEMachineActions_CL | summarize Actions = count() by ActionType // by type', ADMIN),
+      );
+      assert.deepEqual(kql?.queries, [
+        'MDEMachineActions_CL | summarize Actions = count() by ActionType // by type\n| take 4',
+      ]);
       assert.equal(r.truncated, true);
       assert.equal(r.rows.length, 3);
       assert.equal(r.subtitle, 'first 3 rows');
       assert.deepEqual(r.columns, ['ActionType', 'Actions']);
       assert.deepEqual(r.rows[0], ['Type0', '100']);
-      assert.equal(r.query.kql, 'MDEMachineActions_CL | summarize Actions = count() by ActionType // by type', 'the query as written, without the row limit');
+      assert.equal(
+        r.query.kql,
+        'MDEMachineActions_CL | summarize Actions = count() by ActionType // by type',
+        'the query as written, without the row limit',
+      );
     });
 
     it('shows every row when there are at most rowLimit, and says how many', async () => {
@@ -225,7 +278,15 @@ describe('commands/kql (ad hoc KQL)', () => {
       };
       const r = asTable(await chat.handle('kql T', ADMIN));
       const [first, second] = r.rows;
-      assert.deepEqual(first?.slice(0, 7), ['2026-11-29T10:00:00.123Z', '2026-11-29T10:00:00.1234567Z', '{"a":[1,2],"b":{"c":null}}', '{"a":[1,2]}', '', '1.5', 'true']);
+      assert.deepEqual(first?.slice(0, 7), [
+        '2026-11-29T10:00:00.123Z',
+        '2026-11-29T10:00:00.1234567Z',
+        '{"a":[1,2],"b":{"c":null}}',
+        '{"a":[1,2]}',
+        '',
+        '1.5',
+        'true',
+      ]);
       assert.equal(first?.[7]?.length, MAX_CELL_CHARS);
       assert.ok(first?.[7]?.endsWith('…'));
       assert.deepEqual(second, ['', '', 'not json', '[oops', '', '-3', 'false', '']);
@@ -235,13 +296,20 @@ describe('commands/kql (ad hoc KQL)', () => {
 
     it('workspace errors flow through the error funnel with their fix', async () => {
       const { chat, kql, logger } = setup();
-      kql!.fail = new LogAnalyticsError('LOG_ANALYTICS_BAD_REQUEST', "Log Analytics rejected the query: 'where' operator: Failed to resolve column named 'Nope'.", {
-        status: 400,
-        fix: 'Check the query in the Log Analytics editor.',
-      });
+      kql!.fail = new LogAnalyticsError(
+        'LOG_ANALYTICS_BAD_REQUEST',
+        "Log Analytics rejected the query: 'where' operator: Failed to resolve column named 'Nope'.",
+        {
+          status: 400,
+          fix: 'Check the query in the Log Analytics editor.',
+        },
+      );
       const e = asError(await chat.handle('kql T | where Nope == 1', ADMIN));
       assert.equal(e.reason, 'failed');
-      assert.equal(e.message, "I could not answer that: Log Analytics rejected the query: 'where' operator: Failed to resolve column named 'Nope'. Fix: Check the query in the Log Analytics editor.");
+      assert.equal(
+        e.message,
+        "I could not answer that: Log Analytics rejected the query: 'where' operator: Failed to resolve column named 'Nope'. Fix: Check the query in the Log Analytics editor.",
+      );
       assert.ok(logger.lines.some((l) => l.level === 'error' && l.msg === 'command failed'));
     });
 
@@ -281,12 +349,18 @@ describe('commands/kql (ad hoc KQL)', () => {
       ]);
       assert.match(text, /more rows exist; showing the first 2 rows\. Narrow the query/);
       assert.match(text, /Query \(KQL\):\nT \| summarize count\(\) by ActionType\n$/);
-      assert.match(toText({ ...reply, rows: [], truncated: false, subtitle: 'no rows' }, new Map()), /no rows\n {2}\(no rows\)/);
+      assert.match(
+        toText({ ...reply, rows: [], truncated: false, subtitle: 'no rows' }, new Map()),
+        /no rows\n {2}\(no rows\)/,
+      );
     });
 
     it('text clips very long cells', () => {
       const text = toText({ ...reply, rows: [['x'.repeat(500), '1', '', '']] }, new Map());
-      assert.ok(text.split('\n').every((l) => l.length < 200), 'no 500-character line');
+      assert.ok(
+        text.split('\n').every((l) => l.length < 200),
+        'no 500-character line',
+      );
       assert.ok(text.includes(`${'x'.repeat(49)}…`));
     });
 
@@ -300,7 +374,10 @@ describe('commands/kql (ad hoc KQL)', () => {
 
     it('csv: header from the columns, quoted, formulas defused, numbers left alone; a header even without rows', () => {
       const csv = toCsv(reply);
-      assert.equal(csv, 'ActionType,Actions,Comment,Actions_2\r\nIsolate,12,"\'=HYPERLINK(""http://x"")",a\r\nRunAntiVirusScan,-3,"line one\nline ""two"", three",\r\n');
+      assert.equal(
+        csv,
+        'ActionType,Actions,Comment,Actions_2\r\nIsolate,12,"\'=HYPERLINK(""http://x"")",a\r\nRunAntiVirusScan,-3,"line one\nline ""two"", three",\r\n',
+      );
       assert.equal(toCsv({ ...reply, rows: [] }), 'ActionType,Actions,Comment,Actions_2\r\n');
     });
   });

@@ -45,7 +45,14 @@ describe('config/loadConfig', () => {
 
   it('reports bad values together, each with its variable', () => {
     const problems = problemsOf(() =>
-      loadConfig({ ...good, MDE_CLIENT_ID: 'my-app', MDE_PAGE_SIZE: '20000', MDE_POLL_INTERVAL: '30', MDE_API_BASE_URL: 'http://insecure.example', LOG_LEVEL: 'loud' }),
+      loadConfig({
+        ...good,
+        MDE_CLIENT_ID: 'my-app',
+        MDE_PAGE_SIZE: '20000',
+        MDE_POLL_INTERVAL: '30',
+        MDE_API_BASE_URL: 'http://insecure.example',
+        LOG_LEVEL: 'loud',
+      }),
     );
     assert.deepEqual(
       new Set(problems.map((p) => p.split(':')[0])),
@@ -69,7 +76,11 @@ describe('config/loadConfig', () => {
   });
 
   it('accepts a certificate instead of a secret, and checks the thumbprint', () => {
-    const env = { MDE_TENANT_ID: 'contoso.onmicrosoft.com', MDE_CLIENT_ID: good.MDE_CLIENT_ID, MDE_CLIENT_CERTIFICATE_PATH: '/secrets/mde.pem' };
+    const env = {
+      MDE_TENANT_ID: 'contoso.onmicrosoft.com',
+      MDE_CLIENT_ID: good.MDE_CLIENT_ID,
+      MDE_CLIENT_CERTIFICATE_PATH: '/secrets/mde.pem',
+    };
     assert.match(problemsOf(() => loadConfig(env))[0]!, /^MDE_CLIENT_CERTIFICATE_THUMBPRINT: is required/);
     const c = loadConfig({ ...env, MDE_CLIENT_CERTIFICATE_THUMBPRINT: 'a'.repeat(64) });
     assert.equal(requireDefender(c).certificate?.thumbprint, 'a'.repeat(64));
@@ -81,12 +92,16 @@ describe('config/loadConfig', () => {
       SECRET_BOT_PASSWORD: 'pw',
       BOT_TENANT_ID: 'AAAAAAAA-0000-0000-0000-000000000001',
       BOT_ALLOWED_TENANTS: 'bbbbbbbb-0000-0000-0000-000000000002, aaaaaaaa-0000-0000-0000-000000000001',
-      REQUESTOR_NAMES: '2F48B784-5DA5-4E61-9957-012D2630F1E4=SOAR playbooks; e062d1f9-2398-1234-a024-12345673a25a = Automation',
+      REQUESTOR_NAMES:
+        '2F48B784-5DA5-4E61-9957-012D2630F1E4=SOAR playbooks; e062d1f9-2398-1234-a024-12345673a25a = Automation',
       LOG_ANALYTICS_SCHEMA: 'legacy',
       DISPLAY_TIME_ZONE: 'Europe/Amsterdam',
       HOST: '0.0.0.0',
     });
-    assert.deepEqual(c.bot.allowedTenants, ['aaaaaaaa-0000-0000-0000-000000000001', 'bbbbbbbb-0000-0000-0000-000000000002']);
+    assert.deepEqual(c.bot.allowedTenants, [
+      'aaaaaaaa-0000-0000-0000-000000000001',
+      'bbbbbbbb-0000-0000-0000-000000000002',
+    ]);
     assert.equal(c.commands.requestorNames.get('2f48b784-5da5-4e61-9957-012d2630f1e4'), 'SOAR playbooks');
     assert.equal(c.commands.requestorNames.get('e062d1f9-2398-1234-a024-12345673a25a'), 'Automation');
     assert.equal(c.commands.kqlSchema, 'legacy');
@@ -96,14 +111,29 @@ describe('config/loadConfig', () => {
   });
 
   it('a bot id needs its tenant and secret; bad values are named', () => {
-    const problems = problemsOf(() => loadConfig({ BOT_ID: '22222222-2222-2222-2222-222222222222', DISPLAY_TIME_ZONE: 'Mars/Olympus', REQUESTOR_NAMES: 'not-a-guid=x', LOG_ANALYTICS_SCHEMA: 'v2' }));
-    assert.deepEqual(new Set(problems.map((p) => p.split(':')[0])), new Set(['BOT_TENANT_ID', 'SECRET_BOT_PASSWORD', 'DISPLAY_TIME_ZONE', 'REQUESTOR_NAMES', 'LOG_ANALYTICS_SCHEMA']));
-    const msi = loadConfig({ BOT_ID: '22222222-2222-2222-2222-222222222222', BOT_TENANT_ID: 'aaaaaaaa-0000-0000-0000-000000000001', BOT_AUTH_TYPE: 'UserAssignedMSI' });
+    const problems = problemsOf(() =>
+      loadConfig({
+        BOT_ID: '22222222-2222-2222-2222-222222222222',
+        DISPLAY_TIME_ZONE: 'Mars/Olympus',
+        REQUESTOR_NAMES: 'not-a-guid=x',
+        LOG_ANALYTICS_SCHEMA: 'v2',
+      }),
+    );
+    assert.deepEqual(
+      new Set(problems.map((p) => p.split(':')[0])),
+      new Set(['BOT_TENANT_ID', 'SECRET_BOT_PASSWORD', 'DISPLAY_TIME_ZONE', 'REQUESTOR_NAMES', 'LOG_ANALYTICS_SCHEMA']),
+    );
+    const msi = loadConfig({
+      BOT_ID: '22222222-2222-2222-2222-222222222222',
+      BOT_TENANT_ID: 'aaaaaaaa-0000-0000-0000-000000000001',
+      BOT_AUTH_TYPE: 'UserAssignedMSI',
+    });
     assert.equal(msi.bot.authType, 'UserAssignedMSI');
   });
 
   it('DIGEST_CRON: 5 fields or a nickname, checked by croner, for every command; the rest stops with the form and an example', () => {
-    for (const ok of ['0 8 * * *', '30 7 * * 1-5', '@daily', '@WEEKLY', ' 0 8 * * * ']) assert.equal(loadConfig({ DIGEST_CRON: ok }).digest.schedule.pattern, ok.trim(), ok);
+    for (const ok of ['0 8 * * *', '30 7 * * 1-5', '@daily', '@WEEKLY', ' 0 8 * * * '])
+      assert.equal(loadConfig({ DIGEST_CRON: ok }).digest.schedule.pattern, ok.trim(), ok);
     for (const [bad, why] of [
       ['61 * * * *', /not a valid cron pattern \(CronPattern: Invalid value for minute: 61\)/],
       ['0 0 8 * * *', /5 fields .*6 fields/],
@@ -114,15 +144,22 @@ describe('config/loadConfig', () => {
       assert.equal(problems.length, 1, bad);
       assert.match(problems[0]!, /^DIGEST_CRON: /);
       assert.match(problems[0]!, why, bad);
-      assert.match(problems[0]!, /Fix: set DIGEST_CRON to 5 fields, minute hour day-of-month month day-of-week, e\.g\. DIGEST_CRON="0 8 \* \* \*"/);
+      assert.match(
+        problems[0]!,
+        /Fix: set DIGEST_CRON to 5 fields, minute hour day-of-month month day-of-week, e\.g\. DIGEST_CRON="0 8 \* \* \*"/,
+      );
     }
   });
 
-  it('time zones are IANA names on every Node version: offsets (which Node 24\'s Intl accepts), empty and unknown names are refused', () => {
+  it("time zones are IANA names on every Node version: offsets (which Node 24's Intl accepts), empty and unknown names are refused", () => {
     for (const zone of ['+01:00', '-05:00', '\u221201:00', 'Mars/Olympus']) {
       for (const name of ['DISPLAY_TIME_ZONE', 'DIGEST_TIMEZONE', 'BUSINESS_TIME_ZONE']) {
         const problems = problemsOf(() => loadConfig({ [name]: zone }));
-        assert.deepEqual(problems.map((p) => p.split(':')[0]), [name], `${name}=${zone}`);
+        assert.deepEqual(
+          problems.map((p) => p.split(':')[0]),
+          [name],
+          `${name}=${zone}`,
+        );
       }
     }
     assert.equal(loadConfig({ DIGEST_TIMEZONE: 'Europe/Amsterdam' }).digest.timeZone, 'Europe/Amsterdam');
@@ -136,20 +173,46 @@ describe('config/loadConfig', () => {
     const la = loadConfig({
       QUERY_BACKEND: 'log-analytics',
       LOG_ANALYTICS_WORKSPACE_ID: '33333333-3333-3333-3333-333333333333',
-      LOG_ANALYTICS_WORKSPACE_RESOURCE_ID: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/ws',
+      LOG_ANALYTICS_WORKSPACE_RESOURCE_ID:
+        '/subscriptions/s/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/ws',
       LOGS_INGESTION_ENDPOINT: 'https://dcr-x.westeurope-1.ingest.monitor.azure.com/',
       LOGS_DCR_IMMUTABLE_ID: `dcr-${'a'.repeat(32)}`,
     });
-    assert.deepEqual(la.logAnalytics.forward, { endpoint: 'https://dcr-x.westeurope-1.ingest.monitor.azure.com', dcrImmutableId: `dcr-${'a'.repeat(32)}`, streamName: 'Custom-MDEMachineActions_CL', intervalMs: 60_000 });
-    const problems = problemsOf(() => loadConfig({ QUERY_BACKEND: 'log-analytics', LOGS_DCR_IMMUTABLE_ID: 'dcr-123', LOG_ANALYTICS_WORKSPACE_RESOURCE_ID: 'ws' }));
+    assert.deepEqual(la.logAnalytics.forward, {
+      endpoint: 'https://dcr-x.westeurope-1.ingest.monitor.azure.com',
+      dcrImmutableId: `dcr-${'a'.repeat(32)}`,
+      streamName: 'Custom-MDEMachineActions_CL',
+      intervalMs: 60_000,
+    });
+    const problems = problemsOf(() =>
+      loadConfig({
+        QUERY_BACKEND: 'log-analytics',
+        LOGS_DCR_IMMUTABLE_ID: 'dcr-123',
+        LOG_ANALYTICS_WORKSPACE_RESOURCE_ID: 'ws',
+      }),
+    );
     assert.deepEqual(
       new Set(problems.map((p) => p.split(':')[0])),
-      new Set(['LOG_ANALYTICS_WORKSPACE_ID', 'LOG_ANALYTICS_WORKSPACE_RESOURCE_ID', 'LOGS_INGESTION_ENDPOINT', 'LOGS_DCR_IMMUTABLE_ID']),
+      new Set([
+        'LOG_ANALYTICS_WORKSPACE_ID',
+        'LOG_ANALYTICS_WORKSPACE_RESOURCE_ID',
+        'LOGS_INGESTION_ENDPOINT',
+        'LOGS_DCR_IMMUTABLE_ID',
+      ]),
     );
     assert.ok(problems.every((p) => /Fix:|must/.test(p)));
-    assert.equal(problems.filter((p) => p.startsWith('LOGS_INGESTION_ENDPOINT')).length, 1, 'a missing endpoint is one problem');
-    const badUrl = problemsOf(() => loadConfig({ LOGS_INGESTION_ENDPOINT: 'http://dce.example', LOGS_DCR_IMMUTABLE_ID: `dcr-${'a'.repeat(32)}` }));
-    assert.deepEqual(badUrl.map((p) => p.split(':')[0]), ['LOGS_INGESTION_ENDPOINT']);
+    assert.equal(
+      problems.filter((p) => p.startsWith('LOGS_INGESTION_ENDPOINT')).length,
+      1,
+      'a missing endpoint is one problem',
+    );
+    const badUrl = problemsOf(() =>
+      loadConfig({ LOGS_INGESTION_ENDPOINT: 'http://dce.example', LOGS_DCR_IMMUTABLE_ID: `dcr-${'a'.repeat(32)}` }),
+    );
+    assert.deepEqual(
+      badUrl.map((p) => p.split(':')[0]),
+      ['LOGS_INGESTION_ENDPOINT'],
+    );
     assert.match(badUrl[0]!, /must be an https URL/);
   });
 
@@ -159,6 +222,9 @@ describe('config/loadConfig', () => {
     assert.ok(read.size > 30, `found ${read.size} variables`);
     const example = readFileSync(new URL('../../env/.env.example', import.meta.url), 'utf8');
     const documented = new Set([...example.matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]!));
-    assert.deepEqual([...read].filter((v) => !documented.has(v)), []);
+    assert.deepEqual(
+      [...read].filter((v) => !documented.has(v)),
+      [],
+    );
   });
 });

@@ -1,5 +1,11 @@
 import assert from 'node:assert/strict';
-import { conversationKey, conversationKeyOf, threadConversationId, threadRootId, type ConvRef } from '../../src/core/conversation.js';
+import {
+  conversationKey,
+  conversationKeyOf,
+  threadConversationId,
+  threadRootId,
+  type ConvRef,
+} from '../../src/core/conversation.js';
 import { chatConversation, createInstallations, createSubscriptions } from '../../src/conversations/conversations.js';
 import { serviceHealth } from '../../src/ingest/health.js';
 import { createCaptureLogger } from '../fakes/capture-logger.js';
@@ -38,7 +44,10 @@ describe('conversations: installs, subscriptions and the admin rule', () => {
 
   it('a thread counts as its channel, named by team and channel', () => {
     const c = chatConversation(channelRef(`${CHANNEL};messageid=42`));
-    assert.deepEqual([c.conversationId, c.kind, c.name, c.ref.conversationId], [CHANNEL, 'channel', 'SecOps › Alerts', CHANNEL]);
+    assert.deepEqual(
+      [c.conversationId, c.kind, c.name, c.ref.conversationId],
+      [CHANNEL, 'channel', 'SecOps › Alerts', CHANNEL],
+    );
   });
 
   it('installs are idempotent; a team uninstall removes every channel of the team, and only those', () => {
@@ -50,7 +59,10 @@ describe('conversations: installs, subscriptions and the admin rule', () => {
     installs.installed(channelRef('19:elsewhere@thread.tacv2', 'team-2'), 'conversationUpdate');
     assert.equal(store.conversations().length, 3);
     installs.uninstalled(channelRef(CHANNEL));
-    assert.deepEqual(store.conversations().map((c) => c.conversationId), ['19:elsewhere@thread.tacv2']);
+    assert.deepEqual(
+      store.conversations().map((c) => c.conversationId),
+      ['19:elsewhere@thread.tacv2'],
+    );
   });
 
   it('only a listed admin may change subscriptions; an empty list lets everyone, never ad hoc KQL', () => {
@@ -64,7 +76,10 @@ describe('conversations: installs, subscriptions and the admin rule', () => {
     assert.equal(open.isAdmin(ADMIN, true), false, 'strict: ad hoc KQL needs a listed admin');
     subs.set(chatConversation(channelRef(CHANNEL)), { alerts: true, digest: false }, ADMIN);
     assert.deepEqual(subs.get(CHANNEL), { alerts: true, digest: false });
-    assert.deepEqual(subs.list().map((r) => [r.conversationId, r.name, r.alerts, r.digest, r.active]), [[CHANNEL, 'SecOps › Alerts', true, false, true]]);
+    assert.deepEqual(
+      subs.list().map((r) => [r.conversationId, r.name, r.alerts, r.digest, r.active]),
+      [[CHANNEL, 'SecOps › Alerts', true, false, true]],
+    );
     assert.deepEqual(subs.get('19:unknown'), { alerts: false, digest: false });
   });
 });
@@ -72,21 +87,45 @@ describe('conversations: installs, subscriptions and the admin rule', () => {
 describe('ingest/health: the /healthz policy', () => {
   const POLL = 30_000;
   const at = Date.parse('2026-11-29T10:00:00Z');
-  const ledger = (lastSuccessAt: string | null) => ({ ingestState: () => ({ ...new MemoryAuditStore().ingestState(), lastSuccessAt }) });
+  const ledger = (lastSuccessAt: string | null) => ({
+    ingestState: () => ({ ...new MemoryAuditStore().ingestState(), lastSuccessAt }),
+  });
 
   it('healthy before the first success (a long backfill), and until 10 poll intervals (at least 5 min) pass without one', () => {
     assert.equal(serviceHealth(ledger(null), { nowMs: at, pollIntervalMs: POLL, ingestEnabled: true }).ok, true);
-    assert.equal(serviceHealth(ledger(new Date(at - 5 * 60_000).toISOString()), { nowMs: at, pollIntervalMs: POLL, ingestEnabled: true }).ok, true);
-    const stale = serviceHealth(ledger(new Date(at - 5 * 60_000 - 1000).toISOString()), { nowMs: at, pollIntervalMs: POLL, ingestEnabled: true });
+    assert.equal(
+      serviceHealth(ledger(new Date(at - 5 * 60_000).toISOString()), {
+        nowMs: at,
+        pollIntervalMs: POLL,
+        ingestEnabled: true,
+      }).ok,
+      true,
+    );
+    const stale = serviceHealth(ledger(new Date(at - 5 * 60_000 - 1000).toISOString()), {
+      nowMs: at,
+      pollIntervalMs: POLL,
+      ingestEnabled: true,
+    });
     assert.deepEqual(stale.checks['ingest'], { ok: false, detail: 'last success 301 s ago' });
-    const slowPoll = serviceHealth(ledger(new Date(at - 40 * 60_000).toISOString()), { nowMs: at, pollIntervalMs: 5 * 60_000, ingestEnabled: true });
+    const slowPoll = serviceHealth(ledger(new Date(at - 40 * 60_000).toISOString()), {
+      nowMs: at,
+      pollIntervalMs: 5 * 60_000,
+      ingestEnabled: true,
+    });
     assert.equal(slowPoll.ok, true, '10 intervals of 5 min');
   });
 
   it('an unreadable store is unhealthy; a bot without ingest reports only the store', () => {
-    const broken = { ingestState: (): never => { throw new Error('database disk image is malformed'); } };
+    const broken = {
+      ingestState: (): never => {
+        throw new Error('database disk image is malformed');
+      },
+    };
     const r = serviceHealth(broken, { nowMs: at, pollIntervalMs: POLL, ingestEnabled: true });
     assert.deepEqual(r, { ok: false, checks: { store: { ok: false, detail: 'database disk image is malformed' } } });
-    assert.deepEqual(Object.keys(serviceHealth(ledger(null), { nowMs: at, pollIntervalMs: POLL, ingestEnabled: false }).checks), ['store']);
+    assert.deepEqual(
+      Object.keys(serviceHealth(ledger(null), { nowMs: at, pollIntervalMs: POLL, ingestEnabled: false }).checks),
+      ['store'],
+    );
   });
 });

@@ -1,5 +1,11 @@
 import assert from 'node:assert/strict';
-import { compareTimestamps, millisToTimestamp, normalizeTimestamp, subtractMillis, toWireTimestamp } from '../../src/core/timestamps.js';
+import {
+  compareTimestamps,
+  millisToTimestamp,
+  normalizeTimestamp,
+  subtractMillis,
+  toWireTimestamp,
+} from '../../src/core/timestamps.js';
 import { formatDuration, parseDuration } from '../../src/core/duration.js';
 
 describe('core/timestamps', () => {
@@ -11,7 +17,15 @@ describe('core/timestamps', () => {
   });
 
   it('rejects text that is not a UTC timestamp', () => {
-    for (const bad of ['', 'yesterday', '2025-04-03 10:20:00Z', '2025-04-03T10:20:00.12345678Z', '2025-13-03T10:20:00Z', '2025-04-03T10:20:00+02:00', '2025-04-03T10:20:00']) {
+    for (const bad of [
+      '',
+      'yesterday',
+      '2025-04-03 10:20:00Z',
+      '2025-04-03T10:20:00.12345678Z',
+      '2025-13-03T10:20:00Z',
+      '2025-04-03T10:20:00+02:00',
+      '2025-04-03T10:20:00',
+    ]) {
       assert.equal(normalizeTimestamp(bad), undefined, bad);
     }
   });

@@ -11,7 +11,9 @@ import { makeAction, guid } from '../fakes/actions.js';
 type Reply = HttpResponse | Error;
 
 /** An HttpTransport that answers from a script and records each request. */
-function scriptedTransport(replies: Reply[]): HttpTransport & { requests: { url: string; options: HttpRequestOptions }[] } {
+function scriptedTransport(
+  replies: Reply[],
+): HttpTransport & { requests: { url: string; options: HttpRequestOptions }[] } {
   const requests: { url: string; options: HttpRequestOptions }[] = [];
   return {
     requests,
@@ -25,7 +27,11 @@ function scriptedTransport(replies: Reply[]): HttpTransport & { requests: { url:
   };
 }
 
-const ok = (value: unknown[]): HttpResponse => ({ status: 200, headers: {}, body: JSON.stringify({ '@odata.context': 'x', value }) });
+const ok = (value: unknown[]): HttpResponse => ({
+  status: 200,
+  headers: {},
+  body: JSON.stringify({ '@odata.context': 'x', value }),
+});
 const err = (status: number, code: string, message: string, headers: Record<string, string> = {}): HttpResponse => ({
   status,
   headers,
@@ -57,7 +63,11 @@ function setup(replies: Reply[], maxRetries = 5) {
   return { client, clock, http, tokenCalls, logger };
 }
 
-const query = { filter: 'lastUpdateDateTimeUtc ge 2026-11-29T00:00:00.0000000Z', orderBy: 'lastUpdateDateTimeUtc asc', top: 1000 };
+const query = {
+  filter: 'lastUpdateDateTimeUtc ge 2026-11-29T00:00:00.0000000Z',
+  orderBy: 'lastUpdateDateTimeUtc asc',
+  top: 1000,
+};
 
 describe('defender/client', () => {
   it('builds OData URLs with %20, not +', () => {
@@ -82,7 +92,12 @@ describe('defender/client', () => {
   });
 
   it('retries 5xx with exponential backoff, then succeeds', async () => {
-    const { client, clock } = setup([err(500, 'InternalServerError', 'boom'), err(503, 'ServiceUnavailable', 'x'), err(502, '', 'x'), ok([])]);
+    const { client, clock } = setup([
+      err(500, 'InternalServerError', 'boom'),
+      err(503, 'ServiceUnavailable', 'x'),
+      err(502, '', 'x'),
+      ok([]),
+    ]);
     await client.listMachineActions(query);
     assert.deepEqual(clock.sleeps, [1000, 2000, 4000]);
     assert.equal(client.stats().retries, 3);
@@ -99,12 +114,18 @@ describe('defender/client', () => {
 
   it('gives up after the bounded number of retries with a retryable error', async () => {
     const { client } = setup([err(503, 'x', 'a'), err(503, 'x', 'b'), err(503, 'x', 'c')], 2);
-    await assert.rejects(client.listMachineActions(query), (e: unknown) => e instanceof DefenderApiError && e.code === 'MDE_UNAVAILABLE' && e.retryable && e.status === 503);
+    await assert.rejects(
+      client.listMachineActions(query),
+      (e: unknown) => e instanceof DefenderApiError && e.code === 'MDE_UNAVAILABLE' && e.retryable && e.status === 503,
+    );
   });
 
   it('does not sleep through an absurd Retry-After', async () => {
     const { client, clock } = setup([err(429, 'TooManyRequests', 'x', { 'retry-after': '86400' })]);
-    await assert.rejects(client.listMachineActions(query), (e: unknown) => e instanceof DefenderApiError && e.code === 'MDE_THROTTLED' && e.retryable);
+    await assert.rejects(
+      client.listMachineActions(query),
+      (e: unknown) => e instanceof DefenderApiError && e.code === 'MDE_THROTTLED' && e.retryable,
+    );
     assert.deepEqual(clock.sleeps, []);
   });
 
@@ -114,7 +135,10 @@ describe('defender/client', () => {
     assert.deepEqual(a.tokenCalls, [false, true]);
 
     const b = setup([err(401, 'Unauthorized', 'nope'), err(401, 'Unauthorized', 'nope')]);
-    await assert.rejects(b.client.listMachineActions(query), (e: unknown) => e instanceof DefenderApiError && e.code === 'MDE_AUTH_FAILED');
+    await assert.rejects(
+      b.client.listMachineActions(query),
+      (e: unknown) => e instanceof DefenderApiError && e.code === 'MDE_AUTH_FAILED',
+    );
     assert.deepEqual(b.tokenCalls, [false, true]);
   });
 
@@ -130,11 +154,24 @@ describe('defender/client', () => {
   });
 
   it('recognises the OData rejection of a filter', async () => {
-    const body = { status: 400, headers: {}, body: JSON.stringify({ error: { code: '', message: "The query specified in the URI is not valid. Could not find a property named 'lastUpdateDateTimeUtc'.", details: [] } }) };
+    const body = {
+      status: 400,
+      headers: {},
+      body: JSON.stringify({
+        error: {
+          code: '',
+          message:
+            "The query specified in the URI is not valid. Could not find a property named 'lastUpdateDateTimeUtc'.",
+          details: [],
+        },
+      }),
+    };
     const { client } = setup([body]);
     const e = await client.listMachineActions(query).catch((x: unknown) => x);
     assert.ok(isODataRejection(e));
-    assert.ok(!isODataRejection(new DefenderApiError('MDE_BAD_REQUEST', 'x', { status: 400, apiCode: 'InvalidInput' })));
+    assert.ok(
+      !isODataRejection(new DefenderApiError('MDE_BAD_REQUEST', 'x', { status: 400, apiCode: 'InvalidInput' })),
+    );
   });
 
   it('quarantines invalid items without failing the page', async () => {
@@ -143,14 +180,23 @@ describe('defender/client', () => {
     const { client } = setup([ok([makeAction({ id: guid(1) }), bad1, bad2, 'not an object', null])]);
     const page = await client.listMachineActions(query);
     assert.equal(page.received, 5);
-    assert.deepEqual(page.actions.map((a) => a.id), [guid(1)]);
-    assert.deepEqual(page.invalid.map((i) => i.actionId), [guid(2), guid(3), null, null]);
+    assert.deepEqual(
+      page.actions.map((a) => a.id),
+      [guid(1)],
+    );
+    assert.deepEqual(
+      page.invalid.map((i) => i.actionId),
+      [guid(2), guid(3), null, null],
+    );
     assert.match(page.invalid[0]!.reason, /lastUpdateDateTimeUtc/);
   });
 
   it('rejects a response without a value array', async () => {
     const { client } = setup([{ status: 200, headers: {}, body: '{"error":null}' }]);
-    await assert.rejects(client.listMachineActions(query), (e: unknown) => e instanceof DefenderApiError && e.code === 'MDE_BAD_RESPONSE');
+    await assert.rejects(
+      client.listMachineActions(query),
+      (e: unknown) => e instanceof DefenderApiError && e.code === 'MDE_BAD_RESPONSE',
+    );
   });
 
   it('parses Retry-After as seconds or an HTTP date', () => {

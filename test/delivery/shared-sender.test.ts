@@ -12,33 +12,73 @@ import { RecordingGateway } from '../fakes/recording-gateway.js';
 
 const NOW = Date.parse('2026-11-24T08:00:00.000Z');
 const CHANNEL = '19:secops@thread.tacv2';
-const ref: ConvRef = { channelId: 'msteams', serviceUrl: 'https://smba.example/emea/', conversationId: CHANNEL, conversationType: 'channel', tenantId: 't', botId: '28:b', teamsChannelId: CHANNEL };
+const ref: ConvRef = {
+  channelId: 'msteams',
+  serviceUrl: 'https://smba.example/emea/',
+  conversationId: CHANNEL,
+  conversationType: 'channel',
+  tenantId: 't',
+  botId: '28:b',
+  teamsChannelId: CHANNEL,
+};
 
 /** One conversation subscribed to alerts and the digest, one new Isolate waiting to be alerted. */
 function scene(clock: FakeClock) {
   const store = new MemoryAuditStore();
-  store.saveConversation({ conversationId: CHANNEL, kind: 'channel', name: 'SecOps', ref, at: '2026-11-24T07:00:00.000Z' });
+  store.saveConversation({
+    conversationId: CHANNEL,
+    kind: 'channel',
+    name: 'SecOps',
+    ref,
+    at: '2026-11-24T07:00:00.000Z',
+  });
   store.setSubscription(CHANNEL, { alerts: true, digest: true }, 'admin', '2026-11-24T07:00:00.000Z');
-  const isolate = makeAction({ id: guid(1), type: 'Isolate', status: 'Pending', creationDateTimeUtc: '2026-11-24T07:59:00Z', lastUpdateDateTimeUtc: '2026-11-24T07:59:00Z' });
-  store.applyPage({ runId: 1, items: [isolate], quarantined: [], observedAt: new Date(clock.now()).toISOString(), backfill: false, cursor: null });
+  const isolate = makeAction({
+    id: guid(1),
+    type: 'Isolate',
+    status: 'Pending',
+    creationDateTimeUtc: '2026-11-24T07:59:00Z',
+    lastUpdateDateTimeUtc: '2026-11-24T07:59:00Z',
+  });
+  store.applyPage({
+    runId: 1,
+    items: [isolate],
+    quarantined: [],
+    observedAt: new Date(clock.now()).toISOString(),
+    backfill: false,
+    cursor: null,
+  });
   return store;
 }
 
 /** An alert delivery and the digest, both started at the same instant, through the senders given. */
-async function alertAndDigestAtOnce(clock: FakeClock, store: MemoryAuditStore, alertSender: Sender, digestSender: Sender): Promise<void> {
+async function alertAndDigestAtOnce(
+  clock: FakeClock,
+  store: MemoryAuditStore,
+  alertSender: Sender,
+  digestSender: Sender,
+): Promise<void> {
   const logger = createCaptureLogger();
   const pipeline = createAlertPipeline({
     store,
     sender: alertSender,
     clock,
     logger,
-    policy: { types: new Set(['Isolate']), massAction: { count: 5, windowMinutes: 10 }, knownRequestors: null, businessHours: null },
+    policy: {
+      types: new Set(['Isolate']),
+      massAction: { count: 5, windowMinutes: 10 },
+      knownRequestors: null,
+      businessHours: null,
+    },
     renderAlert: (m) => ({ alert: m.action.id }),
     kqlForAction: (id) => id,
   });
   pipeline.collect();
   const digest = { digest: '2026-11-24' };
-  await Promise.all([pipeline.deliver(), postDigest(digest, '2026-11-24', { conversations: store, state: store, sender: digestSender, clock, logger })]);
+  await Promise.all([
+    pipeline.deliver(),
+    postDigest(digest, '2026-11-24', { conversations: store, state: store, sender: digestSender, clock, logger }),
+  ]);
 }
 
 describe('delivery: one sender per process', () => {
@@ -50,7 +90,10 @@ describe('delivery: one sender per process', () => {
     assert.equal(gateway.calls.length, 2, 'the alert and the digest were posted');
     assert.deepEqual(gateway.calls.map((c) => Object.keys(c.card)[0]).sort(), ['alert', 'digest']);
     const [first, second] = gateway.calls;
-    assert.ok(second!.atMs - first!.atMs >= 1000, `the second call started ${second!.atMs - first!.atMs} ms after the first`);
+    assert.ok(
+      second!.atMs - first!.atMs >= 1000,
+      `the second call started ${second!.atMs - first!.atMs} ms after the first`,
+    );
   });
 
   it('two senders (the wiring before one sender per process) would start both at once', async () => {

@@ -32,8 +32,16 @@ describe('npm run demo (the CLI demo command)', function () {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('prints what to do next with the bot and the Playground up, and Ctrl-C (SIGINT) stops the bot and the Playground', async () => {
-    const child = spawnCli(['demo', '--store', join(dir, 'audit.db'), '--playground-port', '0'], { PORT: '0', LOG_LEVEL: 'silent' });
-    await waitFor(() => /Ctrl-C stops everything/.test(child.output.stdout) || child.exitCode !== null, 'the demo banner', 6000, 10);
+    const child = spawnCli(['demo', '--store', join(dir, 'audit.db'), '--playground-port', '0'], {
+      PORT: '0',
+      LOG_LEVEL: 'silent',
+    });
+    await waitFor(
+      () => /Ctrl-C stops everything/.test(child.output.stdout) || child.exitCode !== null,
+      'the demo banner',
+      6000,
+      10,
+    );
     const out = child.output.stdout;
     assert.match(out, /Teams client\s+http:\/\/localhost:(\d+)/);
     assert.match(out, /My Team/);
@@ -53,12 +61,29 @@ describe('npm run demo (the CLI demo command)', function () {
   it('keeps the terminal quiet: the full log goes to the file the banner names, ingest summaries only with --verbose', async () => {
     const child = spawnCli(['demo', '--store', join(dir, 'audit.db'), '--playground-port', '0'], { PORT: '0' });
     try {
-      await waitFor(() => /Ctrl-C stops everything/.test(child.output.stdout) || child.exitCode !== null, 'the demo banner', 6000, 10);
+      await waitFor(
+        () => /Ctrl-C stops everything/.test(child.output.stdout) || child.exitCode !== null,
+        'the demo banner',
+        6000,
+        10,
+      );
       const logFile = join(dir, 'demo.log');
       assert.ok(child.output.stdout.includes(`Logs: ${logFile}`), child.output.stdout);
       // The scheduled ingest (every 5 s) writes its run lines to the file, not to the terminal.
-      await waitFor(() => existsSync(logFile) && readFileSync(logFile, 'utf8').split('\n').filter((l) => l.includes('"ingest run finished"')).length >= 2, 'two ingest runs in the log file', 6000, 10);
-      assert.ok(!child.output.stdout.includes('"level"') && !child.output.stderr.includes('"level":30'), 'no info log line on the terminal');
+      await waitFor(
+        () =>
+          existsSync(logFile) &&
+          readFileSync(logFile, 'utf8')
+            .split('\n')
+            .filter((l) => l.includes('"ingest run finished"')).length >= 2,
+        'two ingest runs in the log file',
+        6000,
+        10,
+      );
+      assert.ok(
+        !child.output.stdout.includes('"level"') && !child.output.stderr.includes('"level":30'),
+        'no info log line on the terminal',
+      );
       // The first run's summary (the history backfill) once; none of the later runs without --verbose.
       const summaries = child.output.stdout.match(/Ingest run \d+/g) ?? [];
       assert.ok(summaries.length <= 1, summaries.join(', '));
@@ -72,7 +97,10 @@ describe('npm run demo (the CLI demo command)', function () {
   it('a bot port already in use gives a clear message and exit code 2', async () => {
     const { port, server } = await occupy();
     try {
-      const done = await runCli(['demo', '--store', join(dir, 'audit.db'), '--playground-port', '0'], { PORT: String(port), LOG_LEVEL: 'silent' });
+      const done = await runCli(['demo', '--store', join(dir, 'audit.db'), '--playground-port', '0'], {
+        PORT: String(port),
+        LOG_LEVEL: 'silent',
+      });
       assert.equal(done.code, 2, done.stderr);
       assert.match(done.stderr, new RegExp(`Port ${port} is in use\\. Fix: .*PORT=<free port> npm run demo`));
     } finally {

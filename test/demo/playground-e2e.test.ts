@@ -19,7 +19,11 @@ describe('demo: the bot in the Microsoft 365 Agents Playground (real client, end
   let demo: Demo;
 
   const post = async (path: string, body: unknown): Promise<unknown> => {
-    const res = await fetch(`${demo.playground.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${demo.playground.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     assert.ok(res.ok, `${path}: ${res.status}`);
     const text = await res.text();
     return text === '' ? undefined : (JSON.parse(text) as unknown);
@@ -57,37 +61,94 @@ describe('demo: the bot in the Microsoft 365 Agents Playground (real client, end
   it('installs in the team, subscribes, posts an isolate as a card, updates that card to Succeeded, and answers a command', async () => {
     // Opening the team's General channel in the UI sends the install pair; the route does the same.
     await post(`/_debug/conversation/${PLAYGROUND.teamId}/installation`, {});
-    await waitFor(() => demo.store.conversations().some((c) => c.conversationId === PLAYGROUND.teamId), 'the install to be stored', 1000, 20);
+    await waitFor(
+      () => demo.store.conversations().some((c) => c.conversationId === PLAYGROUND.teamId),
+      'the install to be stored',
+      1000,
+      20,
+    );
 
     await mention('subscribe');
-    await waitFor(() => messages().some((m) => /now receives alerts/.test(cardText(m))), 'the subscribe reply', 1000, 20);
+    await waitFor(
+      () => messages().some((m) => /now receives alerts/.test(cardText(m))),
+      'the subscribe reply',
+      1000,
+      20,
+    );
 
     const machine = demo.sim.tenant.machines()[3]!;
     const device = machine.computerDnsName;
-    const isolate = demo.sim.tenant.create({ machineId: machine.id, type: 'Isolate', scope: 'Full', comment: 'Playground e2e: ransomware note', requestor: 'Alex.Wilber@contoso.com', computerDnsName: device });
-    await waitFor(() => messages().some((m) => m.action === 'createMessage' && cardText(m).includes('Playground e2e: ransomware note')), 'the alert card', 1500, 20);
-    const alert = messages().find((m) => m.action === 'createMessage' && cardText(m).includes('Playground e2e: ransomware note'))!;
+    const isolate = demo.sim.tenant.create({
+      machineId: machine.id,
+      type: 'Isolate',
+      scope: 'Full',
+      comment: 'Playground e2e: ransomware note',
+      requestor: 'Alex.Wilber@contoso.com',
+      computerDnsName: device,
+    });
+    await waitFor(
+      () =>
+        messages().some((m) => m.action === 'createMessage' && cardText(m).includes('Playground e2e: ransomware note')),
+      'the alert card',
+      1500,
+      20,
+    );
+    const alert = messages().find(
+      (m) => m.action === 'createMessage' && cardText(m).includes('Playground e2e: ransomware note'),
+    )!;
     assert.equal(alert.conversationId.split(';')[0], PLAYGROUND.teamId, 'posted in the subscribed channel');
     assert.ok(cardText(alert).includes(device), 'the card names the device');
     assert.match(cardText(alert), /Pending/);
 
     demo.sim.tenant.transition(isolate.id, 'Succeeded');
-    await waitFor(() => messages().some((m) => m.action === 'updateMessage' && m.messageId === alert.messageId && /Succeeded/.test(cardText(m))), 'the card updated to Succeeded', 1500, 20);
-    const alertPosts = messages().filter((m) => m.action === 'createMessage' && cardText(m).includes('Playground e2e: ransomware note'));
+    await waitFor(
+      () =>
+        messages().some(
+          (m) => m.action === 'updateMessage' && m.messageId === alert.messageId && /Succeeded/.test(cardText(m)),
+        ),
+      'the card updated to Succeeded',
+      1500,
+      20,
+    );
+    const alertPosts = messages().filter(
+      (m) => m.action === 'createMessage' && cardText(m).includes('Playground e2e: ransomware note'),
+    );
     assert.equal(alertPosts.length, 1, 'the update is in place: no second card for the action');
 
     const short = device.split('.')[0]!;
     const before = messages().length;
     await mention(`actions for device ${short}`);
-    await waitFor(() => messages().slice(before).some((m) => m.action === 'createMessage' && cardText(m).includes(isolate.id)), 'the answer to "actions for device"', 1500, 20);
-    const answer = messages().slice(before).find((m) => cardText(m).includes(isolate.id))!;
+    await waitFor(
+      () =>
+        messages()
+          .slice(before)
+          .some((m) => m.action === 'createMessage' && cardText(m).includes(isolate.id)),
+      'the answer to "actions for device"',
+      1500,
+      20,
+    );
+    const answer = messages()
+      .slice(before)
+      .find((m) => cardText(m).includes(isolate.id))!;
     assert.ok(cardText(answer).includes(device));
 
     // The simulator's apps carry their names (REQUESTOR_NAMES in the demo), not bare GUIDs.
     const named = messages().length;
     await mention('requestors 360d');
-    await waitFor(() => messages().slice(named).some((m) => m.action === 'createMessage' && /Actions by requestor/.test(cardText(m))), 'the answer to "requestors"', 1500, 20);
-    const requestors = cardText(messages().slice(named).find((m) => /Actions by requestor/.test(cardText(m)))!);
+    await waitFor(
+      () =>
+        messages()
+          .slice(named)
+          .some((m) => m.action === 'createMessage' && /Actions by requestor/.test(cardText(m))),
+      'the answer to "requestors"',
+      1500,
+      20,
+    );
+    const requestors = cardText(
+      messages()
+        .slice(named)
+        .find((m) => /Actions by requestor/.test(cardText(m)))!,
+    );
     assert.match(requestors, /SOAR playbooks|Nightly scan automation|Intune compliance remediation/);
   });
 });

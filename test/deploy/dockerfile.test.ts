@@ -7,7 +7,14 @@ import { join, posix, relative } from 'node:path';
 import { defaultCardsDir } from '../../src/cards/templates.js';
 import { loadConfig } from '../../src/config/config.js';
 import { ROOT } from '../support/child.js';
-import { type Instruction, isIgnored, keyValues, parseDockerfile, parseDockerignore, type Stage } from './dockerfile.js';
+import {
+  type Instruction,
+  isIgnored,
+  keyValues,
+  parseDockerfile,
+  parseDockerignore,
+  type Stage,
+} from './dockerfile.js';
 
 /**
  * The container image: Dockerfile and .dockerignore.
@@ -70,12 +77,20 @@ describe('deploy: Dockerfile', () => {
     assert.ok(!runs.some((r) => r.includes('apt-get install')), 'installs no packages');
     // What makes that safe: the installed better-sqlite3 runs no install script and carries a
     // prebuilt Node-API addon for each architecture Azure Container Apps runs (glibc, as in bookworm).
-    const sqlite = JSON.parse(readFileSync(join(ROOT, 'node_modules', 'better-sqlite3', 'package.json'), 'utf8')) as { scripts?: Record<string, string>; gypfile?: boolean };
+    const sqlite = JSON.parse(readFileSync(join(ROOT, 'node_modules', 'better-sqlite3', 'package.json'), 'utf8')) as {
+      scripts?: Record<string, string>;
+      gypfile?: boolean;
+    };
     assert.equal(sqlite.scripts?.install, undefined);
     assert.notEqual(sqlite.gypfile, true);
-    for (const arch of ['linux-x64', 'linux-arm64']) assert.ok(existsSync(join(ROOT, 'node_modules', 'better-sqlite3', 'prebuilds', `${arch}.node`)), `prebuilt addon for ${arch}`);
+    for (const arch of ['linux-x64', 'linux-arm64'])
+      assert.ok(
+        existsSync(join(ROOT, 'node_modules', 'better-sqlite3', 'prebuilds', `${arch}.node`)),
+        `prebuilt addon for ${arch}`,
+      );
 
-    const order = (needle: RegExp): number => build.instructions.findIndex((i) => needle.test(`${i.keyword} ${i.args}`));
+    const order = (needle: RegExp): number =>
+      build.instructions.findIndex((i) => needle.test(`${i.keyword} ${i.args}`));
     const copyManifests = order(/^COPY package\.json package-lock\.json /);
     const ci = order(/^RUN npm ci\b/);
     const copySrc = order(/^COPY src /);
@@ -84,40 +99,68 @@ describe('deploy: Dockerfile', () => {
     assert.ok(copySrc > ci, 'sources are copied after npm ci (dependency layer cached)');
     assert.ok(compile > copySrc, 'npm run build compiles the copied sources');
     const buildRun = build.instructions[compile]!.args;
-    assert.ok(buildRun.indexOf('npm prune --omit=dev') > buildRun.indexOf('npm run build'), 'prunes dev dependencies after the build');
+    assert.ok(
+      buildRun.indexOf('npm prune --omit=dev') > buildRun.indexOf('npm run build'),
+      'prunes dev dependencies after the build',
+    );
     assert.ok(buildRun.includes('test -f dist/cli.js'), 'fails the build if dist/cli.js is missing');
   });
 
   it('npm run build produces dist/cli.js: tsconfig rootDir src, outDir dist, and the package bin', () => {
-    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string>; scripts: Record<string, string> };
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      bin: Record<string, string>;
+      scripts: Record<string, string>;
+    };
     assert.equal(pkg.scripts.build, 'tsc -p tsconfig.json');
-    const tsconfig = JSON.parse(readFileSync(join(ROOT, 'tsconfig.json'), 'utf8')) as { compilerOptions: { rootDir: string; outDir: string }; include: string[] };
+    const tsconfig = JSON.parse(readFileSync(join(ROOT, 'tsconfig.json'), 'utf8')) as {
+      compilerOptions: { rootDir: string; outDir: string };
+      include: string[];
+    };
     assert.equal(tsconfig.compilerOptions.rootDir, 'src');
     assert.equal(tsconfig.compilerOptions.outDir, 'dist');
     assert.deepEqual(tsconfig.include, ['src/**/*.ts']);
     assert.equal(pkg.bin['defender-audit-bot'], 'dist/cli.js');
     // The build stage copies exactly what tsc and the runtime need.
     const copied = only(build, 'COPY').flatMap((c) => c.args.split(' ').slice(0, -1));
-    for (const needed of ['package.json', 'package-lock.json', 'tsconfig.json', 'src', 'cards', 'appPackage']) assert.ok(copied.includes(needed), `COPY ${needed}`);
+    for (const needed of ['package.json', 'package-lock.json', 'tsconfig.json', 'src', 'cards', 'appPackage'])
+      assert.ok(copied.includes(needed), `COPY ${needed}`);
   });
 
   it('everything the build copies is in the build context (.dockerignore keeps it)', () => {
-    for (const path of ['package.json', 'package-lock.json', 'tsconfig.json', 'src/cli.ts', 'src/cards/templates.ts', 'cards/actions.json', 'appPackage/manifest.json', 'appPackage/color.png', 'Dockerfile']) {
+    for (const path of [
+      'package.json',
+      'package-lock.json',
+      'tsconfig.json',
+      'src/cli.ts',
+      'src/cards/templates.ts',
+      'cards/actions.json',
+      'appPackage/manifest.json',
+      'appPackage/color.png',
+      'Dockerfile',
+    ]) {
       assert.ok(!isIgnored(ignoreRules, path), `${path} is in the context`);
     }
   });
 
   it('runtime stage: production files only, card templates where defaultCardsDir() looks for them', () => {
     const copies = only(runtime, 'COPY').map((c) => c.args);
-    assert.ok(copies.every((c) => c.startsWith('--from=build ')), 'copies only from the build stage');
-    const targets = new Map(copies.map((c) => c.split(' ').slice(1) as [string, string]));
-    assert.deepEqual(
-      [...targets.keys()].sort(),
-      ['/app/appPackage', '/app/cards', '/app/dist', '/app/node_modules', '/app/package.json'],
+    assert.ok(
+      copies.every((c) => c.startsWith('--from=build ')),
+      'copies only from the build stage',
     );
+    const targets = new Map(copies.map((c) => c.split(' ').slice(1) as [string, string]));
+    assert.deepEqual([...targets.keys()].sort(), [
+      '/app/appPackage',
+      '/app/cards',
+      '/app/dist',
+      '/app/node_modules',
+      '/app/package.json',
+    ]);
     assert.equal(only(runtime, 'WORKDIR').at(-1)?.args, '/app');
     // dist/cards/templates.js mirrors src/cards/templates.ts (rootDir src); its cards folder is ../../cards.
-    const fromSrc = relative(join(ROOT, 'src', 'cards'), defaultCardsDir()).split('\\').join('/');
+    const fromSrc = relative(join(ROOT, 'src', 'cards'), defaultCardsDir())
+      .split('\\')
+      .join('/');
     assert.equal(fromSrc, '../../cards');
     assert.equal(posix.resolve('/app/dist/cards', fromSrc), '/app/cards');
     assert.equal(targets.get('/app/cards'), './cards');
@@ -130,8 +173,13 @@ describe('deploy: Dockerfile', () => {
     assert.ok(!['root', '0', '0:0'].includes(user.args), `USER ${user.args} is not root`);
     const cmd = only(runtime, 'CMD')[0]!;
     assert.ok(user.line < cmd.line, 'USER comes before CMD');
-    assert.ok(runtime.instructions.slice(runtime.instructions.indexOf(user) + 1).every((i) => i.keyword !== 'USER'), 'nothing switches back');
-    const setup = only(runtime, 'RUN').map((r) => r.args).join(' && ');
+    assert.ok(
+      runtime.instructions.slice(runtime.instructions.indexOf(user) + 1).every((i) => i.keyword !== 'USER'),
+      'nothing switches back',
+    );
+    const setup = only(runtime, 'RUN')
+      .map((r) => r.args)
+      .join(' && ');
     assert.match(setup, new RegExp(`groupadd --system --gid 10001 ${user.args}\\b`));
     assert.match(setup, new RegExp(`useradd --system --uid 10001 --gid ${user.args}\\b.* ${user.args}(?: |$)`));
     assert.match(setup, new RegExp(`chown ${user.args}:${user.args} /data`));
@@ -143,18 +191,28 @@ describe('deploy: Dockerfile', () => {
     assert.equal(env.get('STORE_PATH'), '/data/audit.db');
     assert.equal(env.get('HOST'), '0.0.0.0');
     assert.equal(env.get('PORT'), '3978');
-    assert.deepEqual(only(runtime, 'VOLUME').map((v) => v.args), ['/data']);
+    assert.deepEqual(
+      only(runtime, 'VOLUME').map((v) => v.args),
+      ['/data'],
+    );
     assert.ok(env.get('STORE_PATH')!.startsWith('/data/'), 'STORE_PATH is on the volume');
     const defaultPort = loadConfig({}).bot.port;
     assert.equal(defaultPort, 3978, 'the configuration default');
-    assert.deepEqual(only(runtime, 'EXPOSE').map((e) => e.args), [String(defaultPort)]);
+    assert.deepEqual(
+      only(runtime, 'EXPOSE').map((e) => e.args),
+      [String(defaultPort)],
+    );
     assert.equal(env.get('PORT'), String(defaultPort));
   });
 
   it('runtime stage: NODE_OPTIONS caps the heap at 256 MB, and Node accepts the options', async () => {
     const options = envOf(runtime).get('NODE_OPTIONS')!;
     assert.ok(options.split(' ').includes('--max-old-space-size=256'), options);
-    assert.match(dockerfileText, /~300 MB RSS with a 160 MB\s+#\s+heap/, 'the measurement behind the limit is written down');
+    assert.match(
+      dockerfileText,
+      /~300 MB RSS with a 160 MB\s+#\s+heap/,
+      'the measurement behind the limit is written down',
+    );
     // Node refuses to start with an option that is not allowed in NODE_OPTIONS.
     assert.equal(await runNode(['-e', '0'], { NODE_OPTIONS: options }), 0);
   });
@@ -225,7 +283,7 @@ describe('deploy: .dockerignore', () => {
     }
   });
 
-  it('the matcher follows Docker\'s rules (anchored patterns, ** and ! exceptions)', () => {
+  it("the matcher follows Docker's rules (anchored patterns, ** and ! exceptions)", () => {
     const rules = parseDockerignore('*.md\n!README.md\n**/*.tmp\nlogs/\n');
     assert.ok(isIgnored(rules, 'NOTES.md'));
     assert.ok(!isIgnored(rules, 'README.md'), '! re-includes');

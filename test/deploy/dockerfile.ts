@@ -10,7 +10,25 @@
  * contents (the rules of moby/patternmatcher).
  */
 
-export const INSTRUCTIONS = new Set(['FROM', 'RUN', 'CMD', 'LABEL', 'EXPOSE', 'ENV', 'ADD', 'COPY', 'ENTRYPOINT', 'VOLUME', 'USER', 'WORKDIR', 'ARG', 'ONBUILD', 'STOPSIGNAL', 'HEALTHCHECK', 'SHELL']);
+export const INSTRUCTIONS = new Set([
+  'FROM',
+  'RUN',
+  'CMD',
+  'LABEL',
+  'EXPOSE',
+  'ENV',
+  'ADD',
+  'COPY',
+  'ENTRYPOINT',
+  'VOLUME',
+  'USER',
+  'WORKDIR',
+  'ARG',
+  'ONBUILD',
+  'STOPSIGNAL',
+  'HEALTHCHECK',
+  'SHELL',
+]);
 
 export interface Instruction {
   keyword: string;
@@ -92,7 +110,12 @@ export function parseDockerfile(src: string): Dockerfile {
     if (keyword === 'FROM') {
       const from = /^(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+([A-Za-z0-9][A-Za-z0-9_.-]*))?$/i.exec(args);
       if (!from) problems.push(`line ${start + 1}: malformed FROM ${args}`);
-      stages.push({ index: stages.length, image: from?.[1] ?? args, ...(from?.[2] ? { name: from[2] } : {}), instructions: [] });
+      stages.push({
+        index: stages.length,
+        image: from?.[1] ?? args,
+        ...(from?.[2] ? { name: from[2] } : {}),
+        instructions: [],
+      });
     } else if (stages.length === 0 && keyword !== 'ARG') {
       problems.push(`line ${start + 1}: ${keyword} before the first FROM (only ARG may come first)`);
     }

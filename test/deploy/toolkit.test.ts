@@ -53,15 +53,29 @@ const SECRET_VAR = /^SECRET_[A-Z0-9_]+$/;
 const PLACEHOLDER = /\$\{\{\s*([A-Za-z0-9_]+)\s*\}\}/g;
 
 /** The v1.7 schema's actions used here: required and optional `with` keys, `writeToEnvironmentFile` keys. */
-const ACTIONS: Record<string, { required: string[]; optional: string[]; write?: { required: string[]; optional: string[]; secret?: string[] } }> = {
+const ACTIONS: Record<
+  string,
+  { required: string[]; optional: string[]; write?: { required: string[]; optional: string[]; secret?: string[] } }
+> = {
   'teamsApp/create': { required: ['name'], optional: [], write: { required: ['teamsAppId'], optional: [] } },
   'aadApp/create': {
     required: ['name', 'generateClientSecret', 'signInAudience'],
     optional: ['serviceManagementReference', 'clientSecretExpireDays', 'clientSecretDescription'],
-    write: { required: ['clientId', 'objectId', 'clientSecret'], optional: ['tenantId', 'authority', 'authorityHost'], secret: ['clientSecret'] },
+    write: {
+      required: ['clientId', 'objectId', 'clientSecret'],
+      optional: ['tenantId', 'authority', 'authorityHost'],
+      secret: ['clientSecret'],
+    },
   },
-  'botAadApp/create': { required: ['name'], optional: [], write: { required: ['botId', 'botPassword'], optional: [], secret: ['botPassword'] } },
-  'botFramework/create': { required: ['botId', 'name', 'messagingEndpoint'], optional: ['description', 'iconUrl', 'channels'] },
+  'botAadApp/create': {
+    required: ['name'],
+    optional: [],
+    write: { required: ['botId', 'botPassword'], optional: [], secret: ['botPassword'] },
+  },
+  'botFramework/create': {
+    required: ['botId', 'name', 'messagingEndpoint'],
+    optional: ['description', 'iconUrl', 'channels'],
+  },
   'arm/deploy': { required: ['subscriptionId', 'resourceGroupName', 'templates'], optional: ['bicepCliVersion'] },
   script: { required: ['run'], optional: ['workingDirectory', 'shell', 'timeout', 'redirectTo'] },
   'cli/runNpmCommand': { required: ['args'], optional: ['workingDirectory'] },
@@ -69,7 +83,11 @@ const ACTIONS: Record<string, { required: string[]; optional: string[]; write?: 
   'teamsApp/zipAppPackage': { required: ['manifestPath', 'outputZipPath', 'outputFolder'], optional: [] },
   'teamsApp/validateAppPackage': { required: ['appPackagePath'], optional: [] },
   'teamsApp/update': { required: ['appPackagePath'], optional: [] },
-  'teamsApp/publishAppPackage': { required: ['appPackagePath'], optional: [], write: { required: ['publishedAppId'], optional: [] } },
+  'teamsApp/publishAppPackage': {
+    required: ['appPackagePath'],
+    optional: [],
+    write: { required: ['publishedAppId'], optional: [] },
+  },
   'file/createOrUpdateEnvironmentFile': { required: ['envs', 'target'], optional: [] },
 };
 
@@ -87,8 +105,10 @@ function templates(action: Action): { path: string; parameters?: string; deploym
 /** Variables the action reads: its own ${{…}}, and those of the files it fills in. */
 function inputsOf(action: Action): string[] {
   const names = [...placeholders(action.with), ...placeholders(action.env)];
-  if (action.uses === 'arm/deploy') for (const t of templates(action)) if (t.parameters) names.push(...placeholders(read(t.parameters)));
-  if (action.uses === 'teamsApp/validateManifest' || action.uses === 'teamsApp/zipAppPackage') names.push(...placeholders(read(action.with!.manifestPath as string)));
+  if (action.uses === 'arm/deploy')
+    for (const t of templates(action)) if (t.parameters) names.push(...placeholders(read(t.parameters)));
+  if (action.uses === 'teamsApp/validateManifest' || action.uses === 'teamsApp/zipAppPackage')
+    names.push(...placeholders(read(action.with!.manifestPath as string)));
   return names;
 }
 
@@ -96,9 +116,15 @@ function inputsOf(action: Action): string[] {
 function outputsOf(action: Action): string[] {
   const names = Object.values(action.writeToEnvironmentFile ?? {});
   if (action.uses === 'arm/deploy') {
-    for (const t of templates(action)) names.push(...parseBicep(read(t.path)).declarations.filter((d) => d.keyword === 'output').map((d) => d.name));
+    for (const t of templates(action))
+      names.push(
+        ...parseBicep(read(t.path))
+          .declarations.filter((d) => d.keyword === 'output')
+          .map((d) => d.name),
+      );
   }
-  if (action.uses === 'script') names.push(...[...String(action.with!.run).matchAll(/::set-teamsfx-env ([A-Z][A-Z0-9_]*)=/g)].map((m) => m[1]!));
+  if (action.uses === 'script')
+    names.push(...[...String(action.with!.run).matchAll(/::set-teamsfx-env ([A-Z][A-Z0-9_]*)=/g)].map((m) => m[1]!));
   return names;
 }
 
@@ -112,7 +138,9 @@ const EMPTY_BEFORE_WRITTEN = new Set(['CONTAINER_IMAGE']);
 
 /** Every variable the project file's actions write. */
 function allOutputs(project: ProjectFile): Set<string> {
-  return new Set([...(project.provision ?? []), ...(project.deploy ?? []), ...(project.publish ?? [])].flatMap(outputsOf));
+  return new Set(
+    [...(project.provision ?? []), ...(project.deploy ?? []), ...(project.publish ?? [])].flatMap(outputsOf),
+  );
 }
 
 /**
@@ -122,7 +150,9 @@ function allOutputs(project: ProjectFile): Set<string> {
  */
 function unresolved(project: ProjectFile, env: string): string[] {
   const written = allOutputs(project);
-  const start = new Set(Object.keys(parseEnv(read(`env/.env.${env}`))).filter((k) => !written.has(k) || EMPTY_BEFORE_WRITTEN.has(k)));
+  const start = new Set(
+    Object.keys(parseEnv(read(`env/.env.${env}`))).filter((k) => !written.has(k) || EMPTY_BEFORE_WRITTEN.has(k)),
+  );
   const problems: string[] = [];
   const replay = (stage: 'provision' | 'deploy' | 'publish', defined: Set<string>): Set<string> => {
     for (const [i, action] of (project[stage] ?? []).entries()) {
@@ -142,32 +172,71 @@ function unresolved(project: ProjectFile, env: string): string[] {
 
 function checkShape(project: ProjectFile, file: string): void {
   assert.deepEqual(
-    Object.keys(project).filter((k) => !['version', 'environmentFolderPath', 'projectId', 'additionalMetadata', 'provision', 'deploy', 'publish'].includes(k)),
+    Object.keys(project).filter(
+      (k) =>
+        ![
+          'version',
+          'environmentFolderPath',
+          'projectId',
+          'additionalMetadata',
+          'provision',
+          'deploy',
+          'publish',
+        ].includes(k),
+    ),
     [],
     `${file}: only the schema's top-level keys`,
   );
   assert.equal(project.version, 'v1.7');
-  assert.match(read(file), /^# yaml-language-server: \$schema=https:\/\/aka\.ms\/teams-toolkit\/v1\.7\/yaml\.schema\.json\n/);
+  assert.match(
+    read(file),
+    /^# yaml-language-server: \$schema=https:\/\/aka\.ms\/teams-toolkit\/v1\.7\/yaml\.schema\.json\n/,
+  );
   for (const stage of ['provision', 'deploy', 'publish'] as const) {
     for (const [i, action] of (project[stage] ?? []).entries()) {
       const where = `${file} ${stage}[${i}] ${action.uses}`;
       const spec = ACTIONS[action.uses];
       assert.ok(spec, `${where}: a known action`);
       const allowedKeys = ['uses', 'name', 'env', 'with', ...(spec.write ? ['writeToEnvironmentFile'] : [])];
-      assert.deepEqual(Object.keys(action).filter((k) => !allowedKeys.includes(k)), [], `${where}: only known keys`);
+      assert.deepEqual(
+        Object.keys(action).filter((k) => !allowedKeys.includes(k)),
+        [],
+        `${where}: only known keys`,
+      );
       const withKeys = Object.keys(action.with ?? {});
       for (const k of spec.required) assert.ok(withKeys.includes(k), `${where}: with.${k} is required`);
-      assert.deepEqual(withKeys.filter((k) => ![...spec.required, ...spec.optional].includes(k)), [], `${where}: only known with keys`);
+      assert.deepEqual(
+        withKeys.filter((k) => ![...spec.required, ...spec.optional].includes(k)),
+        [],
+        `${where}: only known with keys`,
+      );
       if (spec.write) {
         const write = action.writeToEnvironmentFile ?? {};
-        const required = action.uses === 'aadApp/create' && action.with?.generateClientSecret === false ? spec.write.required.filter((k) => k !== 'clientSecret') : spec.write.required;
+        const required =
+          action.uses === 'aadApp/create' && action.with?.generateClientSecret === false
+            ? spec.write.required.filter((k) => k !== 'clientSecret')
+            : spec.write.required;
         for (const k of required) assert.ok(k in write, `${where}: writeToEnvironmentFile.${k} is required`);
-        assert.deepEqual(Object.keys(write).filter((k) => ![...spec.write!.required, ...spec.write!.optional].includes(k)), [], `${where}: only known outputs`);
-        for (const [k, v] of Object.entries(write)) assert.match(v, spec.write.secret?.includes(k) ? SECRET_VAR : ENV_VAR, `${where}: ${k} → ${v}`);
+        assert.deepEqual(
+          Object.keys(write).filter((k) => ![...spec.write!.required, ...spec.write!.optional].includes(k)),
+          [],
+          `${where}: only known outputs`,
+        );
+        for (const [k, v] of Object.entries(write))
+          assert.match(v, spec.write.secret?.includes(k) ? SECRET_VAR : ENV_VAR, `${where}: ${k} → ${v}`);
       }
-      if (action.uses === 'aadApp/create') assert.ok(['AzureADMyOrg', 'AzureADMultipleOrgs', 'AzureADandPersonalMicrosoftAccount', 'PersonalMicrosoftAccount'].includes(action.with!.signInAudience as string));
+      if (action.uses === 'aadApp/create')
+        assert.ok(
+          [
+            'AzureADMyOrg',
+            'AzureADMultipleOrgs',
+            'AzureADandPersonalMicrosoftAccount',
+            'PersonalMicrosoftAccount',
+          ].includes(action.with!.signInAudience as string),
+        );
       if (action.uses === 'botFramework/create') {
-        for (const c of (action.with!.channels ?? []) as { name: string }[]) assert.ok(['msteams', 'm365extensions'].includes(c.name), `${where}: channel ${c.name}`);
+        for (const c of (action.with!.channels ?? []) as { name: string }[])
+          assert.ok(['msteams', 'm365extensions'].includes(c.name), `${where}: channel ${c.name}`);
       }
       if (action.uses === 'arm/deploy') {
         for (const t of templates(action)) {
@@ -176,7 +245,9 @@ function checkShape(project: ProjectFile, file: string): void {
           if (t.parameters) assert.ok(existsSync(join(ROOT, t.parameters)), `${where}: ${t.parameters} exists`);
         }
       }
-      for (const key of ['manifestPath']) if (typeof action.with?.[key] === 'string') assert.ok(existsSync(join(ROOT, action.with[key])), `${where}: ${action.with[key]} exists`);
+      for (const key of ['manifestPath'])
+        if (typeof action.with?.[key] === 'string')
+          assert.ok(existsSync(join(ROOT, action.with[key])), `${where}: ${action.with[key]} exists`);
     }
   }
 }
@@ -195,10 +266,18 @@ function inOrder(haystack: readonly string[], needles: readonly string[]): boole
   return true;
 }
 
-const PACKAGE_STEPS = ['teamsApp/validateManifest', 'teamsApp/zipAppPackage', 'teamsApp/validateAppPackage', 'teamsApp/update'];
+const PACKAGE_STEPS = [
+  'teamsApp/validateManifest',
+  'teamsApp/zipAppPackage',
+  'teamsApp/validateAppPackage',
+  'teamsApp/update',
+];
 
 // What provision writes for the app and the bot (GUIDs, as teamsApp/create and aadApp/arm/deploy do).
-const PROVISIONED = { TEAMS_APP_ID: '6b9c1c4e-3f0a-4d2e-9a43-0b3c5e2f7a10', BOT_ID: '2c1f0d3e-5b6a-4c7d-8e9f-0a1b2c3d4e5f' };
+const PROVISIONED = {
+  TEAMS_APP_ID: '6b9c1c4e-3f0a-4d2e-9a43-0b3c5e2f7a10',
+  BOT_ID: '2c1f0d3e-5b6a-4c7d-8e9f-0a1b2c3d4e5f',
+};
 
 /** Whether the checkout is a git work tree (the .gitignore checks need git). */
 const inGit = ((): boolean => {
@@ -228,7 +307,7 @@ describe('deploy: Agents Toolkit project files', () => {
   const hosted = load('m365agents.yml');
   const local = load('m365agents.local.yml');
 
-  it('both parse as YAML with the v1.7 schema\'s actions and keys', () => {
+  it("both parse as YAML with the v1.7 schema's actions and keys", () => {
     checkShape(hosted, 'm365agents.yml');
     checkShape(local, 'm365agents.local.yml');
     assert.equal(hosted.environmentFolderPath, './env');
@@ -239,35 +318,63 @@ describe('deploy: Agents Toolkit project files', () => {
     assert.equal(uses[0], 'teamsApp/create');
     assert.ok(inOrder(uses, ['teamsApp/create', 'arm/deploy', ...PACKAGE_STEPS]), uses.join(', '));
     const arm = hosted.provision!.find((a) => a.uses === 'arm/deploy')!;
-    assert.deepEqual(templates(arm).map((t) => [t.path, t.parameters]), [['./infra/hosting.bicep', './infra/hosting.parameters.toolkit.json']]);
+    assert.deepEqual(
+      templates(arm).map((t) => [t.path, t.parameters]),
+      [['./infra/hosting.bicep', './infra/hosting.parameters.toolkit.json']],
+    );
     assert.equal(arm.with!.subscriptionId, '${{AZURE_SUBSCRIPTION_ID}}');
     assert.equal(arm.with!.resourceGroupName, '${{AZURE_RESOURCE_GROUP_NAME}}');
     const zip = hosted.provision!.find((a) => a.uses === 'teamsApp/zipAppPackage')!;
-    assert.equal(zip.with!.outputZipPath, './appPackage/build/appPackage.${{TEAMSFX_ENV}}.zip', 'where npm run package writes it too');
+    assert.equal(
+      zip.with!.outputZipPath,
+      './appPackage/build/appPackage.${{TEAMSFX_ENV}}.zip',
+      'where npm run package writes it too',
+    );
   });
 
   it('m365agents.yml deploys with the Azure CLI (no Toolkit action for Container Apps): image build, stop, arm/deploy', () => {
     const deploy = hosted.deploy!;
     assert.deepEqual(usesOf(deploy), ['script', 'script', 'arm/deploy']);
     const [build, stop, arm] = deploy as [Action, Action, Action];
-    assert.match(String(build.with!.run), /az acr build .*--registry "\$\{\{CONTAINER_REGISTRY_NAME\}\}" .*--file Dockerfile \./);
-    assert.match(String(build.with!.run), /::set-teamsfx-env CONTAINER_IMAGE=\$\{\{CONTAINER_REGISTRY_LOGIN_SERVER\}\}\/defender-audit-bot:/);
+    assert.match(
+      String(build.with!.run),
+      /az acr build .*--registry "\$\{\{CONTAINER_REGISTRY_NAME\}\}" .*--file Dockerfile \./,
+    );
+    assert.match(
+      String(build.with!.run),
+      /::set-teamsfx-env CONTAINER_IMAGE=\$\{\{CONTAINER_REGISTRY_LOGIN_SERVER\}\}\/defender-audit-bot:/,
+    );
     assert.match(String(stop.with!.run), /az containerapp revision deactivate /);
     for (const script of [build, stop]) {
       assert.equal(script.with!.shell, 'bash');
       assert.match(String(script.with!.run), /^set -euo pipefail\n/);
     }
-    assert.deepEqual(templates(arm), templates(hosted.provision!.find((a) => a.uses === 'arm/deploy')!), 'the same template and parameters as provision');
-    assert.equal(JSON.parse(read('infra/hosting.parameters.toolkit.json')).parameters.containerImage.value, '${{CONTAINER_IMAGE}}');
+    assert.deepEqual(
+      templates(arm),
+      templates(hosted.provision!.find((a) => a.uses === 'arm/deploy')!),
+      'the same template and parameters as provision',
+    );
+    assert.equal(
+      JSON.parse(read('infra/hosting.parameters.toolkit.json')).parameters.containerImage.value,
+      '${{CONTAINER_IMAGE}}',
+    );
     assert.ok(usesOf(hosted.publish).includes('teamsApp/publishAppPackage'));
   });
 
   it('m365agents.local.yml: single-tenant bot app, Bot Framework registration on the tunnel, .localConfigs for the bot', () => {
     const uses = usesOf(local.provision);
-    assert.ok(inOrder(uses, ['teamsApp/create', 'aadApp/create', 'botFramework/create', ...PACKAGE_STEPS]), uses.join(', '));
+    assert.ok(
+      inOrder(uses, ['teamsApp/create', 'aadApp/create', 'botFramework/create', ...PACKAGE_STEPS]),
+      uses.join(', '),
+    );
     const aad = local.provision!.find((a) => a.uses === 'aadApp/create')!;
     assert.equal(aad.with!.signInAudience, 'AzureADMyOrg');
-    assert.deepEqual(aad.writeToEnvironmentFile, { clientId: 'BOT_ID', clientSecret: 'SECRET_BOT_PASSWORD', objectId: 'BOT_OBJECT_ID', tenantId: 'BOT_TENANT_ID' });
+    assert.deepEqual(aad.writeToEnvironmentFile, {
+      clientId: 'BOT_ID',
+      clientSecret: 'SECRET_BOT_PASSWORD',
+      objectId: 'BOT_OBJECT_ID',
+      tenantId: 'BOT_TENANT_ID',
+    });
     const bf = local.provision!.find((a) => a.uses === 'botFramework/create')!;
     assert.equal(bf.with!.botId, '${{BOT_ID}}');
     assert.equal(bf.with!.messagingEndpoint, '${{BOT_ENDPOINT}}/api/messages');
@@ -280,7 +387,8 @@ describe('deploy: Agents Toolkit project files', () => {
     assert.equal(envs.BOT_AUTH_TYPE, 'SingleTenant');
     assert.equal(envs.HOST, '127.0.0.1', 'the tunnel reaches the bot on loopback');
     const example = read('env/.env.example');
-    for (const name of Object.keys(envs)) assert.ok(new RegExp(`^${name}=`, 'm').test(example), `${name} is a documented setting`);
+    for (const name of Object.keys(envs))
+      assert.ok(new RegExp(`^${name}=`, 'm').test(example), `${name} is a documented setting`);
 
     // With the values provision and the .user file provide, .localConfigs is a complete configuration.
     const committed = parseEnv(read('env/.env.local'));
@@ -293,7 +401,9 @@ describe('deploy: Agents Toolkit project files', () => {
       MDE_TENANT_ID: '8d2f3c1a-0b4e-4f6a-9c7d-1e2f3a4b5c6d',
       MDE_CLIENT_ID: '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d',
     };
-    const resolved = Object.fromEntries(Object.entries(envs).map(([k, v]) => [k, String(v).replace(PLACEHOLDER, (_m, n: string) => values[n] ?? '')]));
+    const resolved = Object.fromEntries(
+      Object.entries(envs).map(([k, v]) => [k, String(v).replace(PLACEHOLDER, (_m, n: string) => values[n] ?? '')]),
+    );
     const config = loadConfig(resolved, ['defender']);
     assert.equal(config.bot.id, PROVISIONED.BOT_ID);
     assert.equal(config.bot.authType, 'SingleTenant');
@@ -307,12 +417,24 @@ describe('deploy: Agents Toolkit project files', () => {
   });
 
   it('the replay catches an undefined variable', () => {
-    const broken: ProjectFile = { version: 'v1.7', provision: [{ uses: 'botFramework/create', with: { botId: '${{BOT_ID}}', name: 'x', messagingEndpoint: '${{NO_SUCH_ENDPOINT}}/api/messages' } }] };
-    assert.deepEqual(unresolved(broken, 'local'), ['provision[0] botFramework/create uses ${{NO_SUCH_ENDPOINT}}, which nothing defines']);
+    const broken: ProjectFile = {
+      version: 'v1.7',
+      provision: [
+        {
+          uses: 'botFramework/create',
+          with: { botId: '${{BOT_ID}}', name: 'x', messagingEndpoint: '${{NO_SUCH_ENDPOINT}}/api/messages' },
+        },
+      ],
+    };
+    assert.deepEqual(unresolved(broken, 'local'), [
+      'provision[0] botFramework/create uses ${{NO_SUCH_ENDPOINT}}, which nothing defines',
+    ]);
     // BOT_ID is listed (empty) in env/.env.local, but only aadApp/create gives it a value: using it first is an error.
     const early: ProjectFile = { version: 'v1.7', provision: [broken.provision![0]!, ...local.provision!] };
     early.provision![0]!.with!.messagingEndpoint = '${{BOT_ENDPOINT}}/api/messages';
-    assert.deepEqual(unresolved(early, 'local'), ['provision[0] botFramework/create uses ${{BOT_ID}}, which nothing defines']);
+    assert.deepEqual(unresolved(early, 'local'), [
+      'provision[0] botFramework/create uses ${{BOT_ID}}, which nothing defines',
+    ]);
   });
 });
 
@@ -326,20 +448,27 @@ describe('deploy: environment files', () => {
         assert.ok(!key.startsWith('SECRET_'), `${key} belongs in env/.env.${env}.user`);
       }
       if (!inGit) this.skip();
-      assert.ok(!gitIgnores(`env/.env.${env}`), `git does not ignore env/.env.${env}: the Toolkit and npm run package need it in a fresh clone`);
+      assert.ok(
+        !gitIgnores(`env/.env.${env}`),
+        `git does not ignore env/.env.${env}: the Toolkit and npm run package need it in a fresh clone`,
+      );
       assert.ok(gitIgnores(`env/.env.${env}.user`), `git ignores env/.env.${env}.user`);
     });
   }
 
   it('every variable of env/.env.dev and env/.env.local is used by the project files, written by an action, or a bot setting', () => {
     const example = read('env/.env.example');
-    for (const [env, file] of [['dev', 'm365agents.yml'], ['local', 'm365agents.local.yml']] as const) {
+    for (const [env, file] of [
+      ['dev', 'm365agents.yml'],
+      ['local', 'm365agents.local.yml'],
+    ] as const) {
       const project = load(file);
       const actions = [...(project.provision ?? []), ...(project.deploy ?? []), ...(project.publish ?? [])];
       const used = new Set(actions.flatMap(inputsOf));
       const written = allOutputs(project);
       for (const key of Object.keys(parseEnv(read(`env/.env.${env}`)))) {
-        const ok = used.has(key) || written.has(key) || TOOLKIT_MANAGED.test(key) || new RegExp(`^${key}=`, 'm').test(example);
+        const ok =
+          used.has(key) || written.has(key) || TOOLKIT_MANAGED.test(key) || new RegExp(`^${key}=`, 'm').test(example);
         assert.ok(ok, `env/.env.${env}: ${key} is neither used, written nor a documented setting`);
       }
     }
@@ -375,12 +504,20 @@ describe('deploy: npm run package', () => {
       assert.deepEqual(Object.keys(zip.files).sort(), ['color.png', 'manifest.json', 'outline.png']);
       const text = await zip.file('manifest.json')!.async('string');
       assert.doesNotMatch(text, /\$\{\{/, 'no unreplaced ${{…}}');
-      const manifest = JSON.parse(text) as { id: string; version: string; name: { short: string }; bots: { botId: string }[] };
+      const manifest = JSON.parse(text) as {
+        id: string;
+        version: string;
+        name: { short: string };
+        bots: { botId: string }[];
+      };
       assert.equal(manifest.id, PROVISIONED.TEAMS_APP_ID);
       assert.equal(manifest.bots[0]!.botId, PROVISIONED.BOT_ID);
       assert.equal(manifest.version, pkg.version, 'APP_VERSION defaults to package.json');
       assert.equal(manifest.name.short, env === 'local' ? 'Defender Audit (local)' : 'Defender Audit');
-      assert.deepEqual(readEnvFiles(ROOT, env).files, [`env/.env.${env}`, ...(existsSync(join(ROOT, `env/.env.${env}.user`)) ? [`env/.env.${env}.user`] : [])]);
+      assert.deepEqual(readEnvFiles(ROOT, env).files, [
+        `env/.env.${env}`,
+        ...(existsSync(join(ROOT, `env/.env.${env}.user`)) ? [`env/.env.${env}.user`] : []),
+      ]);
     });
   }
 
@@ -389,19 +526,31 @@ describe('deploy: npm run package', () => {
     // developer's own env/.env.local may already hold them).
     const fresh = join(out, 'fresh');
     mkdirSync(join(fresh, 'env'), { recursive: true });
-    for (const file of ['manifest.json', 'color.png', 'outline.png']) cpSync(join(ROOT, 'appPackage', file), join(fresh, 'appPackage', file));
+    for (const file of ['manifest.json', 'color.png', 'outline.png'])
+      cpSync(join(ROOT, 'appPackage', file), join(fresh, 'appPackage', file));
     cpSync(join(ROOT, 'package.json'), join(fresh, 'package.json'));
     const committed = { ...parseEnv(read('env/.env.local')), TEAMS_APP_ID: '', BOT_ID: '' };
-    writeFileSync(join(fresh, 'env', '.env.local'), Object.entries(committed).map(([k, v]) => `${k}=${JSON.stringify(v)}\n`).join(''));
+    writeFileSync(
+      join(fresh, 'env', '.env.local'),
+      Object.entries(committed)
+        .map(([k, v]) => `${k}=${JSON.stringify(v)}\n`)
+        .join(''),
+    );
     const r = await buildAppPackage({ env: 'local', environ: {}, root: fresh, outDir: out });
     assert.ok(!r.ok);
-    assert.match(r.message, /TEAMS_APP_ID, BOT_ID are empty in env\/\.env\.local.*provision writes them \(m365agents\.local\.yml\)/s);
+    assert.match(
+      r.message,
+      /TEAMS_APP_ID, BOT_ID are empty in env\/\.env\.local.*provision writes them \(m365agents\.local\.yml\)/s,
+    );
     const bad = await buildAppPackage({ env: '../secrets', environ: {}, outDir: out });
     assert.ok(!bad.ok && /Invalid environment name/.test(bad.message));
   });
 
   it('the CLI: --env and --out-dir, exit 0 with the zip, exit 2 with the reason', async () => {
-    const run = (args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> =>
+    const run = (
+      args: string[],
+      env: Record<string, string>,
+    ): Promise<{ code: number | null; stdout: string; stderr: string }> =>
       new Promise((resolve, reject) => {
         const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'package-app.ts'), ...args], {
           cwd: ROOT,

@@ -9,7 +9,14 @@ import { createCaptureLogger } from '../fakes/capture-logger.js';
 import { FakeClock, flushPromises } from '../fakes/fake-clock.js';
 import { MemoryAuditStore } from '../fakes/memory-store.js';
 
-const refOf = (id: string): ConvRef => ({ channelId: 'msteams', serviceUrl: 'https://smba.example/emea/', conversationId: id, conversationType: 'channel', tenantId: 't', botId: '28:b' });
+const refOf = (id: string): ConvRef => ({
+  channelId: 'msteams',
+  serviceUrl: 'https://smba.example/emea/',
+  conversationId: id,
+  conversationType: 'channel',
+  tenantId: 't',
+  botId: '28:b',
+});
 
 /** A sender whose answer per conversation is scripted: 'ok', 'later' (throttled) or 'blocked' (bot removed). */
 class ScriptedSender implements Sender {
@@ -19,16 +26,44 @@ class ScriptedSender implements Sender {
     assert.equal(op.kind, 'post');
     this.posts.push(ref.conversationId);
     const answer = this.answers.get(ref.conversationId)?.shift() ?? 'ok';
-    if (answer === 'ok') return Promise.resolve({ ok: true, posted: { conversationId: ref.conversationId, activityId: 'a1' }, compact: false, attempts: 1 });
-    if (answer === 'later') return Promise.resolve({ ok: false, permanent: false, deactivate: false, reason: 'HTTP 429 Throttled', attempts: 5, retryAtMs: 0 });
-    return Promise.resolve({ ok: false, permanent: true, deactivate: true, reason: 'HTTP 403 MessageWritesBlocked', attempts: 1 });
+    if (answer === 'ok')
+      return Promise.resolve({
+        ok: true,
+        posted: { conversationId: ref.conversationId, activityId: 'a1' },
+        compact: false,
+        attempts: 1,
+      });
+    if (answer === 'later')
+      return Promise.resolve({
+        ok: false,
+        permanent: false,
+        deactivate: false,
+        reason: 'HTTP 429 Throttled',
+        attempts: 5,
+        retryAtMs: 0,
+      });
+    return Promise.resolve({
+      ok: false,
+      permanent: true,
+      deactivate: true,
+      reason: 'HTTP 403 MessageWritesBlocked',
+      attempts: 1,
+    });
   }
 }
 
 function storeWith(subscribed: string[], other: string[] = []): MemoryAuditStore {
   const store = new MemoryAuditStore();
-  for (const id of [...subscribed, ...other]) store.saveConversation({ conversationId: id, kind: 'channel', name: id, ref: refOf(id), at: '2026-11-28T00:00:00.000Z' });
-  for (const id of subscribed) store.setSubscription(id, { alerts: false, digest: true }, 'admin', '2026-11-28T00:00:00.000Z');
+  for (const id of [...subscribed, ...other])
+    store.saveConversation({
+      conversationId: id,
+      kind: 'channel',
+      name: id,
+      ref: refOf(id),
+      at: '2026-11-28T00:00:00.000Z',
+    });
+  for (const id of subscribed)
+    store.setSubscription(id, { alerts: false, digest: true }, 'admin', '2026-11-28T00:00:00.000Z');
   return store;
 }
 
@@ -43,7 +78,11 @@ describe('digest/fan-out: one copy per conversation and day', () => {
     assert.deepEqual(await postDigest({}, '2026-11-29', deps), { posted: 2, already: 0, refused: 0, retrying: 0 });
     assert.deepEqual(await postDigest({}, '2026-11-29', deps), { posted: 0, already: 2, refused: 0, retrying: 0 });
     assert.deepEqual(sender.posts, ['c1', 'c2']);
-    assert.deepEqual(await postDigest({}, '2026-11-30', deps), { posted: 2, already: 0, refused: 0, retrying: 0 }, 'the next day posts again');
+    assert.deepEqual(
+      await postDigest({}, '2026-11-30', deps),
+      { posted: 2, already: 0, refused: 0, retrying: 0 },
+      'the next day posts again',
+    );
   });
 
   it('a partial failure rejects for a retry, and the retry posts only where it had not gone', async () => {
@@ -51,7 +90,10 @@ describe('digest/fan-out: one copy per conversation and day', () => {
     const sender = new ScriptedSender();
     sender.answers.set('c2', ['later']);
     const deps = { conversations: store, state: store, sender, clock, logger };
-    await assert.rejects(postDigest({}, '2026-11-29', deps), /could not be posted to 1 conversation\(s\); retrying later/);
+    await assert.rejects(
+      postDigest({}, '2026-11-29', deps),
+      /could not be posted to 1 conversation\(s\); retrying later/,
+    );
     assert.notEqual(store.getState(digestCopyKey('2026-11-29', 'c1')), null);
     assert.equal(store.getState(digestCopyKey('2026-11-29', 'c2')), null);
     assert.deepEqual(await postDigest({}, '2026-11-29', deps), { posted: 1, already: 2, refused: 0, retrying: 0 });
@@ -66,7 +108,11 @@ describe('digest/fan-out: one copy per conversation and day', () => {
     assert.deepEqual(await postDigest({}, '2026-11-29', deps), { posted: 1, already: 0, refused: 1, retrying: 0 });
     const c1 = store.conversations().find((c) => c.conversationId === 'c1');
     assert.deepEqual([c1?.active, c1?.inactiveReason], [false, 'HTTP 403 MessageWritesBlocked']);
-    assert.deepEqual(await postDigest({}, '2026-11-29', deps), { posted: 0, already: 1, refused: 0, retrying: 0 }, 'an inactive conversation is skipped');
+    assert.deepEqual(
+      await postDigest({}, '2026-11-29', deps),
+      { posted: 0, already: 1, refused: 0, retrying: 0 },
+      'an inactive conversation is skipped',
+    );
   });
 
   it('on schedule: a failed conversation is retried DIGEST_RETRY_MS later, the day is recorded once all got it', async () => {
@@ -76,7 +122,15 @@ describe('digest/fan-out: one copy per conversation and day', () => {
     sender.answers.set('c2', ['later']);
     const schedule = compileCron('0 8 * * *', 'Europe/Amsterdam') as CronSchedule;
     let built = 0;
-    const service = createDigestService({ schedule, conversations: store, state: store, sender, clock, logger, card: () => Promise.resolve({ n: ++built }) });
+    const service = createDigestService({
+      schedule,
+      conversations: store,
+      state: store,
+      sender,
+      clock,
+      logger,
+      card: () => Promise.resolve({ n: ++built }),
+    });
     service.start();
     await flushPromises();
     await clock.advance(60_000);

@@ -38,16 +38,44 @@ const ROWS: Row[] = [
   { key: 'a1', type: 'Isolate', status: 'Succeeded', m: 1, requestor: ALEX, created: '2027-03-28T06:00:00Z' },
   { key: 'a2', type: 'Isolate', status: 'Failed', m: 2, requestor: MEGAN, created: '2027-03-28T12:00:00Z' },
   { key: 'a3', type: 'RunAntiVirusScan', status: 'TimeOut', m: 3, requestor: ALEX, created: '2027-03-28T20:00:00Z' },
-  { key: 'a4', type: 'RunAntiVirusScan', status: 'Pending', m: 4, requestor: APP, created: '2027-03-29T05:59:59.9999999Z' },
+  {
+    key: 'a4',
+    type: 'RunAntiVirusScan',
+    status: 'Pending',
+    m: 4,
+    requestor: APP,
+    created: '2027-03-29T05:59:59.9999999Z',
+  },
   { key: 'a5', type: 'Isolate', status: 'InProgress', m: 3, requestor: MEGAN, created: '2027-03-29T01:00:00Z' },
-  { key: 'a6', type: 'CollectInvestigationPackage', status: 'Pending', m: 4, requestor: APP, created: '2027-03-29T06:00:00Z' },
+  {
+    key: 'a6',
+    type: 'CollectInvestigationPackage',
+    status: 'Pending',
+    m: 4,
+    requestor: APP,
+    created: '2027-03-29T06:00:00Z',
+  },
   // The previous 24 hours: 3 actions.
   { key: 'b1', type: 'Unisolate', status: 'Succeeded', m: 1, requestor: ALEX, created: '2027-03-27T06:00:00Z' },
-  { key: 'b2', type: 'RunAntiVirusScan', status: 'Succeeded', m: 3, requestor: 'ALEX.WILBER@contoso.com', created: '2027-03-27T23:00:00Z' },
+  {
+    key: 'b2',
+    type: 'RunAntiVirusScan',
+    status: 'Succeeded',
+    m: 3,
+    requestor: 'ALEX.WILBER@contoso.com',
+    created: '2027-03-27T23:00:00Z',
+  },
   { key: 'b3', type: 'Isolate', status: 'Failed', m: 2, requestor: MEGAN, created: '2027-03-28T05:59:59Z' },
   // Older.
   { key: 'c1', type: 'Isolate', status: 'Succeeded', m: 1, requestor: ALEX, created: '2027-03-20T10:00:00Z' },
-  { key: 'c2', type: 'StopAndQuarantineFile', status: 'Pending', m: 7, requestor: MEGAN, created: '2027-03-16T00:00:00Z' },
+  {
+    key: 'c2',
+    type: 'StopAndQuarantineFile',
+    status: 'Pending',
+    m: 7,
+    requestor: MEGAN,
+    created: '2027-03-16T00:00:00Z',
+  },
   { key: 'c3', type: 'Isolate', status: 'InProgress', m: 8, requestor: MEGAN, created: '2027-03-15T23:59:59Z' },
   { key: 'c4', type: 'RunAntiVirusScan', status: 'Pending', m: 6, requestor: ALEX, created: '2027-01-01T00:00:00Z' },
   { key: 'c5', type: 'Isolate', status: 'Succeeded', m: 9, requestor: ALEX, created: '2026-12-01T00:00:00Z' },
@@ -56,7 +84,8 @@ const ROWS: Row[] = [
 const LATE_ID = guid(100);
 const idOf = new Map(ROWS.map((r, i) => [r.key, guid(i + 1)]));
 const keyOf = new Map([...[...idOf].map(([k, v]) => [v, k] as const), [LATE_ID, 'late'] as const]);
-const keys = (rows: readonly { id?: string; actionId?: string }[]): string[] => rows.map((r) => keyOf.get(r.id ?? r.actionId ?? '') ?? '?');
+const keys = (rows: readonly { id?: string; actionId?: string }[]): string[] =>
+  rows.map((r) => keyOf.get(r.id ?? r.actionId ?? '') ?? '?');
 
 function action(r: Row, overrides: Partial<MachineAction> = {}): MachineAction {
   return makeAction({
@@ -99,14 +128,20 @@ describe('digest/model buildDigest (SQLite)', () => {
 
   beforeEach(() => {
     store = openSqliteStore({ path: ':memory:' });
-    write(store, ROWS.map((r) => action(r)));
+    write(
+      store,
+      ROWS.map((r) => action(r)),
+    );
     backend = createSqliteQueryBackend(store);
   });
   afterEach(() => store.close());
 
   it('dates the digest in the local zone and states its window and instant', async () => {
     // The zone as the configuration passes it on: validated and canonical (DIGEST_TIMEZONE=europe/amsterdam).
-    const d = await buildDigest(backend, { nowMs: NOW, timeZone: loadConfig({ DIGEST_TIMEZONE: 'europe/amsterdam' }).digest.timeZone });
+    const d = await buildDigest(backend, {
+      nowMs: NOW,
+      timeZone: loadConfig({ DIGEST_TIMEZONE: 'europe/amsterdam' }).digest.timeZone,
+    });
     assert.equal(d.date, '2027-03-29');
     assert.equal(d.timeZone, ZONE);
     assert.deepEqual(d.window, { from: '2027-03-28T06:00:00.000Z', to: NOW_ISO });
@@ -179,7 +214,13 @@ describe('digest/model buildDigest (SQLite)', () => {
   });
 
   it('still finds the oldest open actions when one older is ingested between the reads', async () => {
-    const late = makeAction({ id: LATE_ID, type: 'RunAntiVirusScan', status: 'Pending', creationDateTimeUtc: '2026-06-01T00:00:00Z', lastUpdateDateTimeUtc: '2026-06-01T00:00:00Z' });
+    const late = makeAction({
+      id: LATE_ID,
+      type: 'RunAntiVirusScan',
+      status: 'Pending',
+      creationDateTimeUtc: '2026-06-01T00:00:00Z',
+      lastUpdateDateTimeUtc: '2026-06-01T00:00:00Z',
+    });
     const racing = interceptList(backend, 2, () => write(store, [late]));
     const d = await buildDigest(racing, { nowMs: NOW, timeZone: ZONE });
     assert.deepEqual(keys(d.oldestPending), ['late', 'c4', 'c3', 'c2', 'a5']);
@@ -206,7 +247,10 @@ describe('digest/model buildDigest (SQLite)', () => {
       assert.deepEqual(d.trend, { current: 0, previous: 0 });
       assert.equal(d.perDay.length, 14);
       assert.ok(d.perDay.every((r) => r.count === 0));
-      assert.deepEqual([d.shareByType, d.topRequestors, d.topDevices, d.isolated, d.oldestPending], [[], [], [], [], []]);
+      assert.deepEqual(
+        [d.shareByType, d.topRequestors, d.topDevices, d.isolated, d.oldestPending],
+        [[], [], [], [], []],
+      );
     } finally {
       empty.close();
     }
@@ -234,7 +278,10 @@ describe('digest/model specs and helpers', () => {
       ],
     );
     const open = fake.specs.filter((s) => s.shape === 'list');
-    assert.deepEqual(open.map((s) => [s.statuses, s.range, s.limit, s.offset]), [[['Pending', 'InProgress'], undefined, 5, 0]]);
+    assert.deepEqual(
+      open.map((s) => [s.statuses, s.range, s.limit, s.offset]),
+      [[['Pending', 'InProgress'], undefined, 5, 0]],
+    );
   });
 
   it('dates the digest by the local calendar, not the UTC one', async () => {
@@ -260,10 +307,13 @@ describe('digest/model specs and helpers', () => {
   });
 
   it('fills UTC days from the range start to now', () => {
-    assert.deepEqual(fillUtcDays([{ key: '2027-03-02', count: 4 }], '2027-03-01T00:00:00.000Z', Date.parse('2027-03-03T00:00:00Z')), [
-      { key: '2027-03-01', count: 0 },
-      { key: '2027-03-02', count: 4 },
-      { key: '2027-03-03', count: 0 },
-    ]);
+    assert.deepEqual(
+      fillUtcDays([{ key: '2027-03-02', count: 4 }], '2027-03-01T00:00:00.000Z', Date.parse('2027-03-03T00:00:00Z')),
+      [
+        { key: '2027-03-01', count: 0 },
+        { key: '2027-03-02', count: 4 },
+        { key: '2027-03-03', count: 0 },
+      ],
+    );
   });
 });

@@ -162,7 +162,10 @@ describe('digest/schedule: the scheduler', () => {
       state.sent.map((s) => s.at),
       expected.map((e) => e[1]),
     );
-    assert.deepEqual(state.marks, expected.map((e) => e[0]));
+    assert.deepEqual(
+      state.marks,
+      expected.map((e) => e[0]),
+    );
     assert.equal(state.attempts, 5);
   });
 
@@ -190,7 +193,9 @@ describe('digest/schedule: the scheduler', () => {
     const first = harness(clock, { stored: '2027-03-27' });
     first.scheduler.start();
     await flushPromises();
-    assert.deepEqual(first.state.sent, [{ localDate: '2027-03-28', scheduled: '2027-03-28T06:00:00.000Z', at: '2027-03-28T09:00:00.000Z' }]);
+    assert.deepEqual(first.state.sent, [
+      { localDate: '2027-03-28', scheduled: '2027-03-28T06:00:00.000Z', at: '2027-03-28T09:00:00.000Z' },
+    ]);
     await clock.advance(12 * HOUR);
     assert.equal(first.state.sent.length, 1);
     await first.scheduler.stop();
@@ -204,7 +209,10 @@ describe('digest/schedule: the scheduler', () => {
     assert.equal(second.state.sent.length, 0);
     // The next day's goes out at its time (08:00 local, 06:00Z).
     await clock.advance(9 * HOUR);
-    assert.deepEqual(second.state.sent.map((s) => [s.localDate, s.at]), [['2027-03-29', '2027-03-29T06:00:00.000Z']]);
+    assert.deepEqual(
+      second.state.sent.map((s) => [s.localDate, s.at]),
+      [['2027-03-29', '2027-03-29T06:00:00.000Z']],
+    );
     await second.scheduler.stop();
   });
 
@@ -217,7 +225,9 @@ describe('digest/schedule: the scheduler', () => {
     assert.deepEqual(state.sent, []);
     await clock.advance(2 * HOUR);
     await scheduler.stop();
-    assert.deepEqual(state.sent, [{ localDate: '2027-03-28', scheduled: '2027-03-28T06:00:00.000Z', at: '2027-03-28T06:00:00.000Z' }]);
+    assert.deepEqual(state.sent, [
+      { localDate: '2027-03-28', scheduled: '2027-03-28T06:00:00.000Z', at: '2027-03-28T06:00:00.000Z' },
+    ]);
   });
 
   it('sends today’s once, not yesterday’s, on a restart after today’s 08:00', async () => {
@@ -227,7 +237,9 @@ describe('digest/schedule: the scheduler', () => {
     await flushPromises();
     await clock.advance(14 * HOUR);
     await scheduler.stop();
-    assert.deepEqual(state.sent, [{ localDate: '2027-03-28', scheduled: '2027-03-28T06:00:00.000Z', at: '2027-03-28T09:00:00.000Z' }]);
+    assert.deepEqual(state.sent, [
+      { localDate: '2027-03-28', scheduled: '2027-03-28T06:00:00.000Z', at: '2027-03-28T09:00:00.000Z' },
+    ]);
     assert.deepEqual(state.marks, ['2027-03-28']);
   });
 
@@ -239,11 +251,16 @@ describe('digest/schedule: the scheduler', () => {
     await clock.advance(2 * HOUR);
     await scheduler.stop();
     assert.equal(state.attempts, 3);
-    assert.deepEqual(state.sent.map((s) => s.at), ['2027-03-26T07:10:00.000Z']);
+    assert.deepEqual(
+      state.sent.map((s) => s.at),
+      ['2027-03-26T07:10:00.000Z'],
+    );
     assert.deepEqual(state.marks, ['2027-03-26']);
     const errors = logger.lines.filter((l) => l.level === 'error');
     assert.equal(errors.length, 2);
-    assert.ok(errors.every((l) => l.msg === 'could not send the digest; retrying' && l.fields.localDate === '2027-03-26'));
+    assert.ok(
+      errors.every((l) => l.msg === 'could not send the digest; retrying' && l.fields.localDate === '2027-03-26'),
+    );
     assert.equal(scheduler.status().failures, 2);
     assert.match(scheduler.status().lastError ?? '', /502/);
   });
@@ -257,10 +274,16 @@ describe('digest/schedule: the scheduler', () => {
     await scheduler.stop();
     // Every 5 minutes from 08:00 to 23:55 local (07:00Z to 22:55Z): 16 hours × 12.
     assert.equal(state.attempts, 16 * 12 + 1);
-    assert.deepEqual(state.sent.map((s) => [s.localDate, s.at]), [['2027-03-27', '2027-03-27T07:00:00.000Z']]);
+    assert.deepEqual(
+      state.sent.map((s) => [s.localDate, s.at]),
+      [['2027-03-27', '2027-03-27T07:00:00.000Z']],
+    );
     assert.deepEqual(state.marks, ['2027-03-27']);
     const gaveUp = logger.lines.filter((l) => l.level === 'warn' && l.msg.startsWith('gave up'));
-    assert.deepEqual(gaveUp.map((l) => l.fields.localDate), ['2027-03-26']);
+    assert.deepEqual(
+      gaveUp.map((l) => l.fields.localDate),
+      ['2027-03-26'],
+    );
   });
 
   it('never sends twice in one process when recording fails, and records at a later check', async () => {
@@ -333,7 +356,10 @@ describe('digest/schedule: the scheduler', () => {
     await flushPromises();
     await clock.advance(at('2028-01-02T00:00:00Z') - clock.now());
     await scheduler.stop();
-    assert.deepEqual(state.sent.map((s) => s.at), ['2028-01-01T07:00:00.000Z']);
+    assert.deepEqual(
+      state.sent.map((s) => s.at),
+      ['2028-01-01T07:00:00.000Z'],
+    );
     assert.ok(clock.delays.length > 1);
     assert.ok(clock.delays.every((d) => d <= 2 ** 31 - 1));
 
@@ -387,16 +413,22 @@ describe('digest/schedule: the scheduler', () => {
     await flushPromises();
     await advanceDays(clock, 2);
     await scheduler.stop();
-    assert.deepEqual(state.sent.map((s) => [s.localDate, s.at]), [
-      ['2027-03-26', '2027-03-26T00:00:00.000Z'],
-      ['2027-03-27', '2027-03-27T00:00:00.000Z'],
-      ['2027-03-28', '2027-03-28T00:00:00.000Z'],
-    ]);
+    assert.deepEqual(
+      state.sent.map((s) => [s.localDate, s.at]),
+      [
+        ['2027-03-26', '2027-03-26T00:00:00.000Z'],
+        ['2027-03-27', '2027-03-27T00:00:00.000Z'],
+        ['2027-03-28', '2027-03-28T00:00:00.000Z'],
+      ],
+    );
   });
 
   it('refuses a schedule that never occurs again at creation', () => {
     const clock = new FakeClock(at('2027-03-26T00:00:00Z'));
-    assert.throws(() => harness(clock, { cron: '0 0 8 * * * 2020' }), /DIGEST_CRON "0 0 8 \* \* \* 2020" has no occurrence/);
+    assert.throws(
+      () => harness(clock, { cron: '0 0 8 * * * 2020' }),
+      /DIGEST_CRON "0 0 8 \* \* \* 2020" has no occurrence/,
+    );
   });
 });
 
@@ -405,14 +437,23 @@ describe('digest/schedule: nextRun and dueOccurrence', () => {
     assert.equal(iso(nextRun(sched(DAILY_8, ZONE), at('2027-03-27T06:59:59.999Z'))), '2027-03-27T07:00:00.000Z');
     assert.equal(iso(nextRun(sched(DAILY_8, ZONE), at('2027-03-27T07:00:00.000Z'))), '2027-03-28T06:00:00.000Z');
     assert.equal(iso(nextRun(sched(DAILY_8, 'UTC'), at('2027-03-27T08:00:00.000Z'))), '2027-03-28T08:00:00.000Z');
-    assert.equal(iso(nextRun(sched(DAILY_8, 'America/New_York'), at('2027-03-27T07:00:00.000Z'))), '2027-03-27T12:00:00.000Z');
+    assert.equal(
+      iso(nextRun(sched(DAILY_8, 'America/New_York'), at('2027-03-27T07:00:00.000Z'))),
+      '2027-03-27T12:00:00.000Z',
+    );
   });
 
   it('is due from the occurrence until the local day ends, unless sent', () => {
     const due = (isoNow: string, last: string | null) => dueOccurrence(sched(DAILY_8, ZONE), at(isoNow), last);
     assert.equal(due('2027-03-28T05:59:59.999Z', '2027-03-27'), null);
-    assert.deepEqual(due('2027-03-28T06:00:00.000Z', '2027-03-27'), { localDate: '2027-03-28', scheduledMs: at('2027-03-28T06:00:00Z') });
-    assert.deepEqual(due('2027-03-28T21:59:59.999Z', null), { localDate: '2027-03-28', scheduledMs: at('2027-03-28T06:00:00Z') });
+    assert.deepEqual(due('2027-03-28T06:00:00.000Z', '2027-03-27'), {
+      localDate: '2027-03-28',
+      scheduledMs: at('2027-03-28T06:00:00Z'),
+    });
+    assert.deepEqual(due('2027-03-28T21:59:59.999Z', null), {
+      localDate: '2027-03-28',
+      scheduledMs: at('2027-03-28T06:00:00Z'),
+    });
     // 00:00 local on the 29th: the 28th's is not due any more, and the 29th's not yet.
     assert.equal(due('2027-03-28T22:00:00.000Z', '2027-03-27'), null);
     assert.equal(due('2027-03-28T12:00:00.000Z', '2027-03-28'), null);
@@ -423,7 +464,10 @@ describe('digest/schedule: nextRun and dueOccurrence', () => {
   it('skips days the pattern excludes (weekdays only)', () => {
     // 2027-03-27 is a Saturday; Friday's occurrence is not carried over.
     assert.equal(dueOccurrence(sched('0 8 * * 1-5', ZONE), at('2027-03-27T12:00:00Z'), null), null);
-    assert.deepEqual(dueOccurrence(sched('0 8 * * 1-5', ZONE), at('2027-03-29T12:00:00Z'), null)?.localDate, '2027-03-29');
+    assert.deepEqual(
+      dueOccurrence(sched('0 8 * * 1-5', ZONE), at('2027-03-29T12:00:00Z'), null)?.localDate,
+      '2027-03-29',
+    );
   });
 
   it('agrees with walking nextRun forward, around both 2027 changes of three zones', () => {
@@ -443,7 +487,11 @@ describe('digest/schedule: nextRun and dueOccurrence', () => {
             let last: number | null = null;
             for (let x = nextRun(sched(cron, zone), t - 27 * HOUR); x <= t; x = nextRun(sched(cron, zone), x)) last = x;
             const expected = last !== null && localDate(last, zone) === localDate(t, zone) ? last : null;
-            assert.equal(dueOccurrence(sched(cron, zone), t, null)?.scheduledMs ?? null, expected, `${cron} ${zone} ${iso(t)}`);
+            assert.equal(
+              dueOccurrence(sched(cron, zone), t, null)?.scheduledMs ?? null,
+              expected,
+              `${cron} ${zone} ${iso(t)}`,
+            );
             checks++;
           }
         }
@@ -453,10 +501,20 @@ describe('digest/schedule: nextRun and dueOccurrence', () => {
   });
 
   it('DIGEST_CRON and DIGEST_TIMEZONE are compiled once, by the configuration, which names them in its errors', () => {
-    const configError = (re: RegExp) => (e: unknown) => e instanceof ConfigError && e.code === 'CONFIG_INVALID' && re.test(e.message);
-    assert.throws(() => loadConfig({ DIGEST_CRON: '0 25 * * *' }), configError(/DIGEST_CRON: "0 25 \* \* \*" is not a valid cron pattern/));
-    assert.throws(() => loadConfig({ DIGEST_CRON: 'every morning' }), configError(/DIGEST_CRON: must be a cron pattern of 5 fields/));
-    assert.throws(() => loadConfig({ DIGEST_CRON: '0 0 30 2 *' }), configError(/DIGEST_CRON: "0 0 30 2 \*" never occurs/));
+    const configError = (re: RegExp) => (e: unknown) =>
+      e instanceof ConfigError && e.code === 'CONFIG_INVALID' && re.test(e.message);
+    assert.throws(
+      () => loadConfig({ DIGEST_CRON: '0 25 * * *' }),
+      configError(/DIGEST_CRON: "0 25 \* \* \*" is not a valid cron pattern/),
+    );
+    assert.throws(
+      () => loadConfig({ DIGEST_CRON: 'every morning' }),
+      configError(/DIGEST_CRON: must be a cron pattern of 5 fields/),
+    );
+    assert.throws(
+      () => loadConfig({ DIGEST_CRON: '0 0 30 2 *' }),
+      configError(/DIGEST_CRON: "0 0 30 2 \*" never occurs/),
+    );
     assert.throws(() => loadConfig({ DIGEST_TIMEZONE: 'Europe/Atlantis' }), configError(/DIGEST_TIMEZONE/));
     assert.throws(() => loadConfig({ DIGEST_TIMEZONE: '+01:00' }), configError(/DIGEST_TIMEZONE/));
     const config = loadConfig({ DIGEST_CRON: '@daily', DIGEST_TIMEZONE: 'europe/amsterdam' });

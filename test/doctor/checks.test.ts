@@ -39,26 +39,46 @@ describe('doctor: checks', () => {
   it('lists the checks in order', () => {
     assert.deepEqual(
       doctorChecks({}, { kqlRunner }).checks.map((c) => c.name),
-      ['configuration', 'MDE token', 'MDE permissions', 'MDE API', 'store', 'Teams bot', 'Log Analytics forwarding', 'Log Analytics queries'],
+      [
+        'configuration',
+        'MDE token',
+        'MDE permissions',
+        'MDE API',
+        'store',
+        'Teams bot',
+        'Log Analytics forwarding',
+        'Log Analytics queries',
+      ],
     );
   });
 
   describe('Teams bot', () => {
     it('gets a Bot Framework token with the bot credentials', async () => {
       const asked: BotCredentials[] = [];
-      const r = await only('Teams bot', { ...BASE, ...BOT }, {
-        botToken: (bot) => {
-          asked.push(bot);
-          return Promise.resolve('token');
+      const r = await only(
+        'Teams bot',
+        { ...BASE, ...BOT },
+        {
+          botToken: (bot) => {
+            asked.push(bot);
+            return Promise.resolve('token');
+          },
         },
-      });
+      );
       assert.equal(r.status, 'ok', r.detail);
-      assert.match(r.detail, /^app 33333333-3333-3333-3333-333333333333 in tenant 44444444-4444-4444-4444-444444444444 got a Bot Framework token; answering tenants: 44444444-4444-4444-4444-444444444444/);
+      assert.match(
+        r.detail,
+        /^app 33333333-3333-3333-3333-333333333333 in tenant 44444444-4444-4444-4444-444444444444 got a Bot Framework token; answering tenants: 44444444-4444-4444-4444-444444444444/,
+      );
       assert.deepEqual(asked, [{ tenantId: BOT.BOT_TENANT_ID, clientId: BOT.BOT_ID, secret: BOT.SECRET_BOT_PASSWORD }]);
     });
 
     it('a refused sign-in fails with the fix naming the bot variables', async () => {
-      const r = await only('Teams bot', { ...BASE, ...BOT }, { botToken: () => Promise.reject(new Error('AADSTS7000215: Invalid client secret provided.')) });
+      const r = await only(
+        'Teams bot',
+        { ...BASE, ...BOT },
+        { botToken: () => Promise.reject(new Error('AADSTS7000215: Invalid client secret provided.')) },
+      );
       assert.equal(r.status, 'fail');
       assert.match(r.detail, /could not get a Bot Framework token: AADSTS7000215/);
       assert.match(r.fix ?? '', /BOT_ID .*BOT_TENANT_ID and SECRET_BOT_PASSWORD/);
@@ -67,7 +87,10 @@ describe('doctor: checks', () => {
     it('without BOT_ID: a warning on loopback, a failure on another interface', async () => {
       const local = await only('Teams bot', BASE, { botToken: () => assert.fail('no token without BOT_ID') });
       assert.equal(local.status, 'warn');
-      assert.match(local.detail, /BOT_ID is not set: Bot Framework authentication is off \(local use on 127\.0\.0\.1:3978 only\)/);
+      assert.match(
+        local.detail,
+        /BOT_ID is not set: Bot Framework authentication is off \(local use on 127\.0\.0\.1:3978 only\)/,
+      );
       const exposed = await only('Teams bot', { ...BASE, HOST: '0.0.0.0' });
       assert.equal(exposed.status, 'fail');
       assert.match(exposed.detail, /^Refusing to listen on 0\.0\.0\.0 with Bot Framework authentication disabled/);
@@ -75,7 +98,11 @@ describe('doctor: checks', () => {
     });
 
     it('a managed identity cannot be checked outside Azure: skipped, saying why', async () => {
-      const r = await only('Teams bot', { ...BASE, BOT_ID: BOT.BOT_ID, BOT_TENANT_ID: BOT.BOT_TENANT_ID, BOT_AUTH_TYPE: 'UserAssignedMSI' }, { botToken: () => assert.fail('not called') });
+      const r = await only(
+        'Teams bot',
+        { ...BASE, BOT_ID: BOT.BOT_ID, BOT_TENANT_ID: BOT.BOT_TENANT_ID, BOT_AUTH_TYPE: 'UserAssignedMSI' },
+        { botToken: () => assert.fail('not called') },
+      );
       assert.equal(r.status, 'skip');
       assert.match(r.detail, /UserAssignedMSI .* only be obtained inside Azure/);
     });
@@ -89,7 +116,12 @@ describe('doctor: checks', () => {
   });
 
   it('a missing certificate key file fails the token check naming the certificate variables', async () => {
-    const env = { ...BASE, SECRET_MDE_CLIENT_SECRET: '', MDE_CLIENT_CERTIFICATE_PATH: '/nonexistent/key.pem', MDE_CLIENT_CERTIFICATE_THUMBPRINT: 'a'.repeat(64) };
+    const env = {
+      ...BASE,
+      SECRET_MDE_CLIENT_SECRET: '',
+      MDE_CLIENT_CERTIFICATE_PATH: '/nonexistent/key.pem',
+      MDE_CLIENT_CERTIFICATE_THUMBPRINT: 'a'.repeat(64),
+    };
     const r = await only('MDE token', env);
     assert.equal(r.status, 'fail');
     assert.match(r.detail, /ENOENT/);

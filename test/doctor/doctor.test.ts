@@ -1,9 +1,20 @@
 import assert from 'node:assert/strict';
 import { AppError } from '../../src/core/errors.js';
-import { decodeJwtPayload, doctorExitCode, formatDoctor, missingRoles, runDoctor, summarizeDoctor, tokenRoles, type DoctorCheck } from '../../src/doctor/index.js';
+import {
+  decodeJwtPayload,
+  doctorExitCode,
+  formatDoctor,
+  missingRoles,
+  runDoctor,
+  summarizeDoctor,
+  tokenRoles,
+  type DoctorCheck,
+} from '../../src/doctor/index.js';
 
 const jwt = (payload: unknown): string =>
-  [{ alg: 'RS256', typ: 'JWT' }, payload].map((part) => Buffer.from(JSON.stringify(part)).toString('base64url')).join('.') + '.c2lnbmF0dXJl';
+  [{ alg: 'RS256', typ: 'JWT' }, payload]
+    .map((part) => Buffer.from(JSON.stringify(part)).toString('base64url'))
+    .join('.') + '.c2lnbmF0dXJl';
 
 describe('doctor: runDoctor', () => {
   it('runs every check in order and keeps their outcomes', async () => {
@@ -28,7 +39,11 @@ describe('doctor: runDoctor', () => {
   it('isolates each check: a rejection, a synchronous throw or a timeout is a failure of that check only', async () => {
     const results = await runDoctor(
       [
-        { name: 'rejects', run: () => Promise.reject(new AppError('MDE_NETWORK', 'Cannot reach the API.', { fix: 'Check the network.' })) },
+        {
+          name: 'rejects',
+          run: () =>
+            Promise.reject(new AppError('MDE_NETWORK', 'Cannot reach the API.', { fix: 'Check the network.' })),
+        },
         {
           name: 'throws',
           run: () => {
@@ -75,7 +90,9 @@ describe('doctor: formatDoctor', () => {
   });
 
   it('keeps multi-line details on one line', () => {
-    const text = formatDoctor([{ name: 'x', status: 'fail', detail: 'Invalid configuration:\n  - A: bad\n  - B: worse', fix: 'one\ntwo' }]);
+    const text = formatDoctor([
+      { name: 'x', status: 'fail', detail: 'Invalid configuration:\n  - A: bad\n  - B: worse', fix: 'one\ntwo' },
+    ]);
     assert.equal(text, '✖ x: Invalid configuration: - A: bad - B: worse — Fix: One two');
     assert.equal(text.split('\n').length, 1);
   });
@@ -96,7 +113,12 @@ describe('doctor: formatDoctor', () => {
 
 describe('doctor: JWT payload and roles', () => {
   it('decodes the payload of a JWT without verifying it', () => {
-    const payload = { aud: 'https://api.securitycenter.microsoft.com', roles: ['Machine.Read.All'], exp: 1_900_000_000, name: 'Ünïcödé' };
+    const payload = {
+      aud: 'https://api.securitycenter.microsoft.com',
+      roles: ['Machine.Read.All'],
+      exp: 1_900_000_000,
+      name: 'Ünïcödé',
+    };
     assert.deepEqual(decodeJwtPayload(jwt(payload)), payload);
   });
 
@@ -110,7 +132,10 @@ describe('doctor: JWT payload and roles', () => {
   });
 
   it('reads the roles claim as strings, [] when absent', () => {
-    assert.deepEqual(tokenRoles({ roles: ['Machine.Read.All', 7, null, 'Machine.Isolate'] }), ['Machine.Read.All', 'Machine.Isolate']);
+    assert.deepEqual(tokenRoles({ roles: ['Machine.Read.All', 7, null, 'Machine.Isolate'] }), [
+      'Machine.Read.All',
+      'Machine.Isolate',
+    ]);
     assert.deepEqual(tokenRoles({ scp: 'Machine.Read' }), []);
     assert.deepEqual(tokenRoles({ roles: 'Machine.Read.All' }), []);
   });

@@ -37,5 +37,13 @@ export function guid(n: number): string {
 
 /** A page as the ingest writes it: run 1, observed 2026-11-29T12:00:00Z, not a backfill, no cursor move, unless overridden. */
 export function page(items: PageWrite['items'], extra: Partial<PageWrite> = {}): PageWrite {
-  return { runId: 1, items, quarantined: [], observedAt: '2026-11-29T12:00:00.000Z', backfill: false, cursor: null, ...extra };
+  return {
+    runId: 1,
+    items,
+    quarantined: [],
+    observedAt: '2026-11-29T12:00:00.000Z',
+    backfill: false,
+    cursor: null,
+    ...extra,
+  };
 }

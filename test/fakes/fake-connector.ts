@@ -138,7 +138,13 @@ export async function startFakeConnector(): Promise<FakeConnector> {
     /** Objects go out as JSON, strings as they are (text/plain), undefined as an empty body. */
     const reply = (status: number, payload: unknown, headers: Record<string, string> = {}): void => {
       const out = payload === undefined ? '' : typeof payload === 'string' ? payload : JSON.stringify(payload);
-      const type = payload === undefined ? {} : { 'Content-Type': typeof payload === 'string' ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8' };
+      const type =
+        payload === undefined
+          ? {}
+          : {
+              'Content-Type':
+                typeof payload === 'string' ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8',
+            };
       res.writeHead(status, { ...type, ...headers });
       res.end(out);
     };
@@ -146,9 +152,14 @@ export async function startFakeConnector(): Promise<FakeConnector> {
     const failure = takeFailure();
     if (failure) {
       record({ ...base, conversationId, activityId, status: failure.status, assignedId: undefined });
-      const headers: Record<string, string> = failure.retryAfter === undefined ? {} : { 'Retry-After': String(failure.retryAfter) };
+      const headers: Record<string, string> =
+        failure.retryAfter === undefined ? {} : { 'Retry-After': String(failure.retryAfter) };
       const reason = REASONS[failure.status] ?? 'Error';
-      reply(failure.status, failure.body ?? { error: { code: reason, message: `injected ${failure.status}` } }, headers);
+      reply(
+        failure.status,
+        failure.body ?? { error: { code: reason, message: `injected ${failure.status}` } },
+        headers,
+      );
       return;
     }
 
@@ -193,7 +204,8 @@ export async function startFakeConnector(): Promise<FakeConnector> {
   });
   const port = (server.address() as AddressInfo).port;
 
-  const successfulPosts = (): ConnectorCall[] => calls.filter((c) => c.method === 'POST' && c.status < 300 && c.assignedId !== undefined);
+  const successfulPosts = (): ConnectorCall[] =>
+    calls.filter((c) => c.method === 'POST' && c.status < 300 && c.assignedId !== undefined);
 
   return {
     url: `http://127.0.0.1:${port}/`,
@@ -259,5 +271,7 @@ function activityOf(call: ConnectorCall): Json | undefined {
 function adaptiveCardsOf(activity: Json | undefined): unknown[] {
   const attachments = activity?.['attachments'];
   if (!Array.isArray(attachments)) return [];
-  return attachments.filter((a): a is Json => isObject(a) && a['contentType'] === ADAPTIVE_CARD).map((a) => a['content']);
+  return attachments
+    .filter((a): a is Json => isObject(a) && a['contentType'] === ADAPTIVE_CARD)
+    .map((a) => a['content']);
 }

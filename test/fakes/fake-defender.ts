@@ -33,14 +33,19 @@ export class FakeDefenderClient implements DefenderClient {
     if (failure) return Promise.reject(failure);
     if (this.rejectLastUpdate && `${query.filter ?? ''} ${query.orderBy ?? ''}`.includes('lastUpdateDateTimeUtc')) {
       return Promise.reject(
-        new DefenderApiError('MDE_BAD_REQUEST', "Defender API rejected the request (HTTP 400 error): The query specified in the URI is not valid. Could not find a property named 'lastUpdateDateTimeUtc' on type 'MachineAction'.", { status: 400, apiCode: '' }),
+        new DefenderApiError(
+          'MDE_BAD_REQUEST',
+          "Defender API rejected the request (HTTP 400 error): The query specified in the URI is not valid. Could not find a property named 'lastUpdateDateTimeUtc' on type 'MachineAction'.",
+          { status: 400, apiCode: '' },
+        ),
       );
     }
     const m = /^(\w+) ge (\S+)$/.exec(query.filter ?? '');
     if (!m) return Promise.reject(new Error(`fake does not understand filter ${query.filter}`));
     const field = m[1] as string;
     const since = normalizeTimestamp(m[2] as string) as string;
-    const key = (it: Record<string, unknown>): string | undefined => (typeof it[field] === 'string' ? normalizeTimestamp(it[field]) : undefined);
+    const key = (it: Record<string, unknown>): string | undefined =>
+      typeof it[field] === 'string' ? normalizeTimestamp(it[field]) : undefined;
     const selected = (this.items as Record<string, unknown>[])
       .filter((it) => {
         const k = key(it);

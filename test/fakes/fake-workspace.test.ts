@@ -4,7 +4,12 @@ import { gzipSync } from 'node:zlib';
 import { createHttpHeaders, createPipelineRequest, type RequestBodyType } from '@azure/core-rest-pipeline';
 import { toDcrRow } from '../../src/queries/schema.js';
 import { makeAction } from './actions.js';
-import { createFakeWorkspace, MAX_INGEST_BODY_BYTES, parseQueryTimespan, type FakeWorkspace } from './fake-workspace.js';
+import {
+  createFakeWorkspace,
+  MAX_INGEST_BODY_BYTES,
+  parseQueryTimespan,
+  type FakeWorkspace,
+} from './fake-workspace.js';
 
 const NOW = new Date('2026-11-30T12:00:00.000Z');
 const DCE = 'https://dce.example.invalid';
@@ -16,7 +21,12 @@ interface Reply {
   json: unknown;
 }
 
-async function send(ws: FakeWorkspace, url: string, body: RequestBodyType, headers: Record<string, string> = {}): Promise<Reply> {
+async function send(
+  ws: FakeWorkspace,
+  url: string,
+  body: RequestBodyType,
+  headers: Record<string, string> = {},
+): Promise<Reply> {
   const request = createPipelineRequest({
     url,
     method: 'POST',
@@ -25,7 +35,11 @@ async function send(ws: FakeWorkspace, url: string, body: RequestBodyType, heade
   });
   const response = await ws.httpClient.sendRequest(request);
   const text = response.bodyAsText;
-  return { status: response.status, headers: response.headers.toJSON(), json: text === undefined || text === null ? undefined : (JSON.parse(text) as unknown) };
+  return {
+    status: response.status,
+    headers: response.headers.toJSON(),
+    json: text === undefined || text === null ? undefined : (JSON.parse(text) as unknown),
+  };
 }
 
 function ingestUrl(ws: FakeWorkspace, dcr = ws.dcrImmutableId, stream = ws.streamName): string {
@@ -35,11 +49,17 @@ function ingestUrl(ws: FakeWorkspace, dcr = ws.dcrImmutableId, stream = ws.strea
 
 function upload(ws: FakeWorkspace, rows: unknown, gzip = true): Promise<Reply> {
   const json = JSON.stringify(rows);
-  return gzip ? send(ws, ingestUrl(ws), gzipSync(Buffer.from(json)), { 'content-encoding': 'gzip' }) : send(ws, ingestUrl(ws), json);
+  return gzip
+    ? send(ws, ingestUrl(ws), gzipSync(Buffer.from(json)), { 'content-encoding': 'gzip' })
+    : send(ws, ingestUrl(ws), json);
 }
 
 function query(ws: FakeWorkspace, kql: string, timespan?: string, workspaceId = ws.workspaceId): Promise<Reply> {
-  return send(ws, `${LA}/workspaces/${workspaceId}/query`, JSON.stringify(timespan === undefined ? { query: kql } : { query: kql, timespan }));
+  return send(
+    ws,
+    `${LA}/workspaces/${workspaceId}/query`,
+    JSON.stringify(timespan === undefined ? { query: kql } : { query: kql, timespan }),
+  );
 }
 
 interface WireTable {
@@ -56,7 +76,8 @@ function firstTable(reply: Reply): WireTable {
 }
 
 function errorOf(reply: Reply): { code: string; message: string; innererror?: { code: string; message: string } } {
-  return (reply.json as { error: { code: string; message: string; innererror?: { code: string; message: string } } }).error;
+  return (reply.json as { error: { code: string; message: string; innererror?: { code: string; message: string } } })
+    .error;
 }
 
 const ACTION = makeAction({
@@ -74,7 +95,10 @@ describe('fakes/fake workspace', () => {
 
   describe('ingestion', () => {
     it('accepts a gzip JSON array (204), records it, and the rows are queryable', async () => {
-      const rows = [toDcrRow(ACTION), toDcrRow({ ...ACTION, id: '00000000-0000-4000-8000-000000000002', status: 'Succeeded' })];
+      const rows = [
+        toDcrRow(ACTION),
+        toDcrRow({ ...ACTION, id: '00000000-0000-4000-8000-000000000002', status: 'Succeeded' }),
+      ];
       const reply = await upload(ws, rows);
       assert.equal(reply.status, 204);
       assert.equal(reply.json, undefined);
@@ -82,12 +106,34 @@ describe('fakes/fake workspace', () => {
       assert.equal(ws.uploads[0]!.gzip, true);
       assert.equal(ws.uploads[0]!.bytes, gzipSync(Buffer.from(JSON.stringify(rows))).length);
       assert.deepEqual(ws.uploads[0]!.rows, JSON.parse(JSON.stringify(rows)));
-      assert.deepEqual(ws.requests.map((r) => [r.api, r.method, r.status]), [['ingest', 'POST', 204]]);
+      assert.deepEqual(
+        ws.requests.map((r) => [r.api, r.method, r.status]),
+        [['ingest', 'POST', 204]],
+      );
 
-      const table = firstTable(await query(ws, 'MDEMachineActions_CL | project ActionId, Status, TimeGenerated, RelatedFileInfo, Commands, Title = ActionTitle | sort by ActionId asc'));
+      const table = firstTable(
+        await query(
+          ws,
+          'MDEMachineActions_CL | project ActionId, Status, TimeGenerated, RelatedFileInfo, Commands, Title = ActionTitle | sort by ActionId asc',
+        ),
+      );
       assert.deepEqual(table.rows, [
-        ['00000000-0000-4000-8000-000000000001', 'Pending', '2026-11-29T10:00:00.1234567Z', '{"fileIdentifier":"abc","fileIdentifierType":"Sha1"}', '[]', ''],
-        ['00000000-0000-4000-8000-000000000002', 'Succeeded', '2026-11-29T10:00:00.1234567Z', '{"fileIdentifier":"abc","fileIdentifierType":"Sha1"}', '[]', ''],
+        [
+          '00000000-0000-4000-8000-000000000001',
+          'Pending',
+          '2026-11-29T10:00:00.1234567Z',
+          '{"fileIdentifier":"abc","fileIdentifierType":"Sha1"}',
+          '[]',
+          '',
+        ],
+        [
+          '00000000-0000-4000-8000-000000000002',
+          'Succeeded',
+          '2026-11-29T10:00:00.1234567Z',
+          '{"fileIdentifier":"abc","fileIdentifierType":"Sha1"}',
+          '[]',
+          '',
+        ],
       ]);
       // Stored exactly, to 100 ns.
       assert.equal(ws.table('MDEMachineActions_CL').rows[0]![0], '2026-11-29T10:00:00.1234567Z');
@@ -97,7 +143,10 @@ describe('fakes/fake workspace', () => {
       assert.equal((await upload(ws, [{ ActionId: 'plain' }], false)).status, 204);
       const stream = Readable.from([Buffer.from('[{"ActionId":'), Buffer.from('"streamed"}]')]);
       assert.equal((await send(ws, ingestUrl(ws), stream)).status, 204);
-      assert.deepEqual(ws.uploads.map((u) => u.gzip), [false, false]);
+      assert.deepEqual(
+        ws.uploads.map((u) => u.gzip),
+        [false, false],
+      );
       const table = firstTable(await query(ws, 'MDEMachineActions_CL | project ActionId, TimeGenerated, ErrorHResult'));
       assert.deepEqual(table.rows, [
         ['plain', '2026-11-30T12:00:00Z', null],
@@ -116,7 +165,10 @@ describe('fakes/fake workspace', () => {
       assert.equal(errorOf(over).code, 'ContentLengthLimitExceeded');
       // Compressed, the same rows are far below the limit: the limit applies to what is sent.
       assert.equal((await upload(ws, row('x'.repeat(3 * MAX_INGEST_BODY_BYTES)))).status, 204);
-      assert.deepEqual(ws.uploads.map((u) => u.rows.length), [1, 1]);
+      assert.deepEqual(
+        ws.uploads.map((u) => u.rows.length),
+        [1, 1],
+      );
     });
 
     it('rejects undeclared columns and bodies that are not arrays of objects (400 InvalidStream), adding nothing', async () => {
@@ -136,24 +188,44 @@ describe('fakes/fake workspace', () => {
     it('answers 404 for another DCR or stream, 400 without api-version', async () => {
       assert.equal((await send(ws, ingestUrl(ws, 'dcr-ffffffffffffffffffffffffffffffff'), '[]')).status, 404);
       assert.equal((await send(ws, ingestUrl(ws, ws.dcrImmutableId, 'Custom-Other_CL'), '[]')).status, 404);
-      const noVersion = await send(ws, `${DCE}/dataCollectionRules/${ws.dcrImmutableId}/streams/${ws.streamName}`, '[]');
+      const noVersion = await send(
+        ws,
+        `${DCE}/dataCollectionRules/${ws.dcrImmutableId}/streams/${ws.streamName}`,
+        '[]',
+      );
       assert.equal(noVersion.status, 400);
-      assert.equal((await send(ws, `${DCE}/dataCollectionRules/${ws.dcrImmutableId}/streams/${ws.streamName}?api-version=2023-01-01`, '[]')).status, 204);
+      assert.equal(
+        (
+          await send(
+            ws,
+            `${DCE}/dataCollectionRules/${ws.dcrImmutableId}/streams/${ws.streamName}?api-version=2023-01-01`,
+            '[]',
+          )
+        ).status,
+        204,
+      );
     });
 
     it('answers 401 without a bearer token, for both APIs', async () => {
-      const none = await ws.httpClient.sendRequest(createPipelineRequest({ url: ingestUrl(ws), method: 'POST', body: '[]' }));
+      const none = await ws.httpClient.sendRequest(
+        createPipelineRequest({ url: ingestUrl(ws), method: 'POST', body: '[]' }),
+      );
       assert.equal(none.status, 401);
       const basic = await send(ws, ingestUrl(ws), '[]', { authorization: 'Basic dXNlcjpwYXNz' });
       assert.equal(basic.status, 401);
-      const q = await send(ws, `${LA}/workspaces/${ws.workspaceId}/query`, JSON.stringify({ query: 'print 1' }), { authorization: '' });
+      const q = await send(ws, `${LA}/workspaces/${ws.workspaceId}/query`, JSON.stringify({ query: 'print 1' }), {
+        authorization: '',
+      });
       assert.equal(q.status, 401);
       assert.equal(errorOf(q).code, 'AuthenticationFailed');
-      assert.deepEqual(ws.requests.map((r) => [r.api, r.status]), [
-        ['ingest', 401],
-        ['ingest', 401],
-        ['query', 401],
-      ]);
+      assert.deepEqual(
+        ws.requests.map((r) => [r.api, r.status]),
+        [
+          ['ingest', 401],
+          ['ingest', 401],
+          ['query', 401],
+        ],
+      );
     });
   });
 
@@ -198,11 +270,18 @@ describe('fakes/fake workspace', () => {
         ['2026-11-30T11:00:00.1234567Z', 'ticks', 2, 2, false, '[1,"x"]', null, '2026-11-30T11:30:00.5Z'],
         ['2026-11-30T11:59:00.12Z', 'millis', null, null, null, null, null, null],
       ]);
-      assert.deepEqual(ws.requests.at(-1), { api: 'query', method: 'POST', url: `${LA}/workspaces/${ws.workspaceId}/query`, status: 200, body: { query: 'Samples' } });
+      assert.deepEqual(ws.requests.at(-1), {
+        api: 'query',
+        method: 'POST',
+        url: `${LA}/workspaces/${ws.workspaceId}/query`,
+        status: 200,
+        body: { query: 'Samples' },
+      });
     });
 
     it('restricts every table to the timespan (inclusive bounds) before the query runs', async () => {
-      const names = async (timespan: string) => firstTable(await query(ws, 'Samples | project Name', timespan)).rows.map((r) => r[0]);
+      const names = async (timespan: string) =>
+        firstTable(await query(ws, 'Samples | project Name', timespan)).rows.map((r) => r[0]);
       assert.deepEqual(await names('PT1H'), ['ticks', 'millis']);
       assert.deepEqual(await names('P1D'), ['ticks', 'millis']);
       assert.deepEqual(await names('P2D'), ['whole', 'ticks', 'millis']);
@@ -219,8 +298,14 @@ describe('fakes/fake workspace', () => {
     });
 
     it('parses the timespan forms the SDK sends', () => {
-      assert.deepEqual(parseQueryTimespan('P7D', NOW), { from: '2026-11-23T12:00:00.0000000Z', to: '2026-11-30T12:00:00.0000000Z' });
-      assert.deepEqual(parseQueryTimespan('PT24H', NOW), { from: '2026-11-29T12:00:00.0000000Z', to: '2026-11-30T12:00:00.0000000Z' });
+      assert.deepEqual(parseQueryTimespan('P7D', NOW), {
+        from: '2026-11-23T12:00:00.0000000Z',
+        to: '2026-11-30T12:00:00.0000000Z',
+      });
+      assert.deepEqual(parseQueryTimespan('PT24H', NOW), {
+        from: '2026-11-29T12:00:00.0000000Z',
+        to: '2026-11-30T12:00:00.0000000Z',
+      });
       assert.deepEqual(parseQueryTimespan('P1DT2H30M', NOW)?.from, '2026-11-29T09:30:00.0000000Z');
       assert.equal(parseQueryTimespan('P1M', NOW), null);
       assert.equal(parseQueryTimespan('P', NOW), null);
@@ -262,7 +347,10 @@ describe('fakes/fake workspace', () => {
       assert.equal((await upload(ws, [{ ActionId: 'a' }])).status, 429);
       assert.equal((await upload(ws, [{ ActionId: 'a' }])).status, 204);
       assert.equal(ws.uploads.length, 1);
-      assert.deepEqual(ws.requests.map((r) => `${r.api} ${r.status}`), ['ingest 429', 'query 200', 'ingest 429', 'ingest 204']);
+      assert.deepEqual(
+        ws.requests.map((r) => `${r.api} ${r.status}`),
+        ['ingest 429', 'query 200', 'ingest 429', 'ingest 204'],
+      );
     });
 
     it('failNext: 403 with the ingestion text, 500/503 for queries, custom bodies', async () => {
@@ -302,7 +390,9 @@ describe('fakes/fake workspace', () => {
 
   describe('inspection', () => {
     it('addRows converts values like ingestion; table() returns a copy; unknown names throw', () => {
-      ws.addRows('MDEMachineActions_CL', [{ ActionId: 'x', CreationDateTimeUtc: '2026-11-29T10:00:00.5Z', ErrorHResult: '-5', Commands: [{ a: 1 }] }]);
+      ws.addRows('MDEMachineActions_CL', [
+        { ActionId: 'x', CreationDateTimeUtc: '2026-11-29T10:00:00.5Z', ErrorHResult: '-5', Commands: [{ a: 1 }] },
+      ]);
       const table = ws.table('MDEMachineActions_CL');
       const row = Object.fromEntries(table.columns.map((c, i) => [c.name, table.rows[0]![i]]));
       assert.equal(row.TimeGenerated, '2026-11-30T12:00:00.0000000Z');
@@ -325,7 +415,16 @@ describe('fakes/fake workspace', () => {
         tables: { Seed: { columns: [{ name: 'X', type: 'long' }], rows: [[1], [2]] } },
       });
       assert.deepEqual(firstTable(await query(custom, 'Seed | summarize sum(X)')).rows, [[3]]);
-      assert.equal((await send(custom, `${DCE}/dataCollectionRules/dcr-1/streams/Custom-Other_CL?api-version=2023-01-01`, '[{"ActionId":"a"}]')).status, 204);
+      assert.equal(
+        (
+          await send(
+            custom,
+            `${DCE}/dataCollectionRules/dcr-1/streams/Custom-Other_CL?api-version=2023-01-01`,
+            '[{"ActionId":"a"}]',
+          )
+        ).status,
+        204,
+      );
       assert.deepEqual(firstTable(await query(custom, 'Other_CL | project ActionId')).rows, [['a']]);
     });
   });

@@ -1,8 +1,25 @@
 import type { TokenCredential } from '@azure/core-auth';
 import { gunzipSync } from 'node:zlib';
-import { createHttpHeaders, type HttpClient, type PipelineRequest, type PipelineResponse, type RequestBodyType } from '@azure/core-rest-pipeline';
+import {
+  createHttpHeaders,
+  type HttpClient,
+  type PipelineRequest,
+  type PipelineResponse,
+  type RequestBodyType,
+} from '@azure/core-rest-pipeline';
 import { DCR_COLUMNS } from '../../src/queries/schema.js';
-import { dateToKqlDatetime, KqlError, kqlDatetimeText, kqlValue, parseKqlDatetime, runKql, shiftKqlDatetime, type KqlTable, type KqlType, type KqlValue } from './kql-engine.js';
+import {
+  dateToKqlDatetime,
+  KqlError,
+  kqlDatetimeText,
+  kqlValue,
+  parseKqlDatetime,
+  runKql,
+  shiftKqlDatetime,
+  type KqlTable,
+  type KqlType,
+  type KqlValue,
+} from './kql-engine.js';
 
 /**
  * An offline Log Analytics workspace behind the real Azure SDK clients: inject `httpClient` into
@@ -88,7 +105,10 @@ const DEFAULT_WORKSPACE_ID = '7f6e5d4c-3b2a-4190-8f7e-6d5c4b3a2910';
 const DEFAULT_DCR_ID = 'dcr-00000000000000000000000000000001';
 const DEFAULT_STREAM = 'Custom-MDEMachineActions_CL';
 
-const STREAM_COLUMNS: readonly { name: string; type: KqlType }[] = DCR_COLUMNS.map((c) => ({ name: c.name, type: c.type }));
+const STREAM_COLUMNS: readonly { name: string; type: KqlType }[] = DCR_COLUMNS.map((c) => ({
+  name: c.name,
+  type: c.type,
+}));
 
 type JsonError = { error: { code: string; message: string; [key: string]: unknown } };
 
@@ -98,13 +118,24 @@ function errorBody(code: string, message: string, extra: Record<string, unknown>
 
 /** The default body of a scripted failure, as each API words it. */
 function scriptedBody(api: FakeApi, status: number, dcr: string): JsonError {
-  if (status === 401) return errorBody(api === 'ingest' ? 'InvalidToken' : 'AuthenticationFailed', 'Authentication failed: the token is missing, expired or invalid.');
+  if (status === 401)
+    return errorBody(
+      api === 'ingest' ? 'InvalidToken' : 'AuthenticationFailed',
+      'Authentication failed: the token is missing, expired or invalid.',
+    );
   if (status === 403) {
     return api === 'ingest'
-      ? errorBody('OperationFailed', `The authentication token provided does not have access to ingest data for the data collection rule with immutable Id '${dcr}'.`)
-      : errorBody('InsufficientAccessError', 'The provided credentials have insufficient access to perform the requested operation');
+      ? errorBody(
+          'OperationFailed',
+          `The authentication token provided does not have access to ingest data for the data collection rule with immutable Id '${dcr}'.`,
+        )
+      : errorBody(
+          'InsufficientAccessError',
+          'The provided credentials have insufficient access to perform the requested operation',
+        );
   }
-  if (status === 429) return errorBody('TooManyRequests', 'Too many requests; retry after the time given in the Retry-After header.');
+  if (status === 429)
+    return errorBody('TooManyRequests', 'Too many requests; retry after the time given in the Retry-After header.');
   if (status === 500) return errorBody('InternalServerError', 'An internal error occurred.');
   if (status === 503) return errorBody('ServiceUnavailable', 'The service is temporarily unavailable.');
   if (status === 504) return errorBody('GatewayTimeout', 'The query did not complete in time.');
@@ -147,7 +178,10 @@ function decimalTicks(text: string, unit: bigint): bigint {
 
 /** An ISO 8601 duration (`PT24H`, `P1D`, `P7D`, `P1DT2H30M`, `PT0.5S`, `P2W`) in ticks; null for other forms (years and months are ambiguous). */
 function parseDuration(text: string): bigint | null {
-  const m = /^P(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/i.exec(text.trim());
+  const m =
+    /^P(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/i.exec(
+      text.trim(),
+    );
   if (!m || text.trim().toUpperCase() === 'P' || text.trim().toUpperCase().endsWith('T')) return null;
   const [, w, d, h, mi, s] = m;
   const units: [string | undefined, bigint][] = [
@@ -201,7 +235,13 @@ function wireCell(type: KqlType, value: KqlValue): unknown {
     case 'dynamic':
       return JSON.stringify(value);
     case 'real':
-      return typeof value === 'number' && !Number.isFinite(value) ? (Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity') : value;
+      return typeof value === 'number' && !Number.isFinite(value)
+        ? Number.isNaN(value)
+          ? 'NaN'
+          : value > 0
+            ? 'Infinity'
+            : '-Infinity'
+        : value;
     default:
       return value;
   }
@@ -215,7 +255,12 @@ function wireTable(table: KqlTable): { name: string; columns: { name: string; ty
   };
 }
 
-function convertRows(name: string, table: KqlTable, rows: readonly Record<string, unknown>[], nowText: string): KqlValue[][] {
+function convertRows(
+  name: string,
+  table: KqlTable,
+  rows: readonly Record<string, unknown>[],
+  nowText: string,
+): KqlValue[][] {
   const known = new Set(table.columns.map((c) => c.name));
   return rows.map((row) => {
     for (const key of Object.keys(row)) if (!known.has(key)) throw new Error(`table ${name} has no column ${key}`);
@@ -232,7 +277,10 @@ function copyTable(table: KqlTable): KqlTable {
 }
 
 function normalizedTable(table: KqlTable): KqlTable {
-  return { columns: table.columns.map((c) => ({ ...c })), rows: table.rows.map((r) => table.columns.map((c, i) => kqlValue(c.type, r[i] ?? null))) };
+  return {
+    columns: table.columns.map((c) => ({ ...c })),
+    rows: table.rows.map((r) => table.columns.map((c, i) => kqlValue(c.type, r[i] ?? null))),
+  };
 }
 
 export function createFakeWorkspace(options: FakeWorkspaceOptions): FakeWorkspace {
@@ -250,7 +298,12 @@ export function createFakeWorkspace(options: FakeWorkspaceOptions): FakeWorkspac
   let partial: { code: string; message: string } | null = null;
   let requestCounter = 0;
 
-  const respond = (request: PipelineRequest, status: number, body?: unknown, headers: Record<string, string> = {}): PipelineResponse => {
+  const respond = (
+    request: PipelineRequest,
+    status: number,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): PipelineResponse => {
     requestCounter++;
     const clientRequestId = request.headers.get('x-ms-client-request-id');
     const all: Record<string, string> = {
@@ -259,7 +312,12 @@ export function createFakeWorkspace(options: FakeWorkspaceOptions): FakeWorkspac
       ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
       ...headers,
     };
-    return { request, status, headers: createHttpHeaders(all), bodyAsText: body === undefined ? undefined : JSON.stringify(body) };
+    return {
+      request,
+      status,
+      headers: createHttpHeaders(all),
+      bodyAsText: body === undefined ? undefined : JSON.stringify(body),
+    };
   };
 
   /** The first scripted failure for this API, consumed. */
@@ -272,14 +330,23 @@ export function createFakeWorkspace(options: FakeWorkspaceOptions): FakeWorkspac
     return entry.failure;
   };
 
-  const scriptedResponse = (f: ScriptedFailure, parsed: unknown): { status: number; body?: unknown; parsed?: unknown; headers?: Record<string, string> } => ({
+  const scriptedResponse = (
+    f: ScriptedFailure,
+    parsed: unknown,
+  ): { status: number; body?: unknown; parsed?: unknown; headers?: Record<string, string> } => ({
     status: f.status,
     body: f.body ?? scriptedBody(f.api, f.status, dcrImmutableId),
     parsed,
     headers: f.retryAfterSeconds !== undefined ? { 'retry-after': String(f.retryAfterSeconds) } : {},
   });
 
-  const ingest = (request: PipelineRequest, url: URL, dcr: string, stream: string, bytes: Buffer | null): { status: number; body?: unknown; parsed?: unknown; headers?: Record<string, string> } => {
+  const ingest = (
+    request: PipelineRequest,
+    url: URL,
+    dcr: string,
+    stream: string,
+    bytes: Buffer | null,
+  ): { status: number; body?: unknown; parsed?: unknown; headers?: Record<string, string> } => {
     const gzip = (request.headers.get('content-encoding') ?? '').toLowerCase() === 'gzip';
     let text: string | null = null;
     let parsed: unknown;
@@ -292,17 +359,55 @@ export function createFakeWorkspace(options: FakeWorkspaceOptions): FakeWorkspac
         text = null;
       }
     }
-    if (request.method !== 'POST') return { status: 405, body: errorBody('MethodNotAllowed', `${request.method} is not allowed; use POST.`), parsed };
-    if (dcr !== dcrImmutableId) return { status: 404, body: errorBody('NotFound', `Data collection rule with immutable Id '${dcr}' not found.`), parsed };
-    if (stream !== streamName) return { status: 404, body: errorBody('NotFound', `Stream '${stream}' is not declared in the data collection rule '${dcr}'.`), parsed };
-    if (!url.searchParams.get('api-version')) return { status: 400, body: errorBody('MissingApiVersionParameter', "The api-version query parameter (?api-version=) is required for all requests."), parsed };
+    if (request.method !== 'POST')
+      return {
+        status: 405,
+        body: errorBody('MethodNotAllowed', `${request.method} is not allowed; use POST.`),
+        parsed,
+      };
+    if (dcr !== dcrImmutableId)
+      return {
+        status: 404,
+        body: errorBody('NotFound', `Data collection rule with immutable Id '${dcr}' not found.`),
+        parsed,
+      };
+    if (stream !== streamName)
+      return {
+        status: 404,
+        body: errorBody('NotFound', `Stream '${stream}' is not declared in the data collection rule '${dcr}'.`),
+        parsed,
+      };
+    if (!url.searchParams.get('api-version'))
+      return {
+        status: 400,
+        body: errorBody(
+          'MissingApiVersionParameter',
+          'The api-version query parameter (?api-version=) is required for all requests.',
+        ),
+        parsed,
+      };
     const scripted = takeFailure('ingest');
     if (scripted !== undefined) return scriptedResponse(scripted, parsed);
     const size = bytes?.length ?? 0;
     if (size > MAX_INGEST_BODY_BYTES) {
-      return { status: 413, body: errorBody('ContentLengthLimitExceeded', `The request body has ${size} bytes; the limit is ${MAX_INGEST_BODY_BYTES} bytes (1 MB), compressed or not.`), parsed };
+      return {
+        status: 413,
+        body: errorBody(
+          'ContentLengthLimitExceeded',
+          `The request body has ${size} bytes; the limit is ${MAX_INGEST_BODY_BYTES} bytes (1 MB), compressed or not.`,
+        ),
+        parsed,
+      };
     }
-    if (text === null) return { status: 400, body: errorBody('InvalidContentEncoding', 'The body could not be decoded (Content-Encoding: gzip expects a gzip stream).'), parsed };
+    if (text === null)
+      return {
+        status: 400,
+        body: errorBody(
+          'InvalidContentEncoding',
+          'The body could not be decoded (Content-Encoding: gzip expects a gzip stream).',
+        ),
+        parsed,
+      };
     if (!Array.isArray(parsed) || !parsed.every((r) => typeof r === 'object' && r !== null && !Array.isArray(r))) {
       return { status: 400, body: errorBody('InvalidStream', 'The body must be a JSON array of objects.'), parsed };
     }
@@ -311,29 +416,56 @@ export function createFakeWorkspace(options: FakeWorkspaceOptions): FakeWorkspac
     for (const [i, row] of rows.entries()) {
       const unknown = Object.keys(row).filter((k) => !declared.has(k));
       if (unknown.length > 0) {
-        return { status: 400, body: errorBody('InvalidStream', `Row ${i}: the stream '${streamName}' declares no column ${unknown.map((k) => `'${k}'`).join(', ')}.`), parsed };
+        return {
+          status: 400,
+          body: errorBody(
+            'InvalidStream',
+            `Row ${i}: the stream '${streamName}' declares no column ${unknown.map((k) => `'${k}'`).join(', ')}.`,
+          ),
+          parsed,
+        };
       }
     }
     const table = tables.get(streamTable)!;
-    tables.set(streamTable, { columns: table.columns, rows: [...table.rows, ...convertRows(streamTable, table, rows, dateToKqlDatetime(options.now()))] });
+    tables.set(streamTable, {
+      columns: table.columns,
+      rows: [...table.rows, ...convertRows(streamTable, table, rows, dateToKqlDatetime(options.now()))],
+    });
     uploads.push({ rows, bytes: size, gzip });
     return { status: 204, parsed };
   };
 
-  const query = (request: PipelineRequest, id: string, bytes: Buffer | null): { status: number; body?: unknown; parsed?: unknown; headers?: Record<string, string> } => {
+  const query = (
+    request: PipelineRequest,
+    id: string,
+    bytes: Buffer | null,
+  ): { status: number; body?: unknown; parsed?: unknown; headers?: Record<string, string> } => {
     const json = bytes === null ? ({ ok: false } as const) : parseJson(bytes.toString('utf8'));
     const parsed = json.ok ? json.value : undefined;
-    if (request.method !== 'POST') return { status: 405, body: errorBody('MethodNotAllowed', `${request.method} is not supported by this fake; use POST.`), parsed };
-    if (id !== workspaceId) return { status: 404, body: errorBody('PathNotFoundError', `The requested path does not exist: workspace '${id}' not found.`), parsed };
+    if (request.method !== 'POST')
+      return {
+        status: 405,
+        body: errorBody('MethodNotAllowed', `${request.method} is not supported by this fake; use POST.`),
+        parsed,
+      };
+    if (id !== workspaceId)
+      return {
+        status: 404,
+        body: errorBody('PathNotFoundError', `The requested path does not exist: workspace '${id}' not found.`),
+        parsed,
+      };
     const scripted = takeFailure('query');
     if (scripted !== undefined) return scriptedResponse(scripted, parsed);
     const bad = (message: string, inner: 'SyntaxError' | 'SemanticError' | 'InvalidArgument') => ({
       status: 400,
-      body: errorBody('BadArgumentError', `The request had some invalid properties: ${message}`, { innererror: { code: inner, message } }),
+      body: errorBody('BadArgumentError', `The request had some invalid properties: ${message}`, {
+        innererror: { code: inner, message },
+      }),
       parsed,
     });
     const body = parsed as { query?: unknown; timespan?: unknown } | undefined;
-    if (typeof body !== 'object' || body === null || typeof body.query !== 'string') return bad('The body must be a JSON object with a string "query".', 'InvalidArgument');
+    if (typeof body !== 'object' || body === null || typeof body.query !== 'string')
+      return bad('The body must be a JSON object with a string "query".', 'InvalidArgument');
     const now = options.now();
     let visible: Record<string, KqlTable> = Object.fromEntries(tables);
     if (body.timespan !== undefined && body.timespan !== null) {
@@ -350,7 +482,11 @@ export function createFakeWorkspace(options: FakeWorkspaceOptions): FakeWorkspac
     }
     const answer: Record<string, unknown> = { tables: [wireTable(result)] };
     if (partial !== null) {
-      answer.error = { code: 'PartialError', message: 'There were some errors when processing your query.', details: [{ ...partial }] };
+      answer.error = {
+        code: 'PartialError',
+        message: 'There were some errors when processing your query.',
+        details: [{ ...partial }],
+      };
       partial = null;
     }
     return { status: 200, body: answer, parsed };
@@ -371,9 +507,18 @@ export function createFakeWorkspace(options: FakeWorkspaceOptions): FakeWorkspac
       } else if (queryPath !== null) {
         outcome = query(request, decodeURIComponent(queryPath[1]!), bytes);
       } else {
-        outcome = { status: 404, body: errorBody('PathNotFoundError', `The requested path does not exist: ${url.pathname}`) };
+        outcome = {
+          status: 404,
+          body: errorBody('PathNotFoundError', `The requested path does not exist: ${url.pathname}`),
+        };
       }
-      requests.push({ api, method: request.method, url: request.url, status: outcome.status, ...(outcome.parsed !== undefined ? { body: outcome.parsed } : {}) });
+      requests.push({
+        api,
+        method: request.method,
+        url: request.url,
+        status: outcome.status,
+        ...(outcome.parsed !== undefined ? { body: outcome.parsed } : {}),
+      });
       return respond(request, outcome.status, outcome.body, outcome.headers);
     },
   };
@@ -402,7 +547,10 @@ export function createFakeWorkspace(options: FakeWorkspaceOptions): FakeWorkspac
     addRows(name, rows) {
       const t = tables.get(name);
       if (t === undefined) throw new Error(`no table ${name}`);
-      tables.set(name, { columns: t.columns, rows: [...t.rows, ...convertRows(name, t, rows, dateToKqlDatetime(options.now()))] });
+      tables.set(name, {
+        columns: t.columns,
+        rows: [...t.rows, ...convertRows(name, t, rows, dateToKqlDatetime(options.now()))],
+      });
     },
   };
 }

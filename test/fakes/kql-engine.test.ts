@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import { kqlString } from '../../src/queries/kql.js';
-import { kqlDatetimeText, kqlRowObjects, KqlError, kqlValue, parseKqlDatetime, runKql, type KqlTable, type KqlValue } from './kql-engine.js';
+import {
+  kqlDatetimeText,
+  kqlRowObjects,
+  KqlError,
+  kqlValue,
+  parseKqlDatetime,
+  runKql,
+  type KqlTable,
+  type KqlValue,
+} from './kql-engine.js';
 
 const NOW = new Date('2026-11-30T12:00:00.000Z');
 
@@ -76,7 +85,18 @@ describe('fakes/kql engine', () => {
     });
 
     it('reads back every value kqlString writes', () => {
-      const values = ['', "o'brien", 'a\\b', 'trailing\\', 'l1\nl2\r\tx', 'nul\u0000 del\u007f', 'rtl\u202e bom\ufeff', 'say "hi" | take 1 // x', 'emoji 😀 é', 'lone \ud800'];
+      const values = [
+        '',
+        "o'brien",
+        'a\\b',
+        'trailing\\',
+        'l1\nl2\r\tx',
+        'nul\u0000 del\u007f',
+        'rtl\u202e bom\ufeff',
+        'say "hi" | take 1 // x',
+        'emoji 😀 é',
+        'lone \ud800',
+      ];
       for (const v of values) assert.equal(scalar(kqlString(v)), v, JSON.stringify(v));
     });
 
@@ -91,31 +111,66 @@ describe('fakes/kql engine', () => {
     it('== is case-sensitive, =~ and !~ are not', () => {
       assert.deepEqual(column(run("Events | where Name == 'alpha' | project Name"), 'Name'), ['alpha']);
       assert.deepEqual(column(run("Events | where Name =~ 'ALPHA' | project Name"), 'Name'), ['Alpha', 'alpha']);
-      assert.deepEqual(column(run("Events | where Name !~ 'alpha' | project Name"), 'Name'), ['BETA.contoso.com', 'beta', '']);
-      assert.deepEqual(column(run("Events | where Name != 'alpha' | project Name"), 'Name'), ['Alpha', 'BETA.contoso.com', 'beta', '']);
+      assert.deepEqual(column(run("Events | where Name !~ 'alpha' | project Name"), 'Name'), [
+        'BETA.contoso.com',
+        'beta',
+        '',
+      ]);
+      assert.deepEqual(column(run("Events | where Name != 'alpha' | project Name"), 'Name'), [
+        'Alpha',
+        'BETA.contoso.com',
+        'beta',
+        '',
+      ]);
     });
 
     it('startswith, contains and has ignore case; the _cs forms do not; has matches whole terms', () => {
-      assert.deepEqual(column(run("Events | where Name startswith 'beta.' | project Name"), 'Name'), ['BETA.contoso.com']);
+      assert.deepEqual(column(run("Events | where Name startswith 'beta.' | project Name"), 'Name'), [
+        'BETA.contoso.com',
+      ]);
       assert.deepEqual(column(run("Events | where Name startswith_cs 'beta' | project Name"), 'Name'), ['beta']);
-      assert.deepEqual(column(run("Events | where Name contains 'ETA' | project Name"), 'Name'), ['BETA.contoso.com', 'beta']);
+      assert.deepEqual(column(run("Events | where Name contains 'ETA' | project Name"), 'Name'), [
+        'BETA.contoso.com',
+        'beta',
+      ]);
       assert.deepEqual(column(run("Events | where Name has 'contoso' | project Name"), 'Name'), ['BETA.contoso.com']);
       assert.deepEqual(column(run("Events | where Name has 'conto' | project Name"), 'Name'), []);
-      assert.deepEqual(column(run("Events | where Name !has 'contoso' and Name !contains 'alp' | project Name"), 'Name'), ['beta', '']);
+      assert.deepEqual(
+        column(run("Events | where Name !has 'contoso' and Name !contains 'alp' | project Name"), 'Name'),
+        ['beta', ''],
+      );
     });
 
     it('in and !in compare exactly, in~ ignores case; in accepts a tabular let', () => {
-      assert.deepEqual(column(run("Events | where Name in ('alpha', 'beta') | project Name"), 'Name'), ['alpha', 'beta']);
+      assert.deepEqual(column(run("Events | where Name in ('alpha', 'beta') | project Name"), 'Name'), [
+        'alpha',
+        'beta',
+      ]);
       assert.deepEqual(column(run("Events | where Name in~ ('ALPHA') | project Name"), 'Name'), ['Alpha', 'alpha']);
-      assert.deepEqual(column(run("Events | where Name !in ('alpha', 'beta', '') | project Name"), 'Name'), ['Alpha', 'BETA.contoso.com']);
-      const q = "let owned = Machines | where isnotempty(Owner) | distinct Machine;\nEvents | where Machine in (owned) | project Name";
+      assert.deepEqual(column(run("Events | where Name !in ('alpha', 'beta', '') | project Name"), 'Name'), [
+        'Alpha',
+        'BETA.contoso.com',
+      ]);
+      const q =
+        'let owned = Machines | where isnotempty(Owner) | distinct Machine;\nEvents | where Machine in (owned) | project Name';
       assert.deepEqual(column(run(q), 'Name'), ['Alpha', 'alpha', 'BETA.contoso.com']);
-      assert.deepEqual(column(run("let owned = Machines | distinct Machine;\nEvents | where Machine !in (owned) | project Name"), 'Name'), ['beta', '']);
+      assert.deepEqual(
+        column(
+          run('let owned = Machines | distinct Machine;\nEvents | where Machine !in (owned) | project Name'),
+          'Name',
+        ),
+        ['beta', ''],
+      );
     });
 
     it('keeps datetimes exact to 100 ns', () => {
-      assert.deepEqual(column(run('Events | where At > datetime(2026-11-29T10:00:00.1234567Z) | project Name'), 'Name'), ['alpha', '']);
-      assert.deepEqual(column(run('Events | where At < datetime(2025-12-05T12:00:00Z) | project Name'), 'Name'), ['beta']);
+      assert.deepEqual(
+        column(run('Events | where At > datetime(2026-11-29T10:00:00.1234567Z) | project Name'), 'Name'),
+        ['alpha', ''],
+      );
+      assert.deepEqual(column(run('Events | where At < datetime(2025-12-05T12:00:00Z) | project Name'), 'Name'), [
+        'beta',
+      ]);
       assert.deepEqual(column(run('Events | where At >= ago(360d) | project Name'), 'Name'), ['Alpha', 'alpha', '']);
       assert.equal(scalar('ago(7d)'), '2026-11-23T12:00:00.0000000Z');
       assert.equal(scalar('ago(1.5h)'), '2026-11-30T10:30:00.0000000Z');
@@ -154,13 +209,19 @@ describe('fakes/kql engine', () => {
 
   describe('column_ifexists and unknown names', () => {
     it('reads the column when it exists (with its type), else the default', () => {
-      const r = run('Events | take 1 | project a = column_ifexists("N", real(0)), b = column_ifexists("Missing", real(0)), c = tostring(column_ifexists("Gone", ""))');
+      const r = run(
+        'Events | take 1 | project a = column_ifexists("N", real(0)), b = column_ifexists("Missing", real(0)), c = tostring(column_ifexists("Gone", ""))',
+      );
       assert.deepEqual(types(r), ['a:long', 'b:real', 'c:string']);
       assert.deepEqual(r.rows, [[3, 0, '']]);
     });
 
     it('fails on a column, table or function that does not exist, saying what and where', () => {
-      throwsKql('Events\n| where Missing == 1', 'semantic', /line 2, column 9.*Failed to resolve scalar expression named 'Missing'/);
+      throwsKql(
+        'Events\n| where Missing == 1',
+        'semantic',
+        /line 2, column 9.*Failed to resolve scalar expression named 'Missing'/,
+      );
       throwsKql('Nope | take 1', 'semantic', /Failed to resolve table or column expression named 'Nope'/);
       throwsKql('Events | extend x = frobnicate(N)', 'semantic', /Unknown function: 'frobnicate'/);
       throwsKql('Events | project-away Missing', 'semantic', /project-away: Failed to resolve column 'Missing'/);
@@ -181,7 +242,13 @@ describe('fakes/kql engine', () => {
   describe('summarize', () => {
     it('puts the by columns first and names aggregates as Kusto does', () => {
       const r = run('Events | summarize count(), sum(N), max(At), dcount(Name) by Machine');
-      assert.deepEqual(types(r), ['Machine:string', 'count_:long', 'sum_N:long', 'max_At:datetime', 'dcount_Name:long']);
+      assert.deepEqual(types(r), [
+        'Machine:string',
+        'count_:long',
+        'sum_N:long',
+        'max_At:datetime',
+        'dcount_Name:long',
+      ]);
       assert.deepEqual(r.rows[0], ['m1', 2, 6, '2026-11-29T10:00:00.1234568Z', 2]);
       // Nulls are skipped; a group without values gives null.
       assert.deepEqual(r.rows[1], ['m2', 1, 5, null, 1]);
@@ -207,7 +274,9 @@ describe('fakes/kql engine', () => {
     });
 
     it('groups by named expressions and bin()', () => {
-      const r = run("Events | where isnotnull(At) | summarize n = count() by key = tolower(Name), day = bin(At, 1d) | sort by key asc");
+      const r = run(
+        'Events | where isnotnull(At) | summarize n = count() by key = tolower(Name), day = bin(At, 1d) | sort by key asc',
+      );
       assert.deepEqual(types(r), ['key:string', 'day:datetime', 'n:long']);
       assert.deepEqual(r.rows, [
         ['', '2026-11-30T00:00:00.0000000Z', 1],
@@ -215,12 +284,15 @@ describe('fakes/kql engine', () => {
         ['beta', '2025-12-05T00:00:00.0000000Z', 1],
       ]);
       assert.deepEqual(types(run('Events | summarize count() by bin(At, 1h)')), ['At:datetime', 'count_:long']);
-      assert.deepEqual(run("Events | summarize n = count() by d = format_datetime(At, 'yyyy-MM-dd') | sort by d asc").rows, [
-        ['', 1],
-        ['2025-12-05', 1],
-        ['2026-11-29', 2],
-        ['2026-11-30', 1],
-      ]);
+      assert.deepEqual(
+        run("Events | summarize n = count() by d = format_datetime(At, 'yyyy-MM-dd') | sort by d asc").rows,
+        [
+          ['', 1],
+          ['2025-12-05', 1],
+          ['2026-11-29', 2],
+          ['2026-11-30', 1],
+        ],
+      );
     });
   });
 
@@ -229,15 +301,33 @@ describe('fakes/kql engine', () => {
       assert.deepEqual(column(run('Events | sort by N | project N'), 'N'), [5, 3, 3, 1, null]);
       assert.deepEqual(column(run('Events | sort by N asc | project N'), 'N'), [null, 1, 3, 3, 5]);
       assert.deepEqual(column(run('Events | order by N asc nulls last | project N'), 'N'), [1, 3, 3, 5, null]);
-      assert.deepEqual(column(run('Events | sort by At desc | project Name'), 'Name'), ['', 'alpha', 'Alpha', 'beta', 'BETA.contoso.com']);
+      assert.deepEqual(column(run('Events | sort by At desc | project Name'), 'Name'), [
+        '',
+        'alpha',
+        'Alpha',
+        'beta',
+        'BETA.contoso.com',
+      ]);
       // Strings in ordinal order: upper case before lower case.
-      assert.deepEqual(column(run('Events | sort by Name asc | project Name'), 'Name'), ['', 'Alpha', 'BETA.contoso.com', 'alpha', 'beta']);
-      assert.deepEqual(column(run('Events | sort by N desc, Name asc | take 3 | project Name'), 'Name'), ['BETA.contoso.com', 'Alpha', 'alpha']);
+      assert.deepEqual(column(run('Events | sort by Name asc | project Name'), 'Name'), [
+        '',
+        'Alpha',
+        'BETA.contoso.com',
+        'alpha',
+        'beta',
+      ]);
+      assert.deepEqual(column(run('Events | sort by N desc, Name asc | take 3 | project Name'), 'Name'), [
+        'BETA.contoso.com',
+        'Alpha',
+        'alpha',
+      ]);
       assert.deepEqual(column(run('Events | top 2 by At asc | project Name'), 'Name'), ['BETA.contoso.com', 'beta']);
     });
 
     it('row_number() numbers the sorted rows from 1, for paging; it needs sorted input', () => {
-      const page = run('Events | sort by Name asc | extend _row = row_number() | where _row > 1 and _row <= 3 | project-away _row');
+      const page = run(
+        'Events | sort by Name asc | extend _row = row_number() | where _row > 1 and _row <= 3 | project-away _row',
+      );
       assert.deepEqual(column(page, 'Name'), ['Alpha', 'BETA.contoso.com']);
       assert.deepEqual(column(run('Events | sort by Name asc | extend r = row_number(10) | take 2'), 'r'), [10, 11]);
       throwsKql('Events | extend r = row_number()', 'semantic', /row_number.*not serialized/);
@@ -247,7 +337,13 @@ describe('fakes/kql engine', () => {
   describe('join', () => {
     it('leftouter keeps unmatched left rows, pads them (strings empty), and suffixes clashing right columns with 1', () => {
       const r = run('Events | project Name, Machine | join kind=leftouter (Machines) on Machine');
-      assert.deepEqual(types(r), ['Name:string', 'Machine:string', 'Machine1:string', 'Owner:string', 'Since:datetime']);
+      assert.deepEqual(types(r), [
+        'Name:string',
+        'Machine:string',
+        'Machine1:string',
+        'Owner:string',
+        'Since:datetime',
+      ]);
       assert.deepEqual(r.rows, [
         ['Alpha', 'm1', 'm1', 'ann', '2026-01-01T00:00:00.0000000Z'],
         ['alpha', 'm1', 'm1', 'ann', '2026-01-01T00:00:00.0000000Z'],
@@ -283,8 +379,30 @@ describe('fakes/kql engine', () => {
       const r = run(
         "Events | take 1 | project a = format_datetime(At, 'yyyy-MM-dd HH:mm:ss.fffffff'), b = tostring(N), c = tolong(N), d = toint('7'), e = todatetime('2026-01-01'), f = strcat(Name, 1), g = iff(true, 1, 2.5), h = not(true), i = tostring(Info), j = tostring(At)",
       );
-      assert.deepEqual(types(r), ['a:string', 'b:string', 'c:long', 'd:int', 'e:datetime', 'f:string', 'g:real', 'h:bool', 'i:string', 'j:string']);
-      assert.deepEqual(r.rows[0], ['2026-11-29 10:00:00.1234567', '3', 3, 7, '2026-01-01T00:00:00.0000000Z', 'Alpha1', 1, false, '{"a":1}', '2026-11-29T10:00:00.1234567Z']);
+      assert.deepEqual(types(r), [
+        'a:string',
+        'b:string',
+        'c:long',
+        'd:int',
+        'e:datetime',
+        'f:string',
+        'g:real',
+        'h:bool',
+        'i:string',
+        'j:string',
+      ]);
+      assert.deepEqual(r.rows[0], [
+        '2026-11-29 10:00:00.1234567',
+        '3',
+        3,
+        7,
+        '2026-01-01T00:00:00.0000000Z',
+        'Alpha1',
+        1,
+        false,
+        '{"a":1}',
+        '2026-11-29T10:00:00.1234567Z',
+      ]);
     });
 
     it('converts numbers', () => {
@@ -330,7 +448,9 @@ describe('fakes/kql engine', () => {
     });
 
     it('returns rows as objects for the row mapper', () => {
-      assert.deepEqual(kqlRowObjects(run('Machines | take 1')), [{ Machine: 'm1', Owner: 'ann', Since: '2026-01-01T00:00:00.0000000Z' }]);
+      assert.deepEqual(kqlRowObjects(run('Machines | take 1')), [
+        { Machine: 'm1', Owner: 'ann', Since: '2026-01-01T00:00:00.0000000Z' },
+      ]);
     });
 
     it('does not change the input tables', () => {

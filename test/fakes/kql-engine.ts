@@ -56,7 +56,16 @@ export interface RunKqlOptions {
   now: Date;
 }
 
-const KQL_TYPES: ReadonlySet<string> = new Set(['string', 'datetime', 'long', 'int', 'real', 'bool', 'dynamic', 'guid']);
+const KQL_TYPES: ReadonlySet<string> = new Set([
+  'string',
+  'datetime',
+  'long',
+  'int',
+  'real',
+  'bool',
+  'dynamic',
+  'guid',
+]);
 
 export function isKqlType(text: string): text is KqlType {
   return KQL_TYPES.has(text);
@@ -138,9 +147,16 @@ function pad(n: number, width: number): string {
 
 /** Ticks since 0001-01-01 of a normalised datetime. */
 function datetimeTicks(normalized: string): bigint {
-  const days = daysFromCivil(Number(normalized.slice(0, 4)), Number(normalized.slice(5, 7)), Number(normalized.slice(8, 10)));
-  const seconds = Number(normalized.slice(11, 13)) * 3600 + Number(normalized.slice(14, 16)) * 60 + Number(normalized.slice(17, 19));
-  return BigInt(days + EPOCH_DAYS) * TICKS_PER_DAY + BigInt(seconds) * TICKS_PER_SECOND + BigInt(normalized.slice(20, 27));
+  const days = daysFromCivil(
+    Number(normalized.slice(0, 4)),
+    Number(normalized.slice(5, 7)),
+    Number(normalized.slice(8, 10)),
+  );
+  const seconds =
+    Number(normalized.slice(11, 13)) * 3600 + Number(normalized.slice(14, 16)) * 60 + Number(normalized.slice(17, 19));
+  return (
+    BigInt(days + EPOCH_DAYS) * TICKS_PER_DAY + BigInt(seconds) * TICKS_PER_SECOND + BigInt(normalized.slice(20, 27))
+  );
 }
 
 /** The normalised datetime of a tick count, or null outside 0001..9999. */
@@ -178,7 +194,9 @@ export function parseKqlDatetime(text: string): string | null {
   const [cy, cm, cd] = civilFromDays(days);
   if (cy !== year || cm !== month || cd !== day) return null; // e.g. 2026-02-30
   let ticks =
-    BigInt(days + EPOCH_DAYS) * TICKS_PER_DAY + BigInt(hour * 3600 + minute * 60 + second) * TICKS_PER_SECOND + BigInt((frac ?? '').slice(0, 7).padEnd(7, '0'));
+    BigInt(days + EPOCH_DAYS) * TICKS_PER_DAY +
+    BigInt(hour * 3600 + minute * 60 + second) * TICKS_PER_SECOND +
+    BigInt((frac ?? '').slice(0, 7).padEnd(7, '0'));
   if (zone !== undefined && zone.toUpperCase() !== 'Z') {
     const sign = zone.startsWith('-') ? -1n : 1n;
     const digits = zone.slice(1).replace(':', '');
@@ -344,7 +362,8 @@ export function kqlValue(type: KqlType, value: unknown): KqlValue {
     case 'bool':
       if (typeof value === 'boolean') return value;
       if (typeof value === 'number') return value !== 0;
-      if (typeof value === 'string' && /^(true|false)$/i.test(value.trim())) return value.trim().toLowerCase() === 'true';
+      if (typeof value === 'string' && /^(true|false)$/i.test(value.trim()))
+        return value.trim().toLowerCase() === 'true';
       return null;
     case 'dynamic':
       return toJson(value);
@@ -407,7 +426,8 @@ type CompareClass = 'string' | 'guid' | 'number' | 'datetime' | 'bool' | 'timesp
 
 function compareClass(a: Type, b: Type): CompareClass | null {
   if (a === 'dynamic' || b === 'dynamic') return 'dynamic';
-  if (a === 'guid' || b === 'guid') return (a === 'guid' || a === 'string') && (b === 'guid' || b === 'string') ? 'guid' : null;
+  if (a === 'guid' || b === 'guid')
+    return (a === 'guid' || a === 'string') && (b === 'guid' || b === 'string') ? 'guid' : null;
   if (a === 'string' && b === 'string') return 'string';
   if (isNumericType(a) && isNumericType(b)) return 'number';
   if (a === b) return a === 'datetime' ? 'datetime' : a === 'bool' ? 'bool' : a === 'timespan' ? 'timespan' : null;
@@ -485,9 +505,49 @@ type Token =
   | { kind: 'eof'; pos: number };
 
 /** `name(...)` forms that are literals of a type, whose parenthesised text is not tokenised. */
-const TYPED_LITERALS: ReadonlySet<string> = new Set(['datetime', 'date', 'timespan', 'time', 'real', 'double', 'long', 'int', 'bool', 'boolean', 'guid', 'dynamic']);
+const TYPED_LITERALS: ReadonlySet<string> = new Set([
+  'datetime',
+  'date',
+  'timespan',
+  'time',
+  'real',
+  'double',
+  'long',
+  'int',
+  'bool',
+  'boolean',
+  'guid',
+  'dynamic',
+]);
 
-const OPERATORS = ['==', '!=', '<>', '=~', '!~', '<=', '>=', '=', '<', '>', '|', '(', ')', '[', ']', '{', '}', ',', ';', '+', '-', '*', '/', '%', '.', ':'];
+const OPERATORS = [
+  '==',
+  '!=',
+  '<>',
+  '=~',
+  '!~',
+  '<=',
+  '>=',
+  '=',
+  '<',
+  '>',
+  '|',
+  '(',
+  ')',
+  '[',
+  ']',
+  '{',
+  '}',
+  ',',
+  ';',
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  '.',
+  ':',
+];
 
 /** 1-based line and column of an offset, for messages. */
 function where(text: string, pos: number): string {
@@ -522,7 +582,8 @@ function tokenize(text: string): Token[] {
     for (;;) {
       if (j >= text.length) throw syntaxError(text, start, 'unterminated string literal');
       const c = text.charAt(j);
-      if (c === '\n' || c === '\r') throw syntaxError(text, j, 'a string literal cannot contain a raw line break (escape it as \\n or \\r)');
+      if (c === '\n' || c === '\r')
+        throw syntaxError(text, j, 'a string literal cannot contain a raw line break (escape it as \\n or \\r)');
       if (verbatim) {
         if (c === quote) {
           if (text.charAt(j + 1) === quote) {
@@ -586,7 +647,11 @@ function tokenize(text: string): Token[] {
       i = next;
       continue;
     }
-    if ((c === 'h' || c === 'H') && text.charAt(i + 1) === '@' && (text.charAt(i + 2) === "'" || text.charAt(i + 2) === '"')) {
+    if (
+      (c === 'h' || c === 'H') &&
+      text.charAt(i + 1) === '@' &&
+      (text.charAt(i + 2) === "'" || text.charAt(i + 2) === '"')
+    ) {
       const [value, next] = readQuoted(i + 2, true);
       tokens.push({ kind: 'string', pos: start, value });
       i = next;
@@ -613,7 +678,12 @@ function tokenize(text: string): Token[] {
         tokens.push({ kind: 'number', pos: start, text: number, real: /[.eE]/.test(number) });
       } else {
         const unit = TIMESPAN_UNITS.get(suffix);
-        if (unit === undefined || /[eE]/.test(number)) throw syntaxError(text, i, `unexpected '${number}${suffix}' (timespan units are d, h, m, s, ms, microsecond, tick)`);
+        if (unit === undefined || /[eE]/.test(number))
+          throw syntaxError(
+            text,
+            i,
+            `unexpected '${number}${suffix}' (timespan units are d, h, m, s, ms, microsecond, tick)`,
+          );
         tokens.push({ kind: 'timespan', pos: start, ticks: scaledTicks(number, unit) });
       }
       i += number.length + suffix.length;
@@ -696,7 +766,15 @@ type Expr =
   | { kind: 'star'; pos: number }
   | { kind: 'unary'; pos: number; op: '-' | '+'; operand: Expr }
   | { kind: 'binary'; pos: number; op: string; left: Expr; right: Expr }
-  | { kind: 'in'; pos: number; negated: boolean; caseInsensitive: boolean; left: Expr; values: Expr[]; tabular: Tabular | null }
+  | {
+      kind: 'in';
+      pos: number;
+      negated: boolean;
+      caseInsensitive: boolean;
+      left: Expr;
+      values: Expr[];
+      tabular: Tabular | null;
+    }
   | { kind: 'toscalar'; pos: number; query: Tabular };
 
 /** `name = expr` or a bare expression (named after its column, or Column1, ...). */
@@ -743,7 +821,9 @@ interface Tabular {
   operators: Operator[];
 }
 
-type Statement = { kind: 'let'; pos: number; name: string; value: { tabular: Tabular } | { scalar: Expr } } | { kind: 'query'; pos: number; query: Tabular };
+type Statement =
+  | { kind: 'let'; pos: number; name: string; value: { tabular: Tabular } | { scalar: Expr } }
+  | { kind: 'query'; pos: number; query: Tabular };
 
 // ---------------------------------------------------------------------------------------------
 // Parser
@@ -843,10 +923,12 @@ class Parser {
       if (query !== null) throw this.error(t, 'only one tabular expression is supported after the let statements');
       if (this.isWord('let')) {
         statements.push(this.parseLet());
-        if (!this.isOp(';')) throw this.error(this.peek(), `expected ';' after the let statement but found ${this.describe(this.peek())}`);
+        if (!this.isOp(';'))
+          throw this.error(this.peek(), `expected ';' after the let statement but found ${this.describe(this.peek())}`);
         continue;
       }
-      if (this.isWord('set') || this.isWord('declare') || this.isWord('alias')) throw this.error(t, `unsupported statement '${(t as { text: string }).text}'`);
+      if (this.isWord('set') || this.isWord('declare') || this.isWord('alias'))
+        throw this.error(t, `unsupported statement '${(t as { text: string }).text}'`);
       query = this.parseTabular();
       statements.push({ kind: 'query', pos: t.pos, query });
     }
@@ -859,7 +941,11 @@ class Parser {
     const name = this.expectName();
     this.expectOp('=');
     const t = this.peek();
-    if (this.isOp('(') && (this.peek(1).kind === 'ident' || this.isOp(')', 1)) && (this.isOp(':', 2) || this.isOp(')', 1))) {
+    if (
+      this.isOp('(') &&
+      (this.peek(1).kind === 'ident' || this.isOp(')', 1)) &&
+      (this.isOp(':', 2) || this.isOp(')', 1))
+    ) {
       throw this.error(t, 'user-defined functions are not supported');
     }
     if (this.startsTabular()) {
@@ -921,7 +1007,8 @@ class Parser {
 
   private parseOperator(): Operator {
     const t = this.next();
-    if (t.kind !== 'ident' || t.quoted) throw this.error(t, `expected a query operator after '|' but found ${this.describe(t)}`);
+    if (t.kind !== 'ident' || t.quoted)
+      throw this.error(t, `expected a query operator after '|' but found ${this.describe(t)}`);
     const pos = t.pos;
     switch (t.text) {
       case 'where':
@@ -998,7 +1085,8 @@ class Parser {
       this.next();
       const value = this.expectName();
       if (param.text === 'kind') joinKind = value.name;
-      else if (!param.text.startsWith('hint')) throw syntaxError(this.text, param.pos, `unsupported join parameter '${param.text}'`);
+      else if (!param.text.startsWith('hint'))
+        throw syntaxError(this.text, param.pos, `unsupported join parameter '${param.text}'`);
     }
     let right: Tabular;
     if (this.isOp('(')) {
@@ -1011,7 +1099,8 @@ class Parser {
     }
     this.expectWord('on');
     const on = this.parseNameList();
-    if (this.isOp('==') || this.isOp('.')) throw this.error(this.peek(), 'join conditions with $left/$right are not supported (use `on column`)');
+    if (this.isOp('==') || this.isOp('.'))
+      throw this.error(this.peek(), 'join conditions with $left/$right are not supported (use `on column`)');
     return { kind: 'join', pos, joinKind, right, on };
   }
 
@@ -1060,7 +1149,8 @@ class Parser {
       this.next();
       return { name: name.name, expr: this.parseExpr() };
     }
-    if (this.isOp('(') && this.peek(1).kind === 'ident' && this.isOp(',', 2)) throw this.error(this.peek(), 'tuple assignments are not supported');
+    if (this.isOp('(') && this.peek(1).kind === 'ident' && this.isOp(',', 2))
+      throw this.error(this.peek(), 'tuple assignments are not supported');
     return { name: null, expr: this.parseExpr() };
   }
 
@@ -1150,7 +1240,8 @@ class Parser {
       return { kind: 'unary', pos: t.pos, op: t.text, operand: this.parseUnary() };
     }
     const e = this.parsePrimary();
-    if (this.isOp('.') || this.isOp('[')) throw this.error(this.peek(), 'member access on dynamic values is not supported');
+    if (this.isOp('.') || this.isOp('['))
+      throw this.error(this.peek(), 'member access on dynamic values is not supported');
     return e;
   }
 
@@ -1173,7 +1264,8 @@ class Parser {
         }
         throw this.error(t, `expected an expression but found ${this.describe(t)}`);
       case 'ident':
-        if (!t.quoted && (t.text === 'true' || t.text === 'false')) return { kind: 'literal', pos: t.pos, type: 'bool', value: t.text === 'true' };
+        if (!t.quoted && (t.text === 'true' || t.text === 'false'))
+          return { kind: 'literal', pos: t.pos, type: 'bool', value: t.text === 'true' };
         if (!t.quoted && this.isOp('(')) return this.parseCall(t.text, t.pos);
         return { kind: 'name', pos: t.pos, name: t.text };
       default:
@@ -1217,7 +1309,11 @@ class Parser {
       case 'time': {
         if (isNull) return literal('timespan', null);
         const unit = /^(\d+(?:\.\d+)?)\s*([A-Za-z]+)$/.exec(raw);
-        const ticks = unit ? (TIMESPAN_UNITS.has(unit[2]!) ? scaledTicks(unit[1]!, TIMESPAN_UNITS.get(unit[2]!)!) : null) : parseClockTimespan(raw);
+        const ticks = unit
+          ? TIMESPAN_UNITS.has(unit[2]!)
+            ? scaledTicks(unit[1]!, TIMESPAN_UNITS.get(unit[2]!)!)
+            : null
+          : parseClockTimespan(raw);
         if (ticks === null) throw invalid();
         return literal('timespan', ticks);
       }
@@ -1225,7 +1321,8 @@ class Parser {
       case 'double': {
         if (isNull) return literal('real', null);
         const special: Record<string, number> = { nan: NaN, inf: Infinity, '+inf': Infinity, '-inf': -Infinity };
-        const value = special[raw.toLowerCase()] ?? (/^[+-]?\d+(\.\d*)?([eE][+-]?\d+)?$/.test(raw) ? Number(raw) : undefined);
+        const value =
+          special[raw.toLowerCase()] ?? (/^[+-]?\d+(\.\d*)?([eE][+-]?\d+)?$/.test(raw) ? Number(raw) : undefined);
         if (value === undefined) throw invalid();
         return literal('real', value);
       }
@@ -1302,7 +1399,8 @@ function scopeOf(frame: Frame): Scope {
 function impliedName(e: Expr): string | null {
   if (e.kind === 'name') return e.name;
   // bin(x, ...) / floor(x, ...) / column_ifexists("x", ...) keep the column's name.
-  if (e.kind === 'call' && (e.name === 'bin' || e.name === 'floor') && e.args[0]?.kind === 'name') return e.args[0].name;
+  if (e.kind === 'call' && (e.name === 'bin' || e.name === 'floor') && e.args[0]?.kind === 'name')
+    return e.args[0].name;
   return null;
 }
 
@@ -1319,7 +1417,11 @@ function tableFrame(table: KqlTable, name: string): Frame {
   const cached = frameCache.get(table);
   if (cached !== undefined && cached.rows === table.rows.length) return cached.frame;
   for (const c of table.columns) {
-    if (!isKqlType(c.type)) throw new KqlError(`Table '${name}' declares column '${c.name}' with unknown type '${String(c.type)}'`, 'semantic');
+    if (!isKqlType(c.type))
+      throw new KqlError(
+        `Table '${name}' declares column '${c.name}' with unknown type '${String(c.type)}'`,
+        'semantic',
+      );
   }
   const rows = table.rows.map((r) => table.columns.map((c, i) => kqlValue(c.type, r[i] ?? null)));
   const frame: Frame = { columns: table.columns.map((c) => ({ name: c.name, type: c.type })), rows, serialized: false };
@@ -1327,7 +1429,17 @@ function tableFrame(table: KqlTable, name: string): Frame {
   return frame;
 }
 
-const AGGREGATES: ReadonlySet<string> = new Set(['count', 'countif', 'sum', 'min', 'max', 'avg', 'dcount', 'arg_max', 'arg_min']);
+const AGGREGATES: ReadonlySet<string> = new Set([
+  'count',
+  'countif',
+  'sum',
+  'min',
+  'max',
+  'avg',
+  'dcount',
+  'arg_max',
+  'arg_min',
+]);
 
 class Evaluator {
   private readonly lets = new Map<string, LetBinding>();
@@ -1377,7 +1489,8 @@ class Evaluator {
           throw this.error(s.pos, `'${s.name}' is a scalar value, not a table`);
         }
         const table = this.tables[s.name];
-        if (table === undefined) throw this.error(s.pos, `Failed to resolve table or column expression named '${s.name}'`);
+        if (table === undefined)
+          throw this.error(s.pos, `Failed to resolve table or column expression named '${s.name}'`);
         return tableFrame(table, s.name);
       }
       case 'materialize':
@@ -1421,13 +1534,18 @@ class Evaluator {
           drop.add(i);
         }
         const keep = frame.columns.map((_, i) => i).filter((i) => !drop.has(i));
-        return { columns: keep.map((i) => frame.columns[i]!), rows: frame.rows.map((r) => keep.map((i) => r[i] ?? null)), serialized: frame.serialized };
+        return {
+          columns: keep.map((i) => frame.columns[i]!),
+          rows: frame.rows.map((r) => keep.map((i) => r[i] ?? null)),
+          serialized: frame.serialized,
+        };
       }
       case 'project-rename': {
         const columns = [...frame.columns];
         for (const r of op.renames) {
           const i = scope.index.get(r.from.name);
-          if (i === undefined) throw this.error(r.from.pos, `project-rename: Failed to resolve column '${r.from.name}'`);
+          if (i === undefined)
+            throw this.error(r.from.pos, `project-rename: Failed to resolve column '${r.from.name}'`);
           columns[i] = { name: r.to, type: columns[i]!.type };
         }
         return { ...frame, columns };
@@ -1578,7 +1696,10 @@ class Evaluator {
     if (keys.length === 0 && groups.size === 0) groups.set('', { keys: [], rows: [] });
     const taken = new Set<string>();
     const columns: Column[] = [];
-    for (const c of [...keys.map((k) => ({ name: k.name, type: k.scalar.type })), ...aggregates.flatMap((a) => a.columns)]) {
+    for (const c of [
+      ...keys.map((k) => ({ name: k.name, type: k.scalar.type })),
+      ...aggregates.flatMap((a) => a.columns),
+    ]) {
       const name = uniqueName(c.name, taken);
       taken.add(name);
       columns.push({ name, type: c.type });
@@ -1590,13 +1711,21 @@ class Evaluator {
   private aggregate(item: NamedExpr, scope: Scope, keyNames: ReadonlySet<string>): Aggregate {
     const e = item.expr;
     if (e.kind !== 'call' || !AGGREGATES.has(e.name)) {
-      throw this.error(e.pos, 'summarize: each aggregate must be a call of count, countif, sum, min, max, avg, dcount, arg_max or arg_min');
+      throw this.error(
+        e.pos,
+        'summarize: each aggregate must be a call of count, countif, sum, min, max, avg, dcount, arg_max or arg_min',
+      );
     }
     const args = e.args;
     const arity = (min: number, max: number) => {
-      if (args.length < min || args.length > max) throw this.error(e.pos, `${e.name}() takes ${min === max ? min : `${min} to ${max}`} argument(s), not ${args.length}`);
+      if (args.length < min || args.length > max)
+        throw this.error(
+          e.pos,
+          `${e.name}() takes ${min === max ? min : `${min} to ${max}`} argument(s), not ${args.length}`,
+        );
     };
-    const argName = (prefix: string) => item.name ?? `${prefix}_${args[0] !== undefined ? (impliedName(args[0]) ?? '') : ''}`;
+    const argName = (prefix: string) =>
+      item.name ?? `${prefix}_${args[0] !== undefined ? (impliedName(args[0]) ?? '') : ''}`;
     switch (e.name) {
       case 'count': {
         arity(0, 0);
@@ -1606,7 +1735,10 @@ class Evaluator {
         arity(1, 1);
         const p = this.compile(args[0]!, scope);
         if (p.type !== 'bool') throw this.error(args[0]!.pos, 'countif: the predicate must be bool');
-        return { columns: [{ name: item.name ?? 'countif_', type: 'long' }], compute: (rows) => [rows.filter((r, i) => p.eval(r, i) === true).length] };
+        return {
+          columns: [{ name: item.name ?? 'countif_', type: 'long' }],
+          compute: (rows) => [rows.filter((r, i) => p.eval(r, i) === true).length],
+        };
       }
       case 'sum':
       case 'avg': {
@@ -1651,7 +1783,14 @@ class Evaluator {
         // Exact (Kusto's dcount is an estimate; on small sets it is exact too). Nulls are not counted.
         return {
           columns: [{ name: argName('dcount'), type: 'long' }],
-          compute: (rows) => [new Set(rows.map((r, i) => x.eval(r, i)).filter((v) => v !== null).map(valueKey)).size],
+          compute: (rows) => [
+            new Set(
+              rows
+                .map((r, i) => x.eval(r, i))
+                .filter((v) => v !== null)
+                .map(valueKey),
+            ).size,
+          ],
         };
       }
       default:
@@ -1664,9 +1803,16 @@ class Evaluator {
    * whose key is null are ignored; on ties the first row wins. Columns: the key (named after its
    * column), then `*` = every other input column except the `by` columns, or the listed ones.
    */
-  private argExtreme(sign: 1 | -1, item: NamedExpr, e: Extract<Expr, { kind: 'call' }>, scope: Scope, keyNames: ReadonlySet<string>): Aggregate {
+  private argExtreme(
+    sign: 1 | -1,
+    item: NamedExpr,
+    e: Extract<Expr, { kind: 'call' }>,
+    scope: Scope,
+    keyNames: ReadonlySet<string>,
+  ): Aggregate {
     const [keyExpr, ...rest] = e.args;
-    if (keyExpr === undefined || keyExpr.kind === 'star' || rest.length === 0) throw this.error(e.pos, `${e.name}() takes a key and at least one column (or *)`);
+    if (keyExpr === undefined || keyExpr.kind === 'star' || rest.length === 0)
+      throw this.error(e.pos, `${e.name}() takes a key and at least one column (or *)`);
     const key = this.compile(keyExpr, scope);
     const cls = compareClass(key.type, key.type);
     if (cls === null) throw this.error(keyExpr.pos, `${e.name}: values of type ${key.type} cannot be ordered`);
@@ -1675,7 +1821,8 @@ class Evaluator {
     for (const a of rest) {
       if (a.kind === 'star') {
         scope.columns.forEach((c, i) => {
-          if (keyNames.has(c.name) || c.name === keyName || (keyExpr.kind === 'name' && c.name === keyExpr.name)) return;
+          if (keyNames.has(c.name) || c.name === keyName || (keyExpr.kind === 'name' && c.name === keyExpr.name))
+            return;
           outputs.push({ name: c.name, type: c.type, eval: (r) => r[i] ?? null });
         });
       } else {
@@ -1716,9 +1863,17 @@ class Evaluator {
     const keyIndexes = op.on.map((n) => {
       const l = leftScope.index.get(n.name);
       const r = rightScope.index.get(n.name);
-      if (l === undefined || r === undefined) throw this.error(n.pos, `join: Failed to resolve column '${n.name}' on the ${l === undefined ? 'left' : 'right'} side`);
+      if (l === undefined || r === undefined)
+        throw this.error(
+          n.pos,
+          `join: Failed to resolve column '${n.name}' on the ${l === undefined ? 'left' : 'right'} side`,
+        );
       const cls = compareClass(left.columns[l]!.type, right.columns[r]!.type);
-      if (cls === null) throw this.error(n.pos, `join: the key '${n.name}' has types ${left.columns[l]!.type} and ${right.columns[r]!.type}`);
+      if (cls === null)
+        throw this.error(
+          n.pos,
+          `join: the key '${n.name}' has types ${left.columns[l]!.type} and ${right.columns[r]!.type}`,
+        );
       return { l, r };
     });
     const keyOf = (row: Row, side: 'l' | 'r'): string | null => {
@@ -1782,7 +1937,8 @@ class Evaluator {
         // A column shadows a let of the same name.
         const bound = this.lets.get(e.name);
         if (bound?.kind === 'scalar') return constant(bound.type, bound.value);
-        if (bound?.kind === 'tabular') throw this.error(e.pos, `'${e.name}' is a tabular expression; use toscalar() or in (...)`);
+        if (bound?.kind === 'tabular')
+          throw this.error(e.pos, `'${e.name}' is a tabular expression; use toscalar() or in (...)`);
         throw this.error(e.pos, `Failed to resolve scalar expression named '${e.name}'`);
       }
       case 'star':
@@ -1797,7 +1953,8 @@ class Evaluator {
       }
       case 'unary': {
         const x = this.compile(e.operand, scope);
-        if (!isNumericType(x.type) && x.type !== 'timespan') throw this.error(e.pos, `unary ${e.op} needs a number or timespan, not ${x.type}`);
+        if (!isNumericType(x.type) && x.type !== 'timespan')
+          throw this.error(e.pos, `unary ${e.op} needs a number or timespan, not ${x.type}`);
         if (e.op === '+') return x;
         return this.derive(x.type, [x], (v) => (v === null ? null : typeof v === 'bigint' ? -v : -(v as number)));
       }
@@ -1814,7 +1971,12 @@ class Evaluator {
   private derive(type: Type, args: readonly Scalar[], f: (...values: Value[]) => Value): Scalar {
     const evals = args.map((a) => a.eval);
     const isConstant = args.every((a) => a.constant);
-    const evaluate: Eval = evals.length === 1 ? (r, i) => f(evals[0]!(r, i)) : evals.length === 2 ? (r, i) => f(evals[0]!(r, i), evals[1]!(r, i)) : (r, i) => f(...evals.map((g) => g(r, i)));
+    const evaluate: Eval =
+      evals.length === 1
+        ? (r, i) => f(evals[0]!(r, i))
+        : evals.length === 2
+          ? (r, i) => f(evals[0]!(r, i), evals[1]!(r, i))
+          : (r, i) => f(...evals.map((g) => g(r, i)));
     if (isConstant) return constant(type, evaluate([], 0));
     return { type, eval: evaluate, constant: false };
   }
@@ -1824,12 +1986,20 @@ class Evaluator {
     const right = this.compile(e.right, scope);
     const op = e.op;
     if (op === 'and' || op === 'or') {
-      for (const [side, s] of [['left', left], ['right', right]] as const) {
+      for (const [side, s] of [
+        ['left', left],
+        ['right', right],
+      ] as const) {
         if (s.type !== 'bool') throw this.error(e.pos, `'${op}' needs bool operands; the ${side} one is ${s.type}`);
       }
       // Three-valued logic: null and false = false, null or true = true, otherwise null.
-      if (op === 'and') return this.derive('bool', [left, right], (a, b) => (a === false || b === false ? false : a === null || b === null ? null : true));
-      return this.derive('bool', [left, right], (a, b) => (a === true || b === true ? true : a === null || b === null ? null : false));
+      if (op === 'and')
+        return this.derive('bool', [left, right], (a, b) =>
+          a === false || b === false ? false : a === null || b === null ? null : true,
+        );
+      return this.derive('bool', [left, right], (a, b) =>
+        a === true || b === true ? true : a === null || b === null ? null : false,
+      );
     }
     if (COMPARISON_OPERATORS.has(op)) return this.comparison(e, op, left, right);
     const negated = op.startsWith('!');
@@ -1850,9 +2020,11 @@ class Evaluator {
   /** `==` `!=` `=~` `!~` `<` `<=` `>` `>=`. Any comparison with a null operand is false. */
   private comparison(e: Extract<Expr, { kind: 'binary' }>, op: string, left: Scalar, right: Scalar): Scalar {
     const cls = compareClass(left.type, right.type);
-    if (cls === null) throw this.error(e.pos, `Cannot compare values of types ${left.type} and ${right.type} with '${op}'`);
+    if (cls === null)
+      throw this.error(e.pos, `Cannot compare values of types ${left.type} and ${right.type} with '${op}'`);
     if (op === '=~' || op === '!~') {
-      if (cls !== 'string' && cls !== 'guid' && cls !== 'dynamic') throw this.error(e.pos, `'${op}' compares strings, not ${left.type} and ${right.type}`);
+      if (cls !== 'string' && cls !== 'guid' && cls !== 'dynamic')
+        throw this.error(e.pos, `'${op}' compares strings, not ${left.type} and ${right.type}`);
       // Case-insensitive equality (JS lower-casing; Kusto folds case the same way for ASCII).
       return this.derive('bool', [left, right], (a, b) => {
         if (a === null || b === null) return false;
@@ -1861,11 +2033,25 @@ class Evaluator {
       });
     }
     const test: (c: number) => boolean =
-      op === '==' ? (c) => c === 0 : op === '!=' ? (c) => c !== 0 : op === '<' ? (c) => c < 0 : op === '<=' ? (c) => c <= 0 : op === '>' ? (c) => c > 0 : (c) => c >= 0;
+      op === '=='
+        ? (c) => c === 0
+        : op === '!='
+          ? (c) => c !== 0
+          : op === '<'
+            ? (c) => c < 0
+            : op === '<='
+              ? (c) => c <= 0
+              : op === '>'
+                ? (c) => c > 0
+                : (c) => c >= 0;
     if (op === '==' || op === '!=') {
-      return this.derive('bool', [left, right], (a, b) => (a === null || b === null ? false : equalValues(cls, a, b) === (op === '==')));
+      return this.derive('bool', [left, right], (a, b) =>
+        a === null || b === null ? false : equalValues(cls, a, b) === (op === '=='),
+      );
     }
-    return this.derive('bool', [left, right], (a, b) => (a === null || b === null ? false : test(compareNonNull(cls, a, b))));
+    return this.derive('bool', [left, right], (a, b) =>
+      a === null || b === null ? false : test(compareNonNull(cls, a, b)),
+    );
   }
 
   /** `+ - * / %` on numbers (long/long stays long: integer division toward zero), datetime ± timespan, datetime - datetime. Null in → null out. */
@@ -1895,16 +2081,26 @@ class Evaluator {
       });
     }
     if (lt === 'datetime' && rt === 'timespan' && (op === '+' || op === '-')) {
-      return this.derive('datetime', [left, right], (a, b) => (a === null || b === null ? null : ticksDatetime(datetimeTicks(a as string) + (op === '+' ? 1n : -1n) * (b as bigint))));
+      return this.derive('datetime', [left, right], (a, b) =>
+        a === null || b === null
+          ? null
+          : ticksDatetime(datetimeTicks(a as string) + (op === '+' ? 1n : -1n) * (b as bigint)),
+      );
     }
     if (lt === 'timespan' && rt === 'datetime' && op === '+') {
-      return this.derive('datetime', [left, right], (a, b) => (a === null || b === null ? null : ticksDatetime(datetimeTicks(b as string) + (a as bigint))));
+      return this.derive('datetime', [left, right], (a, b) =>
+        a === null || b === null ? null : ticksDatetime(datetimeTicks(b as string) + (a as bigint)),
+      );
     }
     if (lt === 'datetime' && rt === 'datetime' && op === '-') {
-      return this.derive('timespan', [left, right], (a, b) => (a === null || b === null ? null : datetimeTicks(a as string) - datetimeTicks(b as string)));
+      return this.derive('timespan', [left, right], (a, b) =>
+        a === null || b === null ? null : datetimeTicks(a as string) - datetimeTicks(b as string),
+      );
     }
     if (lt === 'timespan' && rt === 'timespan' && (op === '+' || op === '-')) {
-      return this.derive('timespan', [left, right], (a, b) => (a === null || b === null ? null : op === '+' ? (a as bigint) + (b as bigint) : (a as bigint) - (b as bigint)));
+      return this.derive('timespan', [left, right], (a, b) =>
+        a === null || b === null ? null : op === '+' ? (a as bigint) + (b as bigint) : (a as bigint) - (b as bigint),
+      );
     }
     throw this.error(e.pos, `'${op}' is not defined for ${lt} and ${rt}`);
   }
@@ -1918,10 +2114,13 @@ class Evaluator {
       const column = frame.columns[0];
       if (column === undefined) throw this.error(e.pos, 'in: the tabular expression has no columns');
       items = frame.rows.map((r) => constant(column.type, r[0] ?? null));
-      if (compareClass(left.type, column.type) === null) throw this.error(e.pos, `in: cannot compare ${left.type} with ${column.type}`);
+      if (compareClass(left.type, column.type) === null)
+        throw this.error(e.pos, `in: cannot compare ${left.type} with ${column.type}`);
     } else {
       items = e.values.map((v) => this.compile(v, scope));
-      for (const item of items) if (compareClass(left.type, item.type) === null) throw this.error(e.pos, `in: cannot compare ${left.type} with ${item.type}`);
+      for (const item of items)
+        if (compareClass(left.type, item.type) === null)
+          throw this.error(e.pos, `in: cannot compare ${left.type} with ${item.type}`);
     }
     const fold = (v: Value, type: Type): string => {
       const text = toText(v, type);
@@ -1949,10 +2148,14 @@ class Evaluator {
 
   private call(e: Extract<Expr, { kind: 'call' }>, scope: Scope): Scalar {
     const name = e.name;
-    if (AGGREGATES.has(name)) throw this.error(e.pos, `the aggregate function '${name}()' is only allowed in summarize`);
+    if (AGGREGATES.has(name))
+      throw this.error(e.pos, `the aggregate function '${name}()' is only allowed in summarize`);
     const arity = (min: number, max = min) => {
       if (e.args.length < min || e.args.length > max) {
-        throw this.error(e.pos, `${name}() takes ${min === max ? String(min) : `${min} to ${max === Infinity ? 'any number of' : String(max)}`} argument(s), not ${e.args.length}`);
+        throw this.error(
+          e.pos,
+          `${name}() takes ${min === max ? String(min) : `${min} to ${max === Infinity ? 'any number of' : String(max)}`} argument(s), not ${e.args.length}`,
+        );
       }
     };
     const arg = (i: number): Scalar => this.compile(e.args[i]!, scope);
@@ -1987,7 +2190,9 @@ class Evaluator {
       case 'toupper': {
         arity(1);
         const x = arg(0);
-        return this.derive('string', [x], (v) => (name === 'tolower' ? toText(v, x.type).toLowerCase() : toText(v, x.type).toUpperCase()));
+        return this.derive('string', [x], (v) =>
+          name === 'tolower' ? toText(v, x.type).toLowerCase() : toText(v, x.type).toUpperCase(),
+        );
       }
       case 'strlen': {
         arity(1);
@@ -2010,7 +2215,8 @@ class Evaluator {
       case 'todouble': {
         arity(1);
         const x = arg(0);
-        if (x.type === 'datetime' || x.type === 'timespan' || x.type === 'guid') throw this.error(e.pos, `${name}() of a ${x.type} is not supported`);
+        if (x.type === 'datetime' || x.type === 'timespan' || x.type === 'guid')
+          throw this.error(e.pos, `${name}() of a ${x.type} is not supported`);
         const target = name === 'tolong' ? 'long' : name === 'toint' ? 'int' : 'real';
         return this.derive(target, [x], (v) => toNumber(v, x.type, target));
       }
@@ -2024,19 +2230,25 @@ class Evaluator {
         arity(0, 1);
         const offset = e.args.length === 1 ? arg(0) : constant('timespan', 0n);
         if (offset.type !== 'timespan') throw this.error(e.pos, 'now() takes a timespan offset');
-        return this.derive('datetime', [offset], (o) => (o === null ? null : ticksDatetime(datetimeTicks(this.now) + (o as bigint))));
+        return this.derive('datetime', [offset], (o) =>
+          o === null ? null : ticksDatetime(datetimeTicks(this.now) + (o as bigint)),
+        );
       }
       case 'ago': {
         arity(1);
         const span = arg(0);
         if (span.type !== 'timespan') throw this.error(e.pos, `ago() takes a timespan, not ${span.type}`);
-        return this.derive('datetime', [span], (s) => (s === null ? null : ticksDatetime(datetimeTicks(this.now) - (s as bigint))));
+        return this.derive('datetime', [span], (s) =>
+          s === null ? null : ticksDatetime(datetimeTicks(this.now) - (s as bigint)),
+        );
       }
       case 'coalesce': {
         arity(1, 64);
         const xs = all();
         const type = xs[0]!.type;
-        for (const x of xs) if (x.type !== type) throw this.error(e.pos, `coalesce(): all arguments must have one type (${type}, ${x.type})`);
+        for (const x of xs)
+          if (x.type !== type)
+            throw this.error(e.pos, `coalesce(): all arguments must have one type (${type}, ${x.type})`);
         // The first value that is not null (for strings: not empty).
         return this.derive(type, xs, (...vs) => vs.find((v) => v !== null && v !== '') ?? emptyOf(type));
       }
@@ -2050,10 +2262,12 @@ class Evaluator {
         return this.derive(type, [c, a, b], (cv, av, bv) => (cv === true ? av : bv));
       }
       case 'case': {
-        if (e.args.length < 3 || e.args.length % 2 === 0) throw this.error(e.pos, 'case() takes pairs of condition and value, then an else value');
+        if (e.args.length < 3 || e.args.length % 2 === 0)
+          throw this.error(e.pos, 'case() takes pairs of condition and value, then an else value');
         const xs = all();
         const values = xs.filter((_, i) => i % 2 === 1 || i === xs.length - 1);
-        for (let i = 0; i < xs.length - 1; i += 2) if (xs[i]!.type !== 'bool') throw this.error(e.pos, 'case(): conditions must be bool');
+        for (let i = 0; i < xs.length - 1; i += 2)
+          if (xs[i]!.type !== 'bool') throw this.error(e.pos, 'case(): conditions must be bool');
         const type = this.commonType(e.pos, name, values);
         return this.derive(type, xs, (...vs) => {
           for (let i = 0; i < vs.length - 1; i += 2) if (vs[i] === true) return vs[i + 1] ?? null;
@@ -2064,7 +2278,8 @@ class Evaluator {
         arity(2);
         const [dt, fmt] = [arg(0), arg(1)];
         if (dt.type !== 'datetime') throw this.error(e.pos, `format_datetime() takes a datetime, not ${dt.type}`);
-        if (fmt.type !== 'string' || !fmt.constant) throw this.error(e.pos, 'format_datetime(): the format must be a string literal');
+        if (fmt.type !== 'string' || !fmt.constant)
+          throw this.error(e.pos, 'format_datetime(): the format must be a string literal');
         const format = compileDatetimeFormat(fmt.eval([], 0) as string, (message) => this.error(e.pos, message));
         return this.derive('string', [dt], (v) => (v === null ? '' : format(v as string)));
       }
@@ -2081,7 +2296,11 @@ class Evaluator {
           });
         }
         if (isNumericType(x.type) && isNumericType(size.type)) {
-          return this.derive(x.type, [x, size], (v, s) => (v === null || s === null || (s as number) <= 0 ? null : Math.floor((v as number) / (s as number)) * (s as number)));
+          return this.derive(x.type, [x, size], (v, s) =>
+            v === null || s === null || (s as number) <= 0
+              ? null
+              : Math.floor((v as number) / (s as number)) * (s as number),
+          );
         }
         throw this.error(e.pos, `${name}() is not defined for ${x.type} and ${size.type}`);
       }
@@ -2089,21 +2308,29 @@ class Evaluator {
         arity(1);
         const x = arg(0);
         if (x.type !== 'datetime') throw this.error(e.pos, `startofday() takes a datetime, not ${x.type}`);
-        return this.derive('datetime', [x], (v) => (v === null ? null : `${(v as string).slice(0, 10)}T00:00:00.0000000Z`));
+        return this.derive('datetime', [x], (v) =>
+          v === null ? null : `${(v as string).slice(0, 10)}T00:00:00.0000000Z`,
+        );
       }
       case 'row_number': {
         arity(0, 1);
         // The position in the current row order, from `start` (default 1); needs ordered input.
-        if (!scope.serialized) throw this.error(e.pos, "Function 'row_number' cannot be invoked in current context: the input is not serialized (sort it first)");
+        if (!scope.serialized)
+          throw this.error(
+            e.pos,
+            "Function 'row_number' cannot be invoked in current context: the input is not serialized (sort it first)",
+          );
         const start = e.args.length === 1 ? arg(0) : constant('long', 1);
-        if (!start.constant || (start.type !== 'long' && start.type !== 'int')) throw this.error(e.pos, 'row_number(): the start must be a constant whole number');
+        if (!start.constant || (start.type !== 'long' && start.type !== 'int'))
+          throw this.error(e.pos, 'row_number(): the start must be a constant whole number');
         const first = start.eval([], 0) as number;
         return { type: 'long', eval: (_r, i) => first + i, constant: false };
       }
       case 'column_ifexists': {
         arity(2);
         const nameArg = e.args[0]!;
-        if (nameArg.kind !== 'literal' || nameArg.type !== 'string') throw this.error(e.pos, 'column_ifexists(): the column name must be a string literal');
+        if (nameArg.kind !== 'literal' || nameArg.type !== 'string')
+          throw this.error(e.pos, 'column_ifexists(): the column name must be a string literal');
         // The column when the input has it (with its own type), else the default.
         const i = scope.index.get(nameArg.value as string);
         if (i !== undefined) {
@@ -2146,7 +2373,11 @@ function stringTest(op: string): (haystack: string, needle: string) => boolean {
         for (let at = h.indexOf(n); at !== -1; at = h.indexOf(n, at + 1)) {
           const before = h.charAt(at - 1);
           const after = h.charAt(at + n.length);
-          if ((!checkStart || before === '' || !alnum.test(before)) && (!checkEnd || after === '' || !alnum.test(after))) return true;
+          if (
+            (!checkStart || before === '' || !alnum.test(before)) &&
+            (!checkEnd || after === '' || !alnum.test(after))
+          )
+            return true;
         }
         return false;
       };
@@ -2207,7 +2438,11 @@ export function runKql(query: string, tables: Readonly<Record<string, KqlTable>>
   const statements = new Parser(query, tokens, new Set(Object.keys(tables))).parseScript();
   const frame = new Evaluator(query, tables, dateToKqlDatetime(options.now)).run(statements);
   const columns = frame.columns.map((c): KqlColumn => {
-    if (c.type === 'timespan') throw new KqlError(`The result column '${c.name}' is a timespan; this engine returns only ${[...KQL_TYPES].join(', ')} columns`, 'semantic');
+    if (c.type === 'timespan')
+      throw new KqlError(
+        `The result column '${c.name}' is a timespan; this engine returns only ${[...KQL_TYPES].join(', ')} columns`,
+        'semantic',
+      );
     return { name: c.name, type: c.type };
   });
   return { columns, rows: frame.rows.map((r) => r.map((v) => (typeof v === 'bigint' ? null : v))) };

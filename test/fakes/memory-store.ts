@@ -45,7 +45,11 @@ export class MemoryAuditStore implements AuditStore {
   private changeActions: string[] = [];
   private offsets = new Map<string, number>();
   private convs = new Map<string, ConversationRecord>();
-  private deliveries: (DeliveryRecord & { state: 'pending' | 'sent' | 'failed'; notBefore: string | null; lastError: string | null })[] = [];
+  private deliveries: (DeliveryRecord & {
+    state: 'pending' | 'sent' | 'failed';
+    notBefore: string | null;
+    lastError: string | null;
+  })[] = [];
   private posted = new Map<string, PostedCard>();
   /** Ids of actions first stored by a backfill page (the SQLite store's first_run_id in a backfill run). */
   private backfilled = new Set<string>();
@@ -57,12 +61,21 @@ export class MemoryAuditStore implements AuditStore {
   beginRun(startedAt: string, backfill: boolean): number {
     this.state = { ...this.state, lastRunStartedAt: startedAt, runsTotal: this.state.runsTotal + 1 };
     const id = this.runs.length + 1;
-    this.runs.push({ id, startedAt, finishedAt: null, ok: null, backfill, error: null, stats: { pages: 0, calls: 0, new: 0, statusChanged: 0, updated: 0, unchanged: 0, quarantined: 0 } });
+    this.runs.push({
+      id,
+      startedAt,
+      finishedAt: null,
+      ok: null,
+      backfill,
+      error: null,
+      stats: { pages: 0, calls: 0, new: 0, statusChanged: 0, updated: 0, unchanged: 0, quarantined: 0 },
+    });
     return id;
   }
 
   applyPage(page: PageWrite): PageOutcome {
-    if (this.applyCalls++ === this.failApplyPageAt) throw new StoreError('Store applyPage failed: database or disk is full');
+    if (this.applyCalls++ === this.failApplyPageAt)
+      throw new StoreError('Store applyPage failed: database or disk is full');
     const out: PageOutcome = { changes: [], unchanged: 0, quarantined: page.quarantined.length };
     for (const a of page.items) {
       const lu = normalizeTimestamp(a.lastUpdateDateTimeUtc) as string;
@@ -80,26 +93,59 @@ export class MemoryAuditStore implements AuditStore {
         h.push({ status: a.status, changedAt: lu, observedAt: page.observedAt, runId: page.runId });
         this.history.set(a.id, h);
         if (!page.backfill) {
-          this.changeLog.push({ seq: this.changeLog.length + 1, kind, status: a.status, previousStatus: old?.status ?? null, runId: page.runId, recordedAt: page.observedAt });
+          this.changeLog.push({
+            seq: this.changeLog.length + 1,
+            kind,
+            status: a.status,
+            previousStatus: old?.status ?? null,
+            runId: page.runId,
+            recordedAt: page.observedAt,
+          });
           this.changeActions.push(a.id);
         }
       }
-      out.changes.push({ kind, action: a, previousStatus: old?.status ?? null, backfill: page.backfill, runId: page.runId });
+      out.changes.push({
+        kind,
+        action: a,
+        previousStatus: old?.status ?? null,
+        backfill: page.backfill,
+        runId: page.runId,
+      });
     }
     for (const q of page.quarantined) {
       const prev = this.quarantine.get(q.raw);
-      this.quarantine.set(q.raw, { ...q, firstSeenAt: prev?.firstSeenAt ?? page.observedAt, lastSeenAt: page.observedAt, seenCount: (prev?.seenCount ?? 0) + 1 });
+      this.quarantine.set(q.raw, {
+        ...q,
+        firstSeenAt: prev?.firstSeenAt ?? page.observedAt,
+        lastSeenAt: page.observedAt,
+        seenCount: (prev?.seenCount ?? 0) + 1,
+      });
     }
-    if (page.cursor !== null && (this.state.cursor === null || page.cursor > this.state.cursor)) this.state = { ...this.state, cursor: page.cursor };
+    if (page.cursor !== null && (this.state.cursor === null || page.cursor > this.state.cursor))
+      this.state = { ...this.state, cursor: page.cursor };
     return out;
   }
 
-  finishRun(runId: number, result: { finishedAt: string; ok: boolean; error?: string; stats: RunRecord['stats'] }): void {
+  finishRun(
+    runId: number,
+    result: { finishedAt: string; ok: boolean; error?: string; stats: RunRecord['stats'] },
+  ): void {
     const run = this.runs[runId - 1];
-    if (run) Object.assign(run, { finishedAt: result.finishedAt, ok: result.ok, error: result.error ?? null, stats: result.stats });
+    if (run)
+      Object.assign(run, {
+        finishedAt: result.finishedAt,
+        ok: result.ok,
+        error: result.error ?? null,
+        stats: result.stats,
+      });
     this.state = result.ok
       ? { ...this.state, lastSuccessAt: result.finishedAt }
-      : { ...this.state, lastErrorAt: result.finishedAt, lastError: result.error ?? 'unknown error', runsFailed: this.state.runsFailed + 1 };
+      : {
+          ...this.state,
+          lastErrorAt: result.finishedAt,
+          lastError: result.error ?? 'unknown error',
+          runsFailed: this.state.runsFailed + 1,
+        };
   }
 
   setMode(mode: IngestState['mode'], reason: string | null): void {
@@ -144,7 +190,10 @@ export class MemoryAuditStore implements AuditStore {
     return this.changeLog
       .filter((c) => c.seq > offset)
       .slice(0, limit)
-      .map((c) => ({ ...c, action: structuredClone(this.actions.get(this.changeActions[c.seq - 1] as string) as MachineAction) }));
+      .map((c) => ({
+        ...c,
+        action: structuredClone(this.actions.get(this.changeActions[c.seq - 1] as string) as MachineAction),
+      }));
   }
 
   commitOffset(consumer: string, seq: number): void {
@@ -155,7 +204,13 @@ export class MemoryAuditStore implements AuditStore {
     return this.offsets.get(consumer) ?? 0;
   }
 
-  saveConversation(input: { conversationId: string; kind: string; name: string | null; ref: ConvRef; at: string }): void {
+  saveConversation(input: {
+    conversationId: string;
+    kind: string;
+    name: string | null;
+    ref: ConvRef;
+    at: string;
+  }): void {
     const old = this.convs.get(input.conversationId);
     this.convs.set(input.conversationId, {
       conversationId: input.conversationId,
@@ -176,7 +231,12 @@ export class MemoryAuditStore implements AuditStore {
     this.convs.delete(conversationId);
   }
 
-  setSubscription(conversationId: string, flags: { alerts: boolean; digest: boolean }, by: string, at: string): boolean {
+  setSubscription(
+    conversationId: string,
+    flags: { alerts: boolean; digest: boolean },
+    by: string,
+    at: string,
+  ): boolean {
     const c = this.convs.get(conversationId);
     if (!c) return false;
     this.convs.set(conversationId, { ...c, ...flags, subscribedBy: by, subscribedAt: at });
@@ -192,8 +252,22 @@ export class MemoryAuditStore implements AuditStore {
     return [...this.convs.values()];
   }
 
-  enqueueDeliveries(consumer: string, seq: number, deliveries: readonly { conversationId: string; kind: 'alert' | 'update'; actionId: string; payload: string }[], at: string): void {
-    for (const d of deliveries) this.deliveries.push({ ...d, id: this.deliveries.length + 1, createdAt: at, attempts: 0, state: 'pending', notBefore: null, lastError: null });
+  enqueueDeliveries(
+    consumer: string,
+    seq: number,
+    deliveries: readonly { conversationId: string; kind: 'alert' | 'update'; actionId: string; payload: string }[],
+    at: string,
+  ): void {
+    for (const d of deliveries)
+      this.deliveries.push({
+        ...d,
+        id: this.deliveries.length + 1,
+        createdAt: at,
+        attempts: 0,
+        state: 'pending',
+        notBefore: null,
+        lastError: null,
+      });
     this.commitOffset(consumer, seq);
   }
 
@@ -201,18 +275,47 @@ export class MemoryAuditStore implements AuditStore {
     return this.deliveries
       .filter((d) => d.state === 'pending' && (d.notBefore === null || d.notBefore <= nowIso))
       .slice(0, limit)
-      .map(({ id, conversationId, kind, actionId, payload, createdAt, attempts }) => ({ id, conversationId, kind, actionId, payload, createdAt, attempts }));
+      .map(({ id, conversationId, kind, actionId, payload, createdAt, attempts }) => ({
+        id,
+        conversationId,
+        kind,
+        actionId,
+        payload,
+        createdAt,
+        attempts,
+      }));
   }
 
-  completeDelivery(id: number, _at: string, posted?: { conversationId: string; actionId: string; messageConversationId: string; activityId: string; payload: string }): void {
+  completeDelivery(
+    id: number,
+    _at: string,
+    posted?: {
+      conversationId: string;
+      actionId: string;
+      messageConversationId: string;
+      activityId: string;
+      payload: string;
+    },
+  ): void {
     const d = this.deliveries[id - 1];
     if (d) Object.assign(d, { state: 'sent', attempts: d.attempts + 1 });
-    if (posted) this.posted.set(`${posted.conversationId}\n${posted.actionId}`, { messageConversationId: posted.messageConversationId, activityId: posted.activityId, payload: posted.payload });
+    if (posted)
+      this.posted.set(`${posted.conversationId}\n${posted.actionId}`, {
+        messageConversationId: posted.messageConversationId,
+        activityId: posted.activityId,
+        payload: posted.payload,
+      });
   }
 
   failDelivery(id: number, error: string, retryAt: string | null): void {
     const d = this.deliveries[id - 1];
-    if (d) Object.assign(d, { attempts: d.attempts + 1, lastError: error, notBefore: retryAt, state: retryAt === null ? 'failed' : 'pending' });
+    if (d)
+      Object.assign(d, {
+        attempts: d.attempts + 1,
+        lastError: error,
+        notBefore: retryAt,
+        state: retryAt === null ? 'failed' : 'pending',
+      });
   }
 
   postedCard(conversationId: string, actionId: string): PostedCard | undefined {
@@ -220,7 +323,10 @@ export class MemoryAuditStore implements AuditStore {
   }
 
   hasPendingAlert(conversationId: string, actionId: string): boolean {
-    return this.deliveries.some((d) => d.state === 'pending' && d.kind === 'alert' && d.conversationId === conversationId && d.actionId === actionId);
+    return this.deliveries.some(
+      (d) =>
+        d.state === 'pending' && d.kind === 'alert' && d.conversationId === conversationId && d.actionId === actionId,
+    );
   }
 
   countByRequestorBetween(requestor: string, types: readonly string[], from: string, to: string): number {
@@ -232,11 +338,20 @@ export class MemoryAuditStore implements AuditStore {
 
   private botState = new Map<string, string>();
 
-  backfillSummary(): { total: number; byType: { key: string; count: number }[]; from: string | null; to: string | null } {
-    const actions = [...this.backfilled].map((id) => this.actions.get(id)).filter((a): a is MachineAction => a !== undefined);
+  backfillSummary(): {
+    total: number;
+    byType: { key: string; count: number }[];
+    from: string | null;
+    to: string | null;
+  } {
+    const actions = [...this.backfilled]
+      .map((id) => this.actions.get(id))
+      .filter((a): a is MachineAction => a !== undefined);
     const counts = new Map<string, number>();
     for (const a of actions) counts.set(a.type, (counts.get(a.type) ?? 0) + 1);
-    const byType = [...counts].map(([key, count]) => ({ key, count })).sort((x, y) => y.count - x.count || (x.key < y.key ? -1 : 1));
+    const byType = [...counts]
+      .map(([key, count]) => ({ key, count }))
+      .sort((x, y) => y.count - x.count || (x.key < y.key ? -1 : 1));
     const created = actions.map((a) => normalizeTimestamp(a.creationDateTimeUtc) as string).sort();
     return { total: actions.length, byType, from: created[0] ?? null, to: created.at(-1) ?? null };
   }

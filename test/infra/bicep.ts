@@ -48,31 +48,142 @@ export interface BicepFile {
   problems: string[];
 }
 
-const PUNCT = ['...', '=>', '==', '!=', '<=', '>=', '&&', '||', '??', '.?', '=~', '!~', '{', '}', '[', ']', '(', ')', ',', ':', '.', '=', '?', '!', '<', '>', '+', '-', '*', '/', '%', '@', '|'];
+const PUNCT = [
+  '...',
+  '=>',
+  '==',
+  '!=',
+  '<=',
+  '>=',
+  '&&',
+  '||',
+  '??',
+  '.?',
+  '=~',
+  '!~',
+  '{',
+  '}',
+  '[',
+  ']',
+  '(',
+  ')',
+  ',',
+  ':',
+  '.',
+  '=',
+  '?',
+  '!',
+  '<',
+  '>',
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  '@',
+  '|',
+];
 
 const OPENERS: Readonly<Record<string, string>> = { '{': '}', '[': ']', '(': ')' };
 const CLOSERS = new Set(['}', ']', ')']);
 
 /** Bicep functions (sys and az namespaces) a template in this repository may call. */
 const FUNCTIONS = new Set([
-  'any', 'array', 'base64', 'base64ToJson', 'base64ToString', 'bool', 'coalesce', 'concat', 'contains', 'dataUri',
-  'dataUriToString', 'deployment', 'empty', 'endsWith', 'environment', 'extensionResourceId', 'filter', 'first',
-  'flatten', 'format', 'guid', 'indexOf', 'int', 'intersection', 'items', 'join', 'json', 'last', 'lastIndexOf',
-  'length', 'listKeys', 'loadFileAsBase64', 'loadJsonContent', 'loadTextContent', 'loadYamlContent', 'managementGroup',
-  'managementGroupResourceId', 'map', 'max', 'min', 'newGuid', 'objectKeys', 'padLeft', 'pickZones', 'range',
-  'reduce', 'reference', 'replace', 'resourceGroup', 'resourceId', 'shallowMerge', 'skip', 'sort', 'split',
-  'startsWith', 'string', 'subscription', 'subscriptionResourceId', 'substring', 'take', 'tenant', 'tenantResourceId',
-  'toLower', 'toObject', 'toUpper', 'trim', 'union', 'uniqueString', 'uri', 'uriComponent', 'uriComponentToString',
+  'any',
+  'array',
+  'base64',
+  'base64ToJson',
+  'base64ToString',
+  'bool',
+  'coalesce',
+  'concat',
+  'contains',
+  'dataUri',
+  'dataUriToString',
+  'deployment',
+  'empty',
+  'endsWith',
+  'environment',
+  'extensionResourceId',
+  'filter',
+  'first',
+  'flatten',
+  'format',
+  'guid',
+  'indexOf',
+  'int',
+  'intersection',
+  'items',
+  'join',
+  'json',
+  'last',
+  'lastIndexOf',
+  'length',
+  'listKeys',
+  'loadFileAsBase64',
+  'loadJsonContent',
+  'loadTextContent',
+  'loadYamlContent',
+  'managementGroup',
+  'managementGroupResourceId',
+  'map',
+  'max',
+  'min',
+  'newGuid',
+  'objectKeys',
+  'padLeft',
+  'pickZones',
+  'range',
+  'reduce',
+  'reference',
+  'replace',
+  'resourceGroup',
+  'resourceId',
+  'shallowMerge',
+  'skip',
+  'sort',
+  'split',
+  'startsWith',
+  'string',
+  'subscription',
+  'subscriptionResourceId',
+  'substring',
+  'take',
+  'tenant',
+  'tenantResourceId',
+  'toLower',
+  'toObject',
+  'toUpper',
+  'trim',
+  'union',
+  'uniqueString',
+  'uri',
+  'uriComponent',
+  'uriComponentToString',
   'utcNow',
 ]);
 
-const DECORATORS = new Set(['description', 'minValue', 'maxValue', 'minLength', 'maxLength', 'allowed', 'secure', 'metadata', 'batchSize', 'sealed', 'discriminator', 'export']);
+const DECORATORS = new Set([
+  'description',
+  'minValue',
+  'maxValue',
+  'minLength',
+  'maxLength',
+  'allowed',
+  'secure',
+  'metadata',
+  'batchSize',
+  'sealed',
+  'discriminator',
+  'export',
+]);
 
 const KEYWORDS = new Set(['true', 'false', 'null', 'if', 'for', 'in', 'existing']);
 
 const TYPES = new Set(['string', 'int', 'bool', 'object', 'array']);
 
-const RESOURCE_TYPE = /^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)+(\/[A-Za-z][A-Za-z0-9]*)+@\d{4}-\d{2}-\d{2}(-preview)?$/;
+const RESOURCE_TYPE =
+  /^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)+(\/[A-Za-z][A-Za-z0-9]*)+@\d{4}-\d{2}-\d{2}(-preview)?$/;
 
 const IDENT_START = /[A-Za-z_]/;
 const IDENT_PART = /[A-Za-z0-9_]/;
@@ -223,7 +334,8 @@ function checkBalance(tokens: readonly Token[], problems: string[]): void {
     else if (CLOSERS.has(t.text)) {
       const open = stack.pop();
       if (open === undefined) problems.push(`line ${t.line}: unmatched ${t.text}`);
-      else if (OPENERS[open.text] !== t.text) problems.push(`line ${t.line}: ${t.text} closes ${open.text} of line ${open.line}`);
+      else if (OPENERS[open.text] !== t.text)
+        problems.push(`line ${t.line}: ${t.text} closes ${open.text} of line ${open.line}`);
     }
   }
   for (const open of stack) problems.push(`line ${open.line}: ${open.text} is never closed`);
@@ -283,7 +395,8 @@ function typeLength(tokens: readonly Token[], at: number): number {
 function checkExpression(value: readonly Token[], where: string, problems: string[]): void {
   const last = value.at(-1);
   if (last === undefined) problems.push(`${where}: missing value after =`);
-  else if (last.kind === 'punct' && !CLOSERS.has(last.text)) problems.push(`${where}: the value ends with ${last.text}`);
+  else if (last.kind === 'punct' && !CLOSERS.has(last.text))
+    problems.push(`${where}: the value ends with ${last.text}`);
 }
 
 function parseDeclaration(st: Token[], decorators: Decorator[], problems: string[]): Declaration | undefined {
@@ -296,8 +409,10 @@ function parseDeclaration(st: Token[], decorators: Decorator[], problems: string
   };
   switch (head.text) {
     case 'targetScope': {
-      if (!isPunct(st[1], '=') || st[2]?.kind !== 'string' || st.length !== 3) return bad("expected targetScope = '<scope>'");
-      if (!['resourceGroup', 'subscription', 'managementGroup', 'tenant'].includes(st[2].text)) return bad(`unknown scope ${st[2].text}`);
+      if (!isPunct(st[1], '=') || st[2]?.kind !== 'string' || st.length !== 3)
+        return bad("expected targetScope = '<scope>'");
+      if (!['resourceGroup', 'subscription', 'managementGroup', 'tenant'].includes(st[2].text))
+        return bad(`unknown scope ${st[2].text}`);
       return { keyword: 'targetScope', name: 'targetScope', line: head.line, decorators, value: st.slice(2) };
     }
     case 'param':
@@ -305,7 +420,10 @@ function parseDeclaration(st: Token[], decorators: Decorator[], problems: string
       if (name?.kind !== 'ident') return bad('expected a name');
       const n = typeLength(st, 2);
       if (n === 0) return bad(`expected a type (string, int, bool, object, array) after ${name.text}`);
-      const type = st.slice(2, 2 + n).map((t) => t.text).join('');
+      const type = st
+        .slice(2, 2 + n)
+        .map((t) => t.text)
+        .join('');
       const rest = st.slice(2 + n);
       if (head.text === 'output' && !isPunct(rest[0], '=')) return bad('an output needs = <value>');
       if (rest.length > 0 && !isPunct(rest[0], '=')) return bad(`unexpected ${rest[0]!.text} after the type`);
@@ -325,8 +443,10 @@ function parseDeclaration(st: Token[], decorators: Decorator[], problems: string
     case 'module': {
       if (name?.kind !== 'ident') return bad('expected a symbolic name');
       const type = st[2];
-      if (type?.kind !== 'string' || (type.holes?.length ?? 0) > 0) return bad('expected a type string without interpolation');
-      if (head.text === 'resource' && !RESOURCE_TYPE.test(type.text)) return bad(`'${type.text}' is not <Namespace>/<type>@<api-version>`);
+      if (type?.kind !== 'string' || (type.holes?.length ?? 0) > 0)
+        return bad('expected a type string without interpolation');
+      if (head.text === 'resource' && !RESOURCE_TYPE.test(type.text))
+        return bad(`'${type.text}' is not <Namespace>/<type>@<api-version>`);
       let i = 3;
       const existing = st[i]?.kind === 'ident' && st[i]!.text === 'existing';
       if (existing) i++;
@@ -348,7 +468,16 @@ function parseDeclaration(st: Token[], decorators: Decorator[], problems: string
       } else if (isPunct(open, '[') && body[1]?.kind === 'ident' && body[1].text === 'for') {
         if (matching(body, 0) !== body.length - 1) return bad('the loop must be one [for … ] expression');
       } else return bad('expected a { … } body');
-      return { keyword: head.text, name: name.text, line: head.line, decorators, resourceType: type.text, existing, ...(condition ? { condition } : {}), value: body };
+      return {
+        keyword: head.text,
+        name: name.text,
+        line: head.line,
+        decorators,
+        resourceType: type.text,
+        existing,
+        ...(condition ? { condition } : {}),
+        value: body,
+      };
     }
     default:
       problems.push(`${where}: unexpected statement starting with ${JSON.stringify(head.text)}`);
@@ -365,14 +494,16 @@ function localNames(tokens: readonly Token[]): Set<string> {
       const next = tokens[i + 1];
       if (next?.kind === 'ident') names.add(next.text);
       else if (isPunct(next, '(')) {
-        for (let j = i + 2; j < tokens.length && !isPunct(tokens[j], ')'); j++) if (tokens[j]!.kind === 'ident') names.add(tokens[j]!.text);
+        for (let j = i + 2; j < tokens.length && !isPunct(tokens[j], ')'); j++)
+          if (tokens[j]!.kind === 'ident') names.add(tokens[j]!.text);
       }
     }
     if (isPunct(t, '=>')) {
       const prev = tokens[i - 1];
       if (prev?.kind === 'ident') names.add(prev.text);
       else if (isPunct(prev, ')')) {
-        for (let j = i - 2; j >= 0 && !isPunct(tokens[j], '('); j--) if (tokens[j]!.kind === 'ident') names.add(tokens[j]!.text);
+        for (let j = i - 2; j >= 0 && !isPunct(tokens[j], '('); j--)
+          if (tokens[j]!.kind === 'ident') names.add(tokens[j]!.text);
       }
     }
   }
@@ -409,7 +540,8 @@ function checkNames(file: BicepFile): void {
     }
     if (symbols.has(d.name)) problems.push(`line ${d.line}: ${d.name} is declared twice`);
     symbols.set(d.name, d);
-    for (const dec of d.decorators) if (!DECORATORS.has(dec.name)) problems.push(`line ${d.line}: unknown decorator @${dec.name}`);
+    for (const dec of d.decorators)
+      if (!DECORATORS.has(dec.name)) problems.push(`line ${d.line}: unknown decorator @${dec.name}`);
   }
   for (const d of declarations) {
     const exprs = [d.value, d.condition ?? [], ...d.decorators.map((x) => x.args)];
@@ -417,12 +549,20 @@ function checkNames(file: BicepFile): void {
       const all = allTokens(expr);
       const locals = localNames(all);
       for (const ref of references(expr)) {
-        if (!symbols.has(ref.text) && !locals.has(ref.text) && !TYPES.has(ref.text)) problems.push(`line ${ref.line}: ${ref.text} is not declared`);
-        if (ref.text === d.name && d.keyword !== 'output') problems.push(`line ${ref.line}: ${d.name} refers to itself`);
+        if (!symbols.has(ref.text) && !locals.has(ref.text) && !TYPES.has(ref.text))
+          problems.push(`line ${ref.line}: ${ref.text} is not declared`);
+        if (ref.text === d.name && d.keyword !== 'output')
+          problems.push(`line ${ref.line}: ${d.name} refers to itself`);
       }
       for (let i = 0; i < all.length; i++) {
         const t = all[i]!;
-        if (t.kind === 'ident' && isPunct(all[i + 1], '(') && !isPunct(all[i - 1], '.') && !FUNCTIONS.has(t.text) && !KEYWORDS.has(t.text)) {
+        if (
+          t.kind === 'ident' &&
+          isPunct(all[i + 1], '(') &&
+          !isPunct(all[i - 1], '.') &&
+          !FUNCTIONS.has(t.text) &&
+          !KEYWORDS.has(t.text)
+        ) {
           problems.push(`line ${t.line}: unknown function ${t.text}()`);
         }
       }
@@ -477,8 +617,12 @@ export function objectProperties(value: readonly Token[]): Map<string, Token[]> 
       i++;
       continue;
     }
-    if ((t.kind !== 'ident' && t.kind !== 'string') || !isPunct(value[i + 1], ':')) throw new Error(`line ${t.line}: expected a property, found ${t.text}`);
-    const key = t.kind === 'string' && (t.holes?.length ?? 0) > 0 ? `\${${t.holes!.map((h) => h.map((x) => x.text).join('')).join('}${')}}` : t.text;
+    if ((t.kind !== 'ident' && t.kind !== 'string') || !isPunct(value[i + 1], ':'))
+      throw new Error(`line ${t.line}: expected a property, found ${t.text}`);
+    const key =
+      t.kind === 'string' && (t.holes?.length ?? 0) > 0
+        ? `\${${t.holes!.map((h) => h.map((x) => x.text).join('')).join('}${')}}`
+        : t.text;
     if (props.has(key)) throw new Error(`line ${t.line}: property ${key} appears twice`);
     let j = i + 2;
     let depth = 0;
@@ -537,8 +681,14 @@ export function text(tokens: readonly Token[]): string {
   let prev: Token | undefined;
   for (const t of tokens) {
     if (t.kind === 'newline') continue;
-    const shown = t.kind === 'string' ? `'${t.parts!.map((p, i) => (i < t.holes!.length ? `${p}\${${text(t.holes![i]!)}}` : p)).join('')}'` : t.text;
-    const glue = prev === undefined || (prev.kind === 'punct' && tight.has(prev.text)) || (t.kind === 'punct' && tight.has(t.text));
+    const shown =
+      t.kind === 'string'
+        ? `'${t.parts!.map((p, i) => (i < t.holes!.length ? `${p}\${${text(t.holes![i]!)}}` : p)).join('')}'`
+        : t.text;
+    const glue =
+      prev === undefined ||
+      (prev.kind === 'punct' && tight.has(prev.text)) ||
+      (t.kind === 'punct' && tight.has(t.text));
     out += (glue ? '' : ' ') + shown;
     prev = t;
   }

@@ -6,8 +6,24 @@ import { DCR_COLUMNS, DCR_TABLE } from '../../src/queries/schema.js';
 import { kqlDiagnostics, kqlResultColumns, kqlTokens, stringLiteralKind } from '../queries/kusto.js';
 import { WORKSPACES } from '../queries/kql-tables.js';
 import { ROOT } from '../support/child.js';
-import { allTokens, arrayItems, type Declaration, objectProperties, parseBicep, property, references, text, type Token } from './bicep.js';
-import { type Expansion, expandWorkbookQuery, PARAMETER_REFERENCE, type Workbook, type WorkbookItem } from './workbook.js';
+import {
+  allTokens,
+  arrayItems,
+  type Declaration,
+  objectProperties,
+  parseBicep,
+  property,
+  references,
+  text,
+  type Token,
+} from './bicep.js';
+import {
+  type Expansion,
+  expandWorkbookQuery,
+  PARAMETER_REFERENCE,
+  type Workbook,
+  type WorkbookItem,
+} from './workbook.js';
 
 /**
  * The infrastructure in infra/: the column list generated from DCR_COLUMNS, the Log Analytics
@@ -79,7 +95,10 @@ describe('infra', () => {
       assert.ok(existsSync(COLUMNS_JSON_PATH), `infra/columns.json is missing: run ${COLUMNS_JSON_COMMAND}`);
       assert.equal(COLUMNS_JSON_PATH, join(INFRA, 'columns.json'));
       const actual = readFileSync(COLUMNS_JSON_PATH, 'utf8');
-      assert.ok(actual === columnsJson(), `infra/columns.json is out of date with DCR_COLUMNS in src/queries/schema.ts: run ${COLUMNS_JSON_COMMAND}`);
+      assert.ok(
+        actual === columnsJson(),
+        `infra/columns.json is out of date with DCR_COLUMNS in src/queries/schema.ts: run ${COLUMNS_JSON_COMMAND}`,
+      );
     });
 
     it('lists the DCR_COLUMNS names in order, with table API types', () => {
@@ -115,7 +134,9 @@ describe('infra', () => {
     });
 
     it('declares the parameters with their types and defaults', () => {
-      const params = new Map(decls.filter((d) => d.keyword === 'param').map((d) => [d.name, { type: d.type, default: text(d.value) }]));
+      const params = new Map(
+        decls.filter((d) => d.keyword === 'param').map((d) => [d.name, { type: d.type, default: text(d.value) }]),
+      );
       assert.deepEqual(Object.fromEntries(params), {
         workspaceName: { type: 'string', default: '' },
         createWorkspace: { type: 'bool', default: 'false' },
@@ -142,7 +163,12 @@ describe('infra', () => {
     });
 
     it('declares exactly the expected resources, types and API versions', () => {
-      const resources = decls.filter((d) => d.keyword === 'resource').map((d) => `${d.name} ${d.resourceType!}${d.existing ? ' existing' : ''}${d.condition ? ` if ${text(d.condition)}` : ''}`);
+      const resources = decls
+        .filter((d) => d.keyword === 'resource')
+        .map(
+          (d) =>
+            `${d.name} ${d.resourceType!}${d.existing ? ' existing' : ''}${d.condition ? ` if ${text(d.condition)}` : ''}`,
+        );
       assert.deepEqual(resources, [
         'newWorkspace Microsoft.OperationalInsights/workspaces@2022-10-01 if createWorkspace',
         'workspace Microsoft.OperationalInsights/workspaces@2022-10-01 existing',
@@ -168,7 +194,11 @@ describe('infra', () => {
       assert.equal(text(property(table, ['properties', 'retentionInDays'])), 'retentionInDays');
       assert.equal(text(property(table, ['properties', 'schema', 'name'])), 'tableName');
       assert.equal(text(property(table, ['properties', 'schema', 'columns'])), 'tableColumns');
-      assert.deepEqual(dependsOn(find(decls, 'resource', 'table')), ['newWorkspace'], 'waits for a workspace it creates');
+      assert.deepEqual(
+        dependsOn(find(decls, 'resource', 'table')),
+        ['newWorkspace'],
+        'waits for a workspace it creates',
+      );
     });
 
     it('creates a Direct data collection rule: stream from columns.json, destination the workspace, transformKql source', () => {
@@ -176,7 +206,11 @@ describe('infra', () => {
       const dcr = dcrDecl.value;
       assert.equal(text(property(dcr, ['kind'])), "'Direct'");
       assert.equal(text(property(dcr, ['location'])), 'location');
-      assert.throws(() => property(dcr, ['properties', 'dataCollectionEndpointId']), /missing dataCollectionEndpointId/, 'a Direct DCR needs no DCE');
+      assert.throws(
+        () => property(dcr, ['properties', 'dataCollectionEndpointId']),
+        /missing dataCollectionEndpointId/,
+        'a Direct DCR needs no DCE',
+      );
 
       const streamName = stringVar(decls, 'streamName');
       assert.equal(streamName, `Custom-${DCR_TABLE}`);
@@ -190,7 +224,17 @@ describe('infra', () => {
       assert.match(mapping, /^\[for column in tableColumns : \{/);
       assert.ok(mapping.includes("column.type == 'dateTime' ? 'datetime'"), mapping);
       assert.ok(mapping.includes("column.type == 'guid' ? 'string'"), mapping);
-      assert.deepEqual([...objectProperties(streamColumns.slice(streamColumns.findIndex((t) => t.text === '{'), -1)).keys()], ['name', 'type']);
+      assert.deepEqual(
+        [
+          ...objectProperties(
+            streamColumns.slice(
+              streamColumns.findIndex((t) => t.text === '{'),
+              -1,
+            ),
+          ).keys(),
+        ],
+        ['name', 'type'],
+      );
       const columns = JSON.parse(read('columns.json')) as { name: string; type: string }[];
       for (const c of columns) {
         const streamType = c.type === 'dateTime' ? 'datetime' : c.type === 'guid' ? 'string' : c.type;
@@ -223,8 +267,15 @@ describe('infra', () => {
       for (const c of cases) {
         const r = find(decls, 'resource', c.name).value;
         assert.equal(text(property(r, ['scope'])), c.scope);
-        assert.equal(text(property(r, ['name'])), `guid(${c.scope}.id,principalId,${c.role})`, 'deterministic name: redeploying is idempotent');
-        assert.equal(text(property(r, ['properties', 'roleDefinitionId'])), `subscriptionResourceId('Microsoft.Authorization/roleDefinitions',${c.role})`);
+        assert.equal(
+          text(property(r, ['name'])),
+          `guid(${c.scope}.id,principalId,${c.role})`,
+          'deterministic name: redeploying is idempotent',
+        );
+        assert.equal(
+          text(property(r, ['properties', 'roleDefinitionId'])),
+          `subscriptionResourceId('Microsoft.Authorization/roleDefinitions',${c.role})`,
+        );
         assert.equal(text(property(r, ['properties', 'principalId'])), 'principalId');
         assert.equal(text(property(r, ['properties', 'principalType'])), 'principalType');
       }
@@ -244,14 +295,23 @@ describe('infra', () => {
     });
 
     it('loganalytics.parameters.example.json sets only declared parameters, all required ones, with valid values', () => {
-      const example = JSON.parse(read('loganalytics.parameters.example.json')) as { $schema: string; contentVersion: string; parameters: Record<string, { value: unknown }> };
-      assert.equal(example.$schema, 'https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#');
+      const example = JSON.parse(read('loganalytics.parameters.example.json')) as {
+        $schema: string;
+        contentVersion: string;
+        parameters: Record<string, { value: unknown }>;
+      };
+      assert.equal(
+        example.$schema,
+        'https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#',
+      );
       assert.equal(example.contentVersion, '1.0.0.0');
       const params = decls.filter((d) => d.keyword === 'param');
       for (const [name, { value }] of Object.entries(example.parameters)) {
         const p = params.find((x) => x.name === name);
         assert.ok(p, `${name} is a parameter of loganalytics.bicep`);
-        const expected = { string: 'string', int: 'number', bool: 'boolean', object: 'object', array: 'object' }[p.type!];
+        const expected = { string: 'string', int: 'number', bool: 'boolean', object: 'object', array: 'object' }[
+          p.type!
+        ];
         assert.equal(typeof value, expected, `${name} is a ${p.type!}`);
         for (const d of p.decorators) {
           if (d.name === 'minValue') assert.ok((value as number) >= Number(text(d.args)), `${name} >= ${text(d.args)}`);
@@ -262,7 +322,8 @@ describe('infra', () => {
           }
         }
       }
-      for (const p of params.filter((x) => x.value.length === 0)) assert.ok(p.name in example.parameters, `required parameter ${p.name} is set`);
+      for (const p of params.filter((x) => x.value.length === 0))
+        assert.ok(p.name in example.parameters, `required parameter ${p.name} is set`);
     });
   });
 
@@ -278,13 +339,21 @@ describe('infra', () => {
       const wb = resources[0]!.value;
       assert.equal(text(property(wb, ['kind'])), "'shared'");
       assert.equal(text(property(wb, ['name'])), 'workbookId');
-      assert.equal(text(find(decls, 'var', 'workbookId').value), 'guid(resourceGroup().id,workbookDisplayName)', 'a workbook name is a GUID');
+      assert.equal(
+        text(find(decls, 'var', 'workbookId').value),
+        'guid(resourceGroup().id,workbookDisplayName)',
+        'a workbook name is a GUID',
+      );
       assert.equal(text(property(wb, ['properties', 'serializedData'])), 'serializedData');
       assert.equal(
         text(find(decls, 'var', 'serializedData').value),
         `replace(loadTextContent('workbook.json'),'"fallbackResourceIds": []','"fallbackResourceIds": ["\${workspaceResourceId}"]')`,
       );
-      assert.equal(read('workbook.json').split('"fallbackResourceIds": []').length, 2, 'the text the deployment replaces occurs exactly once');
+      assert.equal(
+        read('workbook.json').split('"fallbackResourceIds": []').length,
+        2,
+        'the text the deployment replaces occurs exactly once',
+      );
       assert.equal(text(property(wb, ['properties', 'sourceId'])), 'workspaceResourceId');
       assert.equal(text(property(wb, ['properties', 'category'])), "'workbook'");
       const workbook = JSON.parse(read('workbook.json')) as Workbook;
@@ -300,8 +369,11 @@ describe('infra', () => {
   for (const file of ['loganalytics.bicep', 'workbook.bicep']) {
     it(`${file}: every parameter and variable is used`, () => {
       const decls = declarations(file);
-      const used = new Set(decls.flatMap((d) => [d.value, d.condition ?? []].flatMap((tokens) => references(tokens).map((t) => t.text))));
-      for (const d of decls.filter((x) => x.keyword === 'param' || x.keyword === 'var')) assert.ok(used.has(d.name), `${d.keyword} ${d.name} is used`);
+      const used = new Set(
+        decls.flatMap((d) => [d.value, d.condition ?? []].flatMap((tokens) => references(tokens).map((t) => t.text))),
+      );
+      for (const d of decls.filter((x) => x.keyword === 'param' || x.keyword === 'var'))
+        assert.ok(used.has(d.name), `${d.keyword} ${d.name} is used`);
     });
   }
 
@@ -332,7 +404,7 @@ describe('infra', () => {
     it('reports unbalanced brackets, unterminated strings, malformed declarations and undeclared names', () => {
       const cases: [string, RegExp][] = [
         ["resource r 'Microsoft.Insights/workbooks@2023-06-01' = {\n  name: 'x'\n", /\{ is never closed/],
-        ["var a = [1, 2)\n", /\) closes \[/],
+        ['var a = [1, 2)\n', /\) closes \[/],
         ["var a = 'open\n", /unterminated string/],
         ['/* never closed\nvar a = 1\n', /unterminated \/\* comment/],
         ['param p\n', /malformed param declaration/],
@@ -345,7 +417,7 @@ describe('infra', () => {
         ['var a = b.id\n', /b is not declared/],
         ["var a = '${b}'\n", /b is not declared/],
         ['var a = frobnicate(1)\n', /unknown function frobnicate/],
-        ['@descripton(\'x\')\nparam p string\n', /unknown decorator @descripton/],
+        ["@descripton('x')\nparam p string\n", /unknown decorator @descripton/],
         ['foo bar\n', /unexpected statement/],
       ];
       for (const [src, problem] of cases) {
@@ -370,7 +442,10 @@ describe('infra', () => {
 
     it('is a workbook template: Notebook/1.0, items of type 1 (text), 9 (parameters) and 3 (query)', () => {
       assert.equal(workbook.version, 'Notebook/1.0');
-      assert.equal(workbook.$schema, 'https://github.com/Microsoft/Application-Insights-Workbooks/blob/master/schema/workbook.json');
+      assert.equal(
+        workbook.$schema,
+        'https://github.com/Microsoft/Application-Insights-Workbooks/blob/master/schema/workbook.json',
+      );
       assert.ok(workbook.items.length > 0);
       const names = new Set<string>();
       for (const item of workbook.items) {
@@ -389,7 +464,10 @@ describe('infra', () => {
           assert.equal(c.resourceType, 'microsoft.operationalinsights/workspaces');
           assert.ok(typeof c.query === 'string' && c.query.length > 0);
           assert.ok(c.title, `query ${item.name} has a title`);
-          assert.ok(['tiles', 'table', 'timechart'].includes(c.visualization ?? ''), `query ${item.name}: ${c.visualization}`);
+          assert.ok(
+            ['tiles', 'table', 'timechart'].includes(c.visualization ?? ''),
+            `query ${item.name}: ${c.visualization}`,
+          );
           assert.equal(c.timeContextFromParameter, 'TimeRange', `query ${item.name} runs over the TimeRange parameter`);
         }
         if (item.customWidth !== undefined) assert.match(item.customWidth, /^\d+$/);
@@ -412,8 +490,14 @@ describe('infra', () => {
       assert.equal(time!.type, 4);
       assert.equal(time!.isRequired, true);
       const durations = (time!.typeSettings?.selectableValues ?? []).map((v) => v.durationMs);
-      assert.ok(durations.includes((time!.value as { durationMs: number }).durationMs), 'the default is one of the choices');
-      assert.ok(durations.includes(365 * 86_400_000), 'a year can be chosen (the original dashboard looked back 360 days)');
+      assert.ok(
+        durations.includes((time!.value as { durationMs: number }).durationMs),
+        'the default is one of the choices',
+      );
+      assert.ok(
+        durations.includes(365 * 86_400_000),
+        'a year can be chosen (the original dashboard looked back 360 days)',
+      );
       assert.equal(device!.type, 1);
       assert.equal(device!.isRequired, false);
       assert.equal(device!.value, '');
@@ -423,10 +507,19 @@ describe('infra', () => {
       const tiles = byTitle('Actions by type');
       assert.equal(tiles.content.visualization, 'tiles');
       assert.equal(byTitle('Actions per day').content.visualization, 'timechart');
-      for (const title of ['Machine actions', 'Actions by requestor', 'Actions by device', 'Failures and timeouts', 'Devices isolated now']) {
+      for (const title of [
+        'Machine actions',
+        'Actions by requestor',
+        'Actions by device',
+        'Failures and timeouts',
+        'Devices isolated now',
+      ]) {
         assert.equal(byTitle(title).content.visualization, 'table', title);
       }
-      assert.match(byTitle('Failures and timeouts').content.query!, /\| where Status in \('Failed', 'TimeOut', 'Cancelled'\)/);
+      assert.match(
+        byTitle('Failures and timeouts').content.query!,
+        /\| where Status in \('Failed', 'TimeOut', 'Cancelled'\)/,
+      );
       assert.equal(queries.length, 7);
     });
 
@@ -439,8 +532,17 @@ describe('infra', () => {
           const [whole, name, format] = m;
           const at = declared.get(name!);
           assert.ok(at !== undefined && at < index, `${item.name}: ${whole} refers to a parameter declared above`);
-          if (name === 'TimeRange') assert.ok(format === 'start' || format === 'end', `${item.name}: ${whole} (the workbook uses :start and :end)`);
-          if (name === 'Device') assert.equal(format, 'base64', `${item.name}: ${whole} must be {Device:base64} (a raw value would break the string literal)`);
+          if (name === 'TimeRange')
+            assert.ok(
+              format === 'start' || format === 'end',
+              `${item.name}: ${whole} (the workbook uses :start and :end)`,
+            );
+          if (name === 'Device')
+            assert.equal(
+              format,
+              'base64',
+              `${item.name}: ${whole} must be {Device:base64} (a raw value would break the string literal)`,
+            );
         }
       });
     });
@@ -450,13 +552,31 @@ describe('infra', () => {
         const q = item.content.query!.replace(/\s+/g, ' ');
         const latest = q.indexOf('| summarize arg_max(LastUpdateDateTimeUtc, *) by ActionId');
         assert.ok(latest > 0, 'one row per action: its latest version');
-        assert.ok(q.includes('| where TimeGenerated >= {TimeRange:start}'), 'partition pruning: a version is never older than its action');
-        assert.ok(q.includes('| where CreationDateTimeUtc between ({TimeRange:start} .. {TimeRange:end})'), 'actions created in the time range');
-        assert.ok(q.indexOf('CreationDateTimeUtc between') < latest, 'the creation time never changes, so it filters before the deduplication');
-        assert.ok(q.includes("let _device = trim(@'\\s+', base64_decode_tostring('{Device:base64}'));"), 'the device arrives Base64-encoded');
-        const filter = q.indexOf("isempty(_device) or ComputerDnsName =~ _device or (_device !contains '.' and ComputerDnsName startswith strcat(_device, '.'))");
+        assert.ok(
+          q.includes('| where TimeGenerated >= {TimeRange:start}'),
+          'partition pruning: a version is never older than its action',
+        );
+        assert.ok(
+          q.includes('| where CreationDateTimeUtc between ({TimeRange:start} .. {TimeRange:end})'),
+          'actions created in the time range',
+        );
+        assert.ok(
+          q.indexOf('CreationDateTimeUtc between') < latest,
+          'the creation time never changes, so it filters before the deduplication',
+        );
+        assert.ok(
+          q.includes("let _device = trim(@'\\s+', base64_decode_tostring('{Device:base64}'));"),
+          'the device arrives Base64-encoded',
+        );
+        const filter = q.indexOf(
+          "isempty(_device) or ComputerDnsName =~ _device or (_device !contains '.' and ComputerDnsName startswith strcat(_device, '.'))",
+        );
         assert.ok(filter > latest, 'the device name can change between versions: filter on the latest one');
-        assert.equal(item.content.query!.split('\n').some((line) => line.trim() === ''), false, 'no empty line (it would split the query)');
+        assert.equal(
+          item.content.query!.split('\n').some((line) => line.trim() === ''),
+          false,
+          'no empty line (it would split the query)',
+        );
       });
     }
 
@@ -464,7 +584,7 @@ describe('infra', () => {
       { start: '2026-10-02T09:15:00.000Z', end: '2026-11-01T09:15:00.000Z', form: 'relative' },
       { start: '2025-01-01T00:00:00.000Z', end: '2025-03-31T23:59:59.999Z', form: 'custom' },
     ];
-    const DEVICES = ['', 'ws-042', 'WS-042.contoso.com', " ws-042 ", "o'brien\\'); print 'x'\n| take 1 // ${}"];
+    const DEVICES = ['', 'ws-042', 'WS-042.contoso.com', ' ws-042 ', "o'brien\\'); print 'x'\n| take 1 // ${}"];
 
     for (const item of queries) {
       it(`"${item.content.title!}" parses with no diagnostics against MDEMachineActions_CL, for every time range and device`, () => {
@@ -475,7 +595,8 @@ describe('infra', () => {
             const left = query.match(PARAMETER_REFERENCE);
             if (left) failures.push(`unexpanded ${left.join(', ')}`);
             const diagnostics = kqlDiagnostics(query, DCR_TABLES);
-            if (diagnostics.length > 0) failures.push(`${e.form} / device ${JSON.stringify(device)}: ${diagnostics.join('; ')}\n${query}`);
+            if (diagnostics.length > 0)
+              failures.push(`${e.form} / device ${JSON.stringify(device)}: ${diagnostics.join('; ')}\n${query}`);
           }
         }
         assert.deepEqual(failures, []);
@@ -484,8 +605,18 @@ describe('infra', () => {
 
     it('grids and tiles show columns the queries return', () => {
       const base: Expansion = { ...EXPANSIONS[0]!, device: '' };
-      const columns = (item: WorkbookItem): string[] => kqlResultColumns(expandWorkbookQuery(item.content.query!, base), DCR_TABLES).map((c) => c.split(':')[0]!);
-      assert.deepEqual(columns(byTitle('Machine actions')).slice(0, 8), ['ActionId', 'ActionType', 'Device', 'Scope', 'Status', 'Requestor', 'Comment', 'Created']);
+      const columns = (item: WorkbookItem): string[] =>
+        kqlResultColumns(expandWorkbookQuery(item.content.query!, base), DCR_TABLES).map((c) => c.split(':')[0]!);
+      assert.deepEqual(columns(byTitle('Machine actions')).slice(0, 8), [
+        'ActionId',
+        'ActionType',
+        'Device',
+        'Scope',
+        'Status',
+        'Requestor',
+        'Comment',
+        'Created',
+      ]);
       assert.deepEqual(columns(byTitle('Actions by type')), ['ActionType', 'Actions']);
       assert.equal(columns(byTitle('Actions by requestor'))[0], 'Requestor');
       assert.equal(columns(byTitle('Actions by device'))[0], 'Device');
@@ -494,10 +625,13 @@ describe('infra', () => {
       for (const item of queries) {
         const result = columns(item);
         const matches = [
-          ...Object.values(item.content.tileSettings ?? {}).flatMap((v) => (typeof v === 'object' && v.columnMatch !== undefined ? [v.columnMatch] : [])),
+          ...Object.values(item.content.tileSettings ?? {}).flatMap((v) =>
+            typeof v === 'object' && v.columnMatch !== undefined ? [v.columnMatch] : [],
+          ),
           ...(item.content.gridSettings?.formatters ?? []).map((f) => f.columnMatch),
         ];
-        for (const m of matches) assert.ok(result.includes(m), `${item.name}: column ${m} is in the result (${result.join(', ')})`);
+        for (const m of matches)
+          assert.ok(result.includes(m), `${item.name}: column ${m} is in the result (${result.join(', ')})`);
       }
     });
 
@@ -519,7 +653,10 @@ describe('infra', () => {
       const misspelled = query.replace('Comment = RequestorComment', 'Comment = RequestorComent');
       assert.notEqual(misspelled, query);
       assert.ok(kqlDiagnostics(misspelled, DCR_TABLES).some((d) => d.includes('RequestorComent')));
-      const raw = expandWorkbookQuery("let _device = '{Device}';\nMDEMachineActions_CL\n| where ComputerDnsName =~ _device", { ...base, device: "o'brien" });
+      const raw = expandWorkbookQuery(
+        "let _device = '{Device}';\nMDEMachineActions_CL\n| where ComputerDnsName =~ _device",
+        { ...base, device: "o'brien" },
+      );
       assert.notDeepEqual(kqlDiagnostics(raw, DCR_TABLES), []);
     });
   });

@@ -28,7 +28,9 @@ describe('ingest against the MDE API simulator (real msal-node, real HTTPS)', fu
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  async function start(options: Parameters<typeof createSimulator>[0]): Promise<{ sim: Simulator; endpoint: SimulatorEndpoint }> {
+  async function start(
+    options: Parameters<typeof createSimulator>[0],
+  ): Promise<{ sim: Simulator; endpoint: SimulatorEndpoint }> {
     const sim = createSimulator(options);
     sims.push(sim);
     const endpoint = await sim.start({ caCertFile: join(dir, `ca-${sims.length}.pem`) });
@@ -61,16 +63,24 @@ describe('ingest against the MDE API simulator (real msal-node, real HTTPS)', fu
   it('a wrong client secret fails with an actionable sign-in error', async () => {
     const { endpoint } = await start({ generate: { devices: 2, days: 1 } });
     const { run } = connect(endpoint, { SECRET_MDE_CLIENT_SECRET: 'wrong-secret' });
-    await assert.rejects(run(), (e: unknown) => e instanceof DefenderApiError && e.code === 'MDE_AUTH_FAILED' && /SECRET_MDE_CLIENT_SECRET/.test(e.fix ?? ''));
+    await assert.rejects(
+      run(),
+      (e: unknown) =>
+        e instanceof DefenderApiError && e.code === 'MDE_AUTH_FAILED' && /SECRET_MDE_CLIENT_SECRET/.test(e.fix ?? ''),
+    );
   });
 
   it('a token without Machine.Read.All gets the 403 explanation', async () => {
     const { endpoint } = await start({ generate: { devices: 2, days: 1 }, roles: ['Machine.Isolate'] });
     const { run } = connect(endpoint);
-    await assert.rejects(run(), (e: unknown) => e instanceof DefenderApiError && e.code === 'MDE_FORBIDDEN' && /Machine\.Read\.All/.test(e.fix ?? ''));
+    await assert.rejects(
+      run(),
+      (e: unknown) =>
+        e instanceof DefenderApiError && e.code === 'MDE_FORBIDDEN' && /Machine\.Read\.All/.test(e.fix ?? ''),
+    );
   });
 
-  it('paging over 25,000 actions yields exactly the simulator\'s set, with actions updated while the paging runs', async () => {
+  it("paging over 25,000 actions yields exactly the simulator's set, with actions updated while the paging runs", async () => {
     const dataset = generateActions(25_000, { devices: 300, days: 90, seed: 3 });
     const { sim, endpoint } = await start({ dataset, throttle: false });
     // Some actions are still running when we start reading.
@@ -102,11 +112,18 @@ describe('ingest against the MDE API simulator (real msal-node, real HTTPS)', fu
     const { store, run } = connect(endpoint);
     await run(); // backfill
     const machine = sim.tenant.machines()[3]!;
-    const a = sim.tenant.create({ machineId: machine.id, type: 'Isolate', scope: 'Full', comment: 'suspicious beaconing', requestor: 'Alex.Wilber@contoso.com' });
+    const a = sim.tenant.create({
+      machineId: machine.id,
+      type: 'Isolate',
+      scope: 'Full',
+      comment: 'suspicious beaconing',
+      requestor: 'Alex.Wilber@contoso.com',
+    });
     const transitions: string[] = [];
     const collect = async (): Promise<void> => {
       const c = await run();
-      for (const ch of [...c.new, ...c.statusChanged]) if (ch.action.id === a.id) transitions.push(`${ch.previousStatus ?? '-'}>${ch.action.status}`);
+      for (const ch of [...c.new, ...c.statusChanged])
+        if (ch.action.id === a.id) transitions.push(`${ch.previousStatus ?? '-'}>${ch.action.status}`);
       assert.equal(c.updated.filter((u) => u.action.id === a.id).length, 0);
     };
     await collect();
@@ -118,7 +135,10 @@ describe('ingest against the MDE API simulator (real msal-node, real HTTPS)', fu
     await collect();
     await collect();
     assert.deepEqual(transitions, ['->Pending', 'Pending>InProgress', 'InProgress>Succeeded']);
-    assert.deepEqual(store.statusHistory(a.id).map((h) => h.status), ['Pending', 'InProgress', 'Succeeded']);
+    assert.deepEqual(
+      store.statusHistory(a.id).map((h) => h.status),
+      ['Pending', 'InProgress', 'Succeeded'],
+    );
   });
 
   it('429 with Retry-After is honoured and 5xx retried (fake clock, real HTTP)', async () => {
@@ -139,7 +159,11 @@ describe('ingest against the MDE API simulator (real msal-node, real HTTPS)', fu
   });
 
   it('switches to the creation-time fallback when the tenant rejects the lastUpdate filter', async () => {
-    const { sim, endpoint } = await start({ generate: { devices: 10, days: 3 }, rejectLastUpdateFilter: true, throttle: false });
+    const { sim, endpoint } = await start({
+      generate: { devices: 10, days: 3 },
+      rejectLastUpdateFilter: true,
+      throttle: false,
+    });
     const { store, run, logger } = connect(endpoint);
     const c = await run();
     assert.equal(c.mode, 'creation');
@@ -149,7 +173,12 @@ describe('ingest against the MDE API simulator (real msal-node, real HTTPS)', fu
 
   it('stores unknown types, statuses and request sources as they are', async () => {
     const base = generateActions(2, { seed: 9 });
-    const odd: MachineAction = { ...base[0]!, type: 'ContainDevice', status: 'Queued', requestSource: 'AutomatedInvestigation' };
+    const odd: MachineAction = {
+      ...base[0]!,
+      type: 'ContainDevice',
+      status: 'Queued',
+      requestSource: 'AutomatedInvestigation',
+    };
     const { endpoint } = await start({ dataset: [odd, base[1]!] });
     const { store, run } = connect(endpoint);
     const c = await run();

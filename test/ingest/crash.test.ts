@@ -46,7 +46,12 @@ describe('ingest survives SIGKILL', function () {
     const childEnv = { ...env, STORE_PATH: storePath };
     for (const threshold of [N * 0.2, N * 0.6]) {
       const child = spawnCli(['ingest', '--once'], childEnv);
-      await waitFor(() => committed(storePath) >= threshold || child.exitCode !== null, `${threshold} committed rows`, 20_000, 5);
+      await waitFor(
+        () => committed(storePath) >= threshold || child.exitCode !== null,
+        `${threshold} committed rows`,
+        20_000,
+        5,
+      );
       assert.equal(child.exitCode, null, `the child finished before it could be killed: ${child.output.stderr}`);
       child.kill('SIGKILL');
       const end = await child.finished;

@@ -11,14 +11,24 @@ import { makeAction, guid } from '../fakes/actions.js';
 import { MemoryAuditStore } from '../fakes/memory-store.js';
 
 const NOW = Date.parse('2026-11-29T12:00:00Z');
-const settings: IngestSettings = { pageSize: 10, overlapMs: 5 * 60_000, backfillDays: 180, fallbackWindowMs: 7 * 86_400_000 };
+const settings: IngestSettings = {
+  pageSize: 10,
+  overlapMs: 5 * 60_000,
+  backfillDays: 180,
+  fallbackWindowMs: 7 * 86_400_000,
+};
 
 /** Wire timestamp `minutes` before NOW, with a sub-millisecond part so digit counts vary. */
 const at = (minutes: number, ticks = 0): string => toWireTimestamp(millisToTimestamp(NOW - minutes * 60_000, ticks));
 
 function history(n: number, startMinutesAgo = 10_000): MachineAction[] {
   return Array.from({ length: n }, (_, i) =>
-    makeAction({ id: guid(i + 1), status: 'Succeeded', creationDateTimeUtc: at(startMinutesAgo - i), lastUpdateDateTimeUtc: at(startMinutesAgo - i - 0.5, i % 9) }),
+    makeAction({
+      id: guid(i + 1),
+      status: 'Succeeded',
+      creationDateTimeUtc: at(startMinutesAgo - i),
+      lastUpdateDateTimeUtc: at(startMinutesAgo - i - 0.5, i % 9),
+    }),
   );
 }
 
@@ -49,7 +59,10 @@ describe('ingest/runOnce', () => {
     client.items.push(makeAction({ id: guid(100), creationDateTimeUtc: at(1), lastUpdateDateTimeUtc: at(1) }));
     const second = await run();
     assert.equal(second.backfill, false);
-    assert.deepEqual(second.new.map((c) => c.action.id), [guid(100)]);
+    assert.deepEqual(
+      second.new.map((c) => c.action.id),
+      [guid(100)],
+    );
     assert.equal(second.new[0]?.backfill, false);
   });
 
@@ -74,7 +87,8 @@ describe('ingest/runOnce', () => {
     const seen: string[] = [];
     const collect = async () => {
       const c = await run();
-      for (const ch of [...c.new, ...c.statusChanged, ...c.updated]) if (ch.action.id === guid(50)) seen.push(`${ch.kind}:${ch.action.status}`);
+      for (const ch of [...c.new, ...c.statusChanged, ...c.updated])
+        if (ch.action.id === guid(50)) seen.push(`${ch.kind}:${ch.action.status}`);
     };
     await collect();
     await collect(); // overlap re-read: nothing new
@@ -85,7 +99,10 @@ describe('ingest/runOnce', () => {
     await collect();
     await collect();
     assert.deepEqual(seen, ['new:Pending', 'statusChanged:InProgress', 'statusChanged:Succeeded']);
-    assert.deepEqual(store.statusHistory(guid(50)).map((h) => h.status), ['Pending', 'InProgress', 'Succeeded']);
+    assert.deepEqual(
+      store.statusHistory(guid(50)).map((h) => h.status),
+      ['Pending', 'InProgress', 'Succeeded'],
+    );
   });
 
   it('misses nothing when actions are updated while the paging runs (keyset paging)', async () => {
@@ -129,8 +146,17 @@ describe('ingest/runOnce', () => {
     const c = await run();
     assert.equal(c.stats.new, 12);
     assert.equal(c.stats.quarantined, 3);
-    assert.deepEqual(ids(store), good.map((g) => g.id));
-    assert.deepEqual(store.quarantined().map((q) => q.actionId).sort(), [guid(900), guid(901), guid(902)]);
+    assert.deepEqual(
+      ids(store),
+      good.map((g) => g.id),
+    );
+    assert.deepEqual(
+      store
+        .quarantined()
+        .map((q) => q.actionId)
+        .sort(),
+      [guid(900), guid(901), guid(902)],
+    );
     // The cursor is the newest *valid* update time.
     assert.equal(store.ingestState().cursor, normalizeTimestamp(good[11]!.lastUpdateDateTimeUtc));
     assert.equal(logger.lines.filter((l) => l.msg === 'quarantined an invalid action').length, 3);
@@ -146,12 +172,20 @@ describe('ingest/runOnce', () => {
     assert.equal(store.countActions(), 25);
     assert.ok(logger.lines.some((l) => l.level === 'warn' && /fallback/.test(l.msg)));
     // Later runs re-read the creation window and catch status changes of recent actions.
-    const recent = makeAction({ id: guid(77), status: 'Pending', creationDateTimeUtc: at(60), lastUpdateDateTimeUtc: at(60) });
+    const recent = makeAction({
+      id: guid(77),
+      status: 'Pending',
+      creationDateTimeUtc: at(60),
+      lastUpdateDateTimeUtc: at(60),
+    });
     client.items.push(recent);
     await run();
     Object.assign(recent, { status: 'TimeOut', lastUpdateDateTimeUtc: at(1), errorHResult: -2145844840 });
     const third = await run();
-    assert.deepEqual(third.statusChanged.map((c) => [c.action.id, c.previousStatus, c.action.status]), [[guid(77), 'Pending', 'TimeOut']]);
+    assert.deepEqual(
+      third.statusChanged.map((c) => [c.action.id, c.previousStatus, c.action.status]),
+      [[guid(77), 'Pending', 'TimeOut']],
+    );
     assert.ok(client.queries.at(-1)!.filter!.startsWith('creationDateTimeUtc ge '));
   });
 
@@ -159,7 +193,8 @@ describe('ingest/runOnce', () => {
     const items = history(40);
     const { client, store, run } = setup(items);
     client.beforeList = (call) => {
-      if (call === 2) client.failures.push(new DefenderApiError('MDE_UNAVAILABLE', 'still 503', { status: 503, retryable: true }));
+      if (call === 2)
+        client.failures.push(new DefenderApiError('MDE_UNAVAILABLE', 'still 503', { status: 503, retryable: true }));
     };
     await assert.rejects(run(), /still 503/);
     // Two pages committed: 10 + 9 new (the keyset re-reads the last item of page 1).
@@ -176,12 +211,17 @@ describe('ingest/runOnce', () => {
 
   it('pages that share one timestamp are read with $skip', async () => {
     const same = at(30, 5);
-    const items = Array.from({ length: 25 }, (_, i) => makeAction({ id: guid(i + 1), creationDateTimeUtc: same, lastUpdateDateTimeUtc: same }));
+    const items = Array.from({ length: 25 }, (_, i) =>
+      makeAction({ id: guid(i + 1), creationDateTimeUtc: same, lastUpdateDateTimeUtc: same }),
+    );
     const { client, store, run } = setup(items);
     await run();
     assert.equal(store.countActions(), 25);
     // The second call re-reads the tied page once from its key, then $skip moves past the ties.
-    assert.deepEqual(client.queries.map((q) => q.skip ?? 0), [0, 0, 10, 20]);
+    assert.deepEqual(
+      client.queries.map((q) => q.skip ?? 0),
+      [0, 0, 10, 20],
+    );
   });
 });
 
@@ -199,6 +239,9 @@ describe('ingest/runOnce with a failing store', () => {
     assert.equal(store.lastRun()?.ok, false);
     store.failApplyPageAt = undefined;
     await runOnce(deps);
-    assert.deepEqual(store.allActions().map((a) => a.id), items.map((i) => i.id));
+    assert.deepEqual(
+      store.allActions().map((a) => a.id),
+      items.map((i) => i.id),
+    );
   });
 });

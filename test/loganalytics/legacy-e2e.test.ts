@@ -13,7 +13,17 @@ import { FakeClock } from '../fakes/fake-clock.js';
 import { createFakeWorkspace, testCredential as credential, type FakeWorkspace } from '../fakes/fake-workspace.js';
 import { DATASET, DATASET_COMMANDS as COMMANDS, NOW, SOAR_APP } from '../bot/dataset.js';
 import { WORKSPACES, type Workspace } from '../queries/kql-tables.js';
-import { adaptPages, copiedStatuses, hasGuidRequestors, legacyHistory, legacyRecords, legacyRequestor, legacyRunTimes, legacyTableOf, parseSchema } from '../queries/legacy-table.js';
+import {
+  adaptPages,
+  copiedStatuses,
+  hasGuidRequestors,
+  legacyHistory,
+  legacyRecords,
+  legacyRequestor,
+  legacyRunTimes,
+  legacyTableOf,
+  parseSchema,
+} from '../queries/legacy-table.js';
 
 /**
  * `LOG_ANALYTICS_SCHEMA=legacy` end to end, with the real `LogsQueryClient` (its pipeline, retries
@@ -76,9 +86,12 @@ function versionPages(): MachineAction[][] {
  */
 const LEGACY_RUNS = legacyRunTimes({ first: '2025-11-20T00:02:00Z', until: NOW, extra: ['2026-11-29T11:59:00Z'] });
 
-
 /** Legacy specifics: the action whose intermediate statuses no copy carries, and the one whose Pending a copy caught. */
-const LEGACY_COMMANDS = [`action ${DATASET[0]!.id}`, `action ${UPPER_APP_ACTION.id}`, `action ${UPPER_APP_ACTION.id.toUpperCase()}`];
+const LEGACY_COMMANDS = [
+  `action ${DATASET[0]!.id}`,
+  `action ${UPPER_APP_ACTION.id}`,
+  `action ${UPPER_APP_ACTION.id.toUpperCase()}`,
+];
 
 const LEGACY_VARIANTS = WORKSPACES.filter((ws) => ws.schema === 'legacy');
 
@@ -112,16 +125,48 @@ function setUp(ws: Workspace, clock: FakeClock, logger: ReturnType<typeof create
     const observedAt = new Date(NOW - (pages.length - i) * 60_000).toISOString();
     const runId = store.beginRun(observedAt, i === 0);
     store.applyPage({ runId, items, quarantined: [], observedAt, backfill: i === 0, cursor: null });
-    store.finishRun(runId, { finishedAt: observedAt, ok: true, stats: { pages: 1, calls: 1, new: items.length, statusChanged: 0, updated: 0, unchanged: 0, quarantined: 0 } });
+    store.finishRun(runId, {
+      finishedAt: observedAt,
+      ok: true,
+      stats: { pages: 1, calls: 1, new: items.length, statusChanged: 0, updated: 0, unchanged: 0, quarantined: 0 },
+    });
   });
   const records = legacyRecords(pages.flat(), LEGACY_RUNS);
-  const workspace = createFakeWorkspace({ now: () => new Date(clock.now()), workspaceId: WORKSPACE_ID, tables: { [LEGACY_TABLE]: legacyTableOf(columns, records) } });
+  const workspace = createFakeWorkspace({
+    now: () => new Date(clock.now()),
+    workspaceId: WORKSPACE_ID,
+    tables: { [LEGACY_TABLE]: legacyTableOf(columns, records) },
+  });
   // The same schema for SQLite, so that "Show query" shows the same (legacy) KQL in both replies.
-  const baseEnv: Env = { REQUESTOR_NAMES: `${SOAR_APP}=SOAR playbooks`, COMMAND_RATE_LIMIT: '1000', LOG_ANALYTICS_SCHEMA: 'legacy' };
-  const laEnv: Env = { ...baseEnv, QUERY_BACKEND: 'log-analytics', LOG_ANALYTICS_WORKSPACE_ID: WORKSPACE_ID, LOG_ANALYTICS_ENDPOINT: 'https://la.example.invalid/v1' };
+  const baseEnv: Env = {
+    REQUESTOR_NAMES: `${SOAR_APP}=SOAR playbooks`,
+    COMMAND_RATE_LIMIT: '1000',
+    LOG_ANALYTICS_SCHEMA: 'legacy',
+  };
+  const laEnv: Env = {
+    ...baseEnv,
+    QUERY_BACKEND: 'log-analytics',
+    LOG_ANALYTICS_WORKSPACE_ID: WORKSPACE_ID,
+    LOG_ANALYTICS_ENDPOINT: 'https://la.example.invalid/v1',
+  };
   const sqliteChat = buildChat(loadConfig(baseEnv), { store, clock, logger, rateLimit: false });
-  const laChat = buildChat(loadConfig(laEnv), { store, clock, logger, rateLimit: false, azure: { credential, httpClient: workspace.httpClient } });
-  return { store, workspace, sqliteChat, laChat, actions: pages.at(-1)!, records, copied: copiedStatuses(records), guidRequestors: hasGuidRequestors(columns) };
+  const laChat = buildChat(loadConfig(laEnv), {
+    store,
+    clock,
+    logger,
+    rateLimit: false,
+    azure: { credential, httpClient: workspace.httpClient },
+  });
+  return {
+    store,
+    workspace,
+    sqliteChat,
+    laChat,
+    actions: pages.at(-1)!,
+    records,
+    copied: copiedStatuses(records),
+    guidRequestors: hasGuidRequestors(columns),
+  };
 }
 
 /**
@@ -133,16 +178,32 @@ function setUp(ws: Workspace, clock: FakeClock, logger: ReturnType<typeof create
  * Everything else (titles, subtitles, totals, counts, paging, the KQL shown) must be equal.
  */
 function expectedFor(s: Setup, sqlite: Reply): Reply {
-  const row = <T extends ActionRow | IsolationRow>(r: T): T => ({ ...r, requestor: legacyRequestor(r.requestor, s.guidRequestors) });
+  const row = <T extends ActionRow | IsolationRow>(r: T): T => ({
+    ...r,
+    requestor: legacyRequestor(r.requestor, s.guidRequestors),
+  });
   switch (sqlite.kind) {
     case 'actions':
       return { ...sqlite, rows: sqlite.rows.map(row) };
     case 'isolated':
       return { ...sqlite, rows: sqlite.rows.map(row) };
     case 'action':
-      return sqlite.action === null ? sqlite : { ...sqlite, action: row(sqlite.action), history: legacyHistory(sqlite.history, s.copied.get(sqlite.action.id)) };
+      return sqlite.action === null
+        ? sqlite
+        : {
+            ...sqlite,
+            action: row(sqlite.action),
+            history: legacyHistory(sqlite.history, s.copied.get(sqlite.action.id)),
+          };
     case 'digest':
-      return { ...sqlite, model: { ...sqlite.model, isolated: sqlite.model.isolated.map(row), oldestPending: sqlite.model.oldestPending.map(row) } };
+      return {
+        ...sqlite,
+        model: {
+          ...sqlite.model,
+          isolated: sqlite.model.isolated.map(row),
+          oldestPending: sqlite.model.oldestPending.map(row),
+        },
+      };
     default:
       return sqlite;
   }
@@ -178,7 +239,10 @@ describe('Log Analytics end to end, legacy schema: the Logic App table MDATPAdmi
         assert.equal(table.rows.length, s.records.length);
         const ids = new Set(s.records.map((r) => String(r.id_g)));
         assert.equal(ids.size, s.actions.length, 'every action the variant received has copies');
-        assert.ok(table.rows.length > 20 * s.actions.length, `${table.rows.length} copies of ${s.actions.length} actions`);
+        assert.ok(
+          table.rows.length > 20 * s.actions.length,
+          `${table.rows.length} copies of ${s.actions.length} actions`,
+        );
         assert.equal(s.workspace.table(DCR_TABLE).rows.length, 0, 'nothing in the DCR table');
       });
 

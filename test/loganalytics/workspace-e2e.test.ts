@@ -26,9 +26,9 @@ import { DATASET, DATASET_COMMANDS as COMMANDS, NOW, SOAR_APP } from '../bot/dat
 
 const WORKSPACE_ID = '33333333-3333-3333-3333-333333333333';
 const DCR_ID = `dcr-${'0a'.repeat(16)}`;
-const RESOURCE_ID = '/subscriptions/s-1/resourceGroups/rg-sec/providers/Microsoft.OperationalInsights/workspaces/ws-sec';
+const RESOURCE_ID =
+  '/subscriptions/s-1/resourceGroups/rg-sec/providers/Microsoft.OperationalInsights/workspaces/ws-sec';
 const ADMIN = 'aaaaaaaa-1111-2222-3333-444444444444';
-
 
 /** A reply without the "Open in Log Analytics" link, which only the workspace mode adds. */
 function withoutPortalLink(reply: Reply): Reply {
@@ -64,17 +64,39 @@ describe('Log Analytics end to end: forward through the Logs Ingestion API, answ
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'dab-la-'));
     store = openSqliteStore({ path: join(dir, 'audit.db') });
-    workspace = createFakeWorkspace({ now: () => new Date(clock.now()), workspaceId: WORKSPACE_ID, dcrImmutableId: DCR_ID });
+    workspace = createFakeWorkspace({
+      now: () => new Date(clock.now()),
+      workspaceId: WORKSPACE_ID,
+      dcrImmutableId: DCR_ID,
+    });
     // Forwarding is configured before the first ingest: the backfill is recorded for sending.
     const f = forwarder();
     const runId = store.beginRun(new Date(NOW - 60_000).toISOString(), true);
-    store.applyPage({ runId, items: DATASET, quarantined: [], observedAt: new Date(NOW - 60_000).toISOString(), backfill: true, cursor: null });
-    store.finishRun(runId, { finishedAt: new Date(NOW - 30_000).toISOString(), ok: true, stats: { pages: 1, calls: 1, new: DATASET.length, statusChanged: 0, updated: 0, unchanged: 0, quarantined: 0 } });
+    store.applyPage({
+      runId,
+      items: DATASET,
+      quarantined: [],
+      observedAt: new Date(NOW - 60_000).toISOString(),
+      backfill: true,
+      cursor: null,
+    });
+    store.finishRun(runId, {
+      finishedAt: new Date(NOW - 30_000).toISOString(),
+      ok: true,
+      stats: { pages: 1, calls: 1, new: DATASET.length, statusChanged: 0, updated: 0, unchanged: 0, quarantined: 0 },
+    });
     const result = await f.forward();
     assert.equal(result.sent, DATASET.length);
     sqliteChat = buildChat(loadConfig(baseEnv), { store, clock, logger, rateLimit: false });
     const la = loadConfig(laEnv);
-    laChat = buildChat(la, { store, clock, logger, rateLimit: false, azure: azure(), subscriptions: createSubscriptions({ store: store, clock: clock, adminIds: la.commands.adminIds }) });
+    laChat = buildChat(la, {
+      store,
+      clock,
+      logger,
+      rateLimit: false,
+      azure: azure(),
+      subscriptions: createSubscriptions({ store: store, clock: clock, adminIds: la.commands.adminIds }),
+    });
   });
   after(() => {
     store.close();
@@ -97,7 +119,12 @@ describe('Log Analytics end to end: forward through the Logs Ingestion API, answ
       assert.notEqual(got.kind, 'error', JSON.stringify(got));
       assert.deepEqual(withoutPortalLink(got), expected);
       if ('query' in got && got.kind !== 'table') {
-        assert.ok(got.query.portalUrl?.startsWith('https://portal.azure.com/#blade/Microsoft_OperationsManagementSuite_Workspace/Logs.ReactView/resourceId/'), 'Open in Log Analytics');
+        assert.ok(
+          got.query.portalUrl?.startsWith(
+            'https://portal.azure.com/#blade/Microsoft_OperationsManagementSuite_Workspace/Logs.ReactView/resourceId/',
+          ),
+          'Open in Log Analytics',
+        );
         assert.ok(got.query.portalUrl?.includes(encodeURIComponent(RESOURCE_ID)));
       }
     });
@@ -125,24 +152,50 @@ describe('Log Analytics end to end: forward through the Logs Ingestion API, answ
     workspace.partialNext({ code: 'PartialError', message: 'Query result exceeded the limit of 64 MB' });
     const reply = await laChat.handle('summary 30d');
     assert.equal(reply.kind, 'error');
-    assert.ok(reply.kind === 'error' && /only part of the result/.test(reply.message) && /64 MB/.test(reply.message), JSON.stringify(reply));
+    assert.ok(
+      reply.kind === 'error' && /only part of the result/.test(reply.message) && /64 MB/.test(reply.message),
+      JSON.stringify(reply),
+    );
   });
 
   it('a 403 from the query API names the role to grant', async () => {
-    workspace.failNext({ api: 'query', status: 403, body: { error: { code: 'InsufficientAccessError', message: 'The provided credentials have insufficient access to perform the requested operation' } } });
+    workspace.failNext({
+      api: 'query',
+      status: 403,
+      body: {
+        error: {
+          code: 'InsufficientAccessError',
+          message: 'The provided credentials have insufficient access to perform the requested operation',
+        },
+      },
+    });
     const reply = await laChat.handle('summary 30d');
     assert.ok(reply.kind === 'error' && /Log Analytics Reader/.test(reply.message), JSON.stringify(reply));
   });
 
   it('kql <query>: an admin gets the first rows as a table; others and an empty admin list are refused', async () => {
     const user = { id: '29:admin', aadObjectId: ADMIN };
-    const reply = await laChat.handle(`kql ${DCR_TABLE} | summarize n = count() by ActionType | sort by n desc, ActionType asc`, user, undefined);
+    const reply = await laChat.handle(
+      `kql ${DCR_TABLE} | summarize n = count() by ActionType | sort by n desc, ActionType asc`,
+      user,
+      undefined,
+    );
     assert.equal(reply.kind, 'table', JSON.stringify(reply));
     assert.ok(reply.kind === 'table' && reply.columns.join(',') === 'ActionType,n' && reply.rows.length > 0);
-    const other = await laChat.handle(`kql ${DCR_TABLE} | take 1`, { id: '29:other', aadObjectId: 'bbbbbbbb-0000-0000-0000-000000000000' });
+    const other = await laChat.handle(`kql ${DCR_TABLE} | take 1`, {
+      id: '29:other',
+      aadObjectId: 'bbbbbbbb-0000-0000-0000-000000000000',
+    });
     assert.ok(other.kind === 'error' && /administrators/.test(other.message));
     const open = loadConfig({ ...laEnv, ADMIN_AAD_OBJECT_IDS: undefined });
-    const openChat = buildChat(open, { store, clock, logger, rateLimit: false, azure: azure(), subscriptions: createSubscriptions({ store: store, clock: clock, adminIds: open.commands.adminIds }) });
+    const openChat = buildChat(open, {
+      store,
+      clock,
+      logger,
+      rateLimit: false,
+      azure: azure(),
+      subscriptions: createSubscriptions({ store: store, clock: clock, adminIds: open.commands.adminIds }),
+    });
     const refused = await openChat.handle(`kql ${DCR_TABLE} | take 1`, { id: '29:admin', aadObjectId: ADMIN });
     assert.ok(refused.kind === 'error', 'without an admin list nobody runs ad hoc KQL from Teams');
     const sqliteOnly = await sqliteChat.handle(`kql ${DCR_TABLE} | take 1`);
@@ -151,18 +204,38 @@ describe('Log Analytics end to end: forward through the Logs Ingestion API, answ
 
   describe('forwarding failures', () => {
     const version = (n: number, status: string, minute: number) =>
-      makeAction({ id: guid(500_000 + n), status, creationDateTimeUtc: '2026-11-29T11:00:00Z', lastUpdateDateTimeUtc: `2026-11-29T11:${String(minute).padStart(2, '0')}:00.1234567Z` });
+      makeAction({
+        id: guid(500_000 + n),
+        status,
+        creationDateTimeUtc: '2026-11-29T11:00:00Z',
+        lastUpdateDateTimeUtc: `2026-11-29T11:${String(minute).padStart(2, '0')}:00.1234567Z`,
+      });
     const ingest = (items: ReturnType<typeof version>[]): void => {
       const runId = store.beginRun(new Date(clock.now()).toISOString(), false);
-      store.applyPage({ runId, items, quarantined: [], observedAt: new Date(clock.now()).toISOString(), backfill: false, cursor: null });
-      store.finishRun(runId, { finishedAt: new Date(clock.now()).toISOString(), ok: true, stats: { pages: 1, calls: 1, new: 0, statusChanged: 0, updated: 0, unchanged: 0, quarantined: 0 } });
+      store.applyPage({
+        runId,
+        items,
+        quarantined: [],
+        observedAt: new Date(clock.now()).toISOString(),
+        backfill: false,
+        cursor: null,
+      });
+      store.finishRun(runId, {
+        finishedAt: new Date(clock.now()).toISOString(),
+        ok: true,
+        stats: { pages: 1, calls: 1, new: 0, statusChanged: 0, updated: 0, unchanged: 0, quarantined: 0 },
+      });
     };
     const rowsOf = (id: string): unknown[] => workspace.table(DCR_TABLE).rows.filter((r) => r.includes(id));
 
     it('a large backlog goes in several gzip calls of at most 1 MB each, every version exactly once', async () => {
       const uploadsBefore = workspace.uploads.length;
       const many = Array.from({ length: 2500 }, (_, i) =>
-        makeAction({ id: guid(700_000 + i), requestorComment: `bulk ${i} ${'x'.repeat(1000)}`, lastUpdateDateTimeUtc: '2026-11-29T11:30:00.5Z' }),
+        makeAction({
+          id: guid(700_000 + i),
+          requestorComment: `bulk ${i} ${'x'.repeat(1000)}`,
+          lastUpdateDateTimeUtc: '2026-11-29T11:30:00.5Z',
+        }),
       );
       ingest(many);
       const r = await forwarder().forward();
@@ -189,7 +262,10 @@ describe('Log Analytics end to end: forward through the Logs Ingestion API, answ
     it('403 names the Monitoring Metrics Publisher role; the version waits and is sent after the fix', async () => {
       ingest([version(2, 'Pending', 2)]);
       workspace.failNext({ api: 'ingest', status: 403 });
-      await assert.rejects(forwarder().forward(), (e: Error & { fix?: string }) => /Monitoring Metrics Publisher/.test(e.fix ?? '') && e.message.includes(DCR_ID));
+      await assert.rejects(
+        forwarder().forward(),
+        (e: Error & { fix?: string }) => /Monitoring Metrics Publisher/.test(e.fix ?? '') && e.message.includes(DCR_ID),
+      );
       assert.equal(store.forwardBacklog(), 1);
       assert.equal(rowsOf(guid(500_002)).length, 0);
       await forwarder().forward();
@@ -200,7 +276,10 @@ describe('Log Analytics end to end: forward through the Logs Ingestion API, answ
       ingest([version(3, 'Pending', 3), version(4, 'Pending', 3)]);
       // The SDK makes 4 attempts (3 retries); the outage outlasts them.
       workspace.failNext({ api: 'ingest', status: 503, retryAfterSeconds: 0, times: 4 });
-      await assert.rejects(forwarder().forward(), (e: Error & { code?: string }) => e.code === 'LOG_ANALYTICS_UNAVAILABLE');
+      await assert.rejects(
+        forwarder().forward(),
+        (e: Error & { code?: string }) => e.code === 'LOG_ANALYTICS_UNAVAILABLE',
+      );
       assert.equal(workspace.requests.filter((r) => r.api === 'ingest' && r.status === 503).length, 4);
       ingest([version(3, 'InProgress', 4), version(3, 'Succeeded', 5), version(4, 'Succeeded', 6)]);
       ingest([version(4, 'Succeeded', 6)]); // an overlap re-read: unchanged, not sent again
@@ -208,12 +287,24 @@ describe('Log Analytics end to end: forward through the Logs Ingestion API, answ
       assert.equal(r.sent, 5);
       const table = (): ReturnType<FakeWorkspace['table']> => workspace.table(DCR_TABLE);
       const statusAt = (): number => table().columns.findIndex((c) => c.name === 'Status');
-      const statuses = (id: string): unknown[] => table().rows.filter((row) => row.includes(id)).map((row) => row[statusAt()]);
+      const statuses = (id: string): unknown[] =>
+        table()
+          .rows.filter((row) => row.includes(id))
+          .map((row) => row[statusAt()]);
       assert.deepEqual(statuses(guid(500_003)), ['Pending', 'InProgress', 'Succeeded']);
       assert.deepEqual(statuses(guid(500_004)), ['Pending', 'Succeeded']);
       const reply = await laChat.handle(`action ${guid(500_003)}`);
-      assert.ok(reply.kind === 'action' && reply.action?.status === 'Succeeded' && reply.action.lastUpdateDateTimeUtc === '2026-11-29T11:05:00.1234567Z', 'latest version, 100 ns precision');
-      assert.deepEqual(reply.kind === 'action' ? reply.history.map((h) => h.status) : [], ['Pending', 'InProgress', 'Succeeded']);
+      assert.ok(
+        reply.kind === 'action' &&
+          reply.action?.status === 'Succeeded' &&
+          reply.action.lastUpdateDateTimeUtc === '2026-11-29T11:05:00.1234567Z',
+        'latest version, 100 ns precision',
+      );
+      assert.deepEqual(reply.kind === 'action' ? reply.history.map((h) => h.status) : [], [
+        'Pending',
+        'InProgress',
+        'Succeeded',
+      ]);
     });
   });
 });

@@ -52,17 +52,17 @@ const FIXED: readonly string[] = [
   'emoji 😀🔥 flags 🇫🇷',
   'lone surrogate \ud800 x \udfff',
   'İstanbul ß ǅ',
-  '中文名.例子.com\'',
+  "中文名.例子.com'",
   "WS-042.contoso.com'",
   "ws-042'",
-  ' ws-042\'\t',
+  " ws-042'\t",
   '.',
   "'.'",
   "a.b'",
-  "\\u0027",
-  "\\x27",
+  '\\u0027',
+  '\\x27',
   "'" + 'x'.repeat(20_000) + "'",
-  "\\".repeat(1001),
+  '\\'.repeat(1001),
   "'".repeat(1001),
 ];
 
@@ -79,10 +79,72 @@ function random(seed: number): () => number {
 }
 
 const PIECES = [
-  "'", '"', '\\', '\n', '\r', '\t', '\u0000', '\u0007', '\u001b', '\u007f', '\u0085', '|', '/', '//', ';', '(', ')', '[', ']',
-  '{', '}', '`', '```', '@', 'h', 'H', '$', '%', '*', ' ', '.', '-', '=', '==', '=~', '!', '\u200f', '\u202e', '\u2028',
-  '\u2029', '\ufeff', '😀', '\ud800', '\udc00', 'é', 'İ', 'ß', '中', 'a', 'z', 'A', 'Z', '0', '9', 'ws-042', 'take', 'where',
-  'let', 'union', 'drop', 'or', 'and', 'datetime(', 'ago(', "dynamic(['", 'TimeGenerated',
+  "'",
+  '"',
+  '\\',
+  '\n',
+  '\r',
+  '\t',
+  '\u0000',
+  '\u0007',
+  '\u001b',
+  '\u007f',
+  '\u0085',
+  '|',
+  '/',
+  '//',
+  ';',
+  '(',
+  ')',
+  '[',
+  ']',
+  '{',
+  '}',
+  '`',
+  '```',
+  '@',
+  'h',
+  'H',
+  '$',
+  '%',
+  '*',
+  ' ',
+  '.',
+  '-',
+  '=',
+  '==',
+  '=~',
+  '!',
+  '\u200f',
+  '\u202e',
+  '\u2028',
+  '\u2029',
+  '\ufeff',
+  '😀',
+  '\ud800',
+  '\udc00',
+  'é',
+  'İ',
+  'ß',
+  '中',
+  'a',
+  'z',
+  'A',
+  'Z',
+  '0',
+  '9',
+  'ws-042',
+  'take',
+  'where',
+  'let',
+  'union',
+  'drop',
+  'or',
+  'and',
+  'datetime(',
+  'ago(',
+  "dynamic(['",
+  'TimeGenerated',
 ];
 
 /** True when the text has a quote, backslash, pipe or C0 control character (none of which a stored name, id or requestor has). */
@@ -186,7 +248,11 @@ describe('queries/fuzz: hostile user text', function () {
           const shape: QueryShape = field === 'actionId' ? 'one' : 'list';
           for (const payload of PAYLOADS) {
             const query = compileKql(specFor(shape, field, payload), schema);
-            assert.deepEqual(kqlDiagnostics(query, tables), [], `${schema} ${field} ${JSON.stringify(payload).slice(0, 80)}`);
+            assert.deepEqual(
+              kqlDiagnostics(query, tables),
+              [],
+              `${schema} ${field} ${JSON.stringify(payload).slice(0, 80)}`,
+            );
           }
         }
       });
@@ -200,7 +266,14 @@ describe('queries/fuzz: hostile user text', function () {
     });
     after(() => store.close());
 
-    const SQL_SHAPES: readonly QueryShape[] = ['list', 'countByType', 'countByDevice', 'countByDay', 'isolation', 'one'];
+    const SQL_SHAPES: readonly QueryShape[] = [
+      'list',
+      'countByType',
+      'countByDevice',
+      'countByDay',
+      'isolation',
+      'one',
+    ];
 
     function texts(c: CompiledSql): string[] {
       return [c.main.sql, c.total?.sql ?? '', c.history?.sql ?? ''];
@@ -225,17 +298,23 @@ describe('queries/fuzz: hostile user text', function () {
     it('running the statements returns no rows and throws nothing', async () => {
       const backend = createSqliteQueryBackend(store);
       const empty = (r: QueryResult): boolean =>
-        r.shape === 'one' ? r.row === null && r.history.length === 0 : r.shape === 'isolation' ? r.rows.length === 0 : r.rows.length === 0 && r.total === 0;
+        r.shape === 'one'
+          ? r.row === null && r.history.length === 0
+          : r.shape === 'isolation'
+            ? r.rows.length === 0
+            : r.rows.length === 0 && r.total === 0;
       for (const field of FIELDS) {
         for (const shape of SQL_SHAPES) {
           if (field === 'actionId' && shape !== 'one') continue;
           for (const payload of PAYLOADS) {
             const r = await backend.run(specFor(shape, field, payload));
-            assert.ok(empty(r), `${shape} ${field} ${JSON.stringify(payload).slice(0, 80)}: ${JSON.stringify(r).slice(0, 200)}`);
+            assert.ok(
+              empty(r),
+              `${shape} ${field} ${JSON.stringify(payload).slice(0, 80)}: ${JSON.stringify(r).slice(0, 200)}`,
+            );
           }
         }
       }
     });
   });
 });
-

@@ -9,7 +9,18 @@ import { openSqliteStore, type SqliteAuditStore } from '../../src/store/sqlite-s
 import { kqlRowObjects, runKql, type KqlColumn, type KqlTable } from '../fakes/kql-engine.js';
 import { ALEX, APP, datasetActions, id, M, MEGAN, NOW, range, WINDOW_360_FROM } from './dataset.js';
 import { expectedColumns, WORKSPACES, type Workspace } from './kql-tables.js';
-import { adaptPages, copiedStatuses, hasGuidRequestors, legacyHistory, legacyRecords, legacyRequestor, legacyRunTimes, legacyTable, parseSchema, toTable } from './legacy-table.js';
+import {
+  adaptPages,
+  copiedStatuses,
+  hasGuidRequestors,
+  legacyHistory,
+  legacyRecords,
+  legacyRequestor,
+  legacyRunTimes,
+  legacyTable,
+  parseSchema,
+  toTable,
+} from './legacy-table.js';
 
 /**
  * The KQL the bot sends, executed by the test KQL engine over the tables Log Analytics would hold,
@@ -55,7 +66,9 @@ function versionPages(): MachineAction[][] {
 function buildStore(pages: readonly MachineAction[][]): { store: SqliteAuditStore; versions: MachineAction[] } {
   const store = openSqliteStore({ path: ':memory:' });
   store.enableForwarding(NOW);
-  pages.forEach((items, i) => store.applyPage({ runId: i + 1, items, quarantined: [], observedAt: NOW, backfill: false, cursor: null }));
+  pages.forEach((items, i) =>
+    store.applyPage({ runId: i + 1, items, quarantined: [], observedAt: NOW, backfill: false, cursor: null }),
+  );
   const versions = store.pendingForward(10_000).map((f) => f.action);
   return { store, versions };
 }
@@ -65,7 +78,10 @@ function buildStore(pages: readonly MachineAction[][]): { store: SqliteAuditStor
 // ---------------------------------------------------------------------------------------------
 
 function dcrTable(columns: readonly KqlColumn[], versions: readonly MachineAction[]): KqlTable {
-  return toTable(columns, versions.map((v) => toDcrRow(v)));
+  return toTable(
+    columns,
+    versions.map((v) => toDcrRow(v)),
+  );
 }
 
 /**
@@ -93,14 +109,20 @@ function prepare(ws: Workspace): Prepared {
   const pages = ws.schema === 'legacy' ? adaptPages(versionPages(), columns) : versionPages();
   const { store, versions } = buildStore(pages);
   const table = ws.schema === 'dcr' ? dcrTable(columns, versions) : legacyTable(columns, versions, LEGACY_RUNS);
-  const copied = ws.schema === 'legacy' ? copiedStatuses(legacyRecords(versions, LEGACY_RUNS)) : new Map<string, Set<string>>();
-  return { ws, store, tables: { [declared.name]: table }, copiedStatuses: copied, guidRequestors: hasGuidRequestors(columns) };
+  const copied =
+    ws.schema === 'legacy' ? copiedStatuses(legacyRecords(versions, LEGACY_RUNS)) : new Map<string, Set<string>>();
+  return {
+    ws,
+    store,
+    tables: { [declared.name]: table },
+    copiedStatuses: copied,
+    guidRequestors: hasGuidRequestors(columns),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Running a spec both ways
 // ---------------------------------------------------------------------------------------------
-
 
 /**
  * Runs the compiled KQL as a Log Analytics backend would: the main query; for a list page without
@@ -148,7 +170,11 @@ function expectedFor(p: Prepared, sqlite: QueryResult): QueryResult {
       return { ...sqlite, rows: sqlite.rows.map((r) => ({ ...r, requestor: requestor(r.requestor) })) };
     case 'one': {
       if (sqlite.row === null) return sqlite;
-      return { ...sqlite, row: { ...sqlite.row, requestor: requestor(sqlite.row.requestor) }, history: legacyHistory(sqlite.history, p.copiedStatuses.get(sqlite.row.id)) };
+      return {
+        ...sqlite,
+        row: { ...sqlite.row, requestor: requestor(sqlite.row.requestor) },
+        history: legacyHistory(sqlite.history, p.copiedStatuses.get(sqlite.row.id)),
+      };
     }
     default:
       return sqlite;
@@ -250,7 +276,16 @@ const LIST_PAGES: readonly Filter[] = [
   { device: 'nope', limit: 10, offset: 10 },
 ];
 
-const COUNT_TOPS: readonly Filter[] = [{ top: 0 }, { top: 1 }, { top: 2 }, { top: 3 }, { top: 5 }, { top: 100 }, { range: AGO_7, top: 2 }, { device: 'ws-042', top: 1 }];
+const COUNT_TOPS: readonly Filter[] = [
+  { top: 0 },
+  { top: 1 },
+  { top: 2 },
+  { top: 3 },
+  { top: 5 },
+  { top: 100 },
+  { range: AGO_7, top: 2 },
+  { device: 'ws-042', top: 1 },
+];
 
 const ISOLATION_LIMITS: readonly Filter[] = [
   { limit: 0 },
@@ -276,10 +311,18 @@ const ONE: readonly Filter[] = [
   {},
 ];
 
-const COUNT_SHAPES = ['countByType', 'countByStatus', 'countByRequestor', 'countByDevice', 'countByMachine', 'countByDay'] as const;
+const COUNT_SHAPES = [
+  'countByType',
+  'countByStatus',
+  'countByRequestor',
+  'countByDevice',
+  'countByMachine',
+  'countByDay',
+] as const;
 
 function specsFor(shape: QueryShape): QuerySpec[] {
-  const extra = shape === 'list' ? LIST_PAGES : shape === 'isolation' ? ISOLATION_LIMITS : shape === 'one' ? [] : COUNT_TOPS;
+  const extra =
+    shape === 'list' ? LIST_PAGES : shape === 'isolation' ? ISOLATION_LIMITS : shape === 'one' ? [] : COUNT_TOPS;
   const filters = shape === 'one' ? ONE : [...FILTERS, ...extra];
   return filters.map((f) => ({ shape, ...f }));
 }
@@ -344,10 +387,17 @@ describe('queries/kql engine vs sqlite: the compiled KQL answers what the SQLite
       assert.deepEqual(beyond, { shape: 'list', rows: [], total: 16 });
       const one = viaKql(p, { shape: 'one', actionId: id(3) });
       assert.ok(one.shape === 'one');
-      assert.deepEqual(one.history.map((h) => h.status), ['Pending', 'InProgress', 'Succeeded']);
+      assert.deepEqual(
+        one.history.map((h) => h.status),
+        ['Pending', 'InProgress', 'Succeeded'],
+      );
       const first = viaKql(p, { shape: 'one', actionId: id(1) });
       assert.ok(first.shape === 'one');
-      assert.equal(first.row?.computerDnsName, 'WS-042.contoso.com', 'the latest version wins over the Pending one without a name');
+      assert.equal(
+        first.row?.computerDnsName,
+        'WS-042.contoso.com',
+        'the latest version wins over the Pending one without a name',
+      );
       const isolated = viaKql(p, { shape: 'isolation' });
       assert.ok(isolated.shape === 'isolation' && isolated.total === 3);
     } finally {
@@ -393,11 +443,21 @@ describe('queries/kql engine vs sqlite: the compiled KQL answers what the SQLite
         { name: 'count_', type: 'long' },
       ]);
       // Rows, not actions: 6 Isolate actions, action 1 in 2 versions and action 3 in 3.
-      assert.deepEqual(byType.rows.find((r) => r[0] === 'Isolate'), ['Isolate', 9]);
+      assert.deepEqual(
+        byType.rows.find((r) => r[0] === 'Isolate'),
+        ['Isolate', 9],
+      );
       assert.equal(run('MDEMachineActions_CL | take 5').rows.length, 5);
-      const isolates = run("MDEMachineActions_CL | where ActionType == 'Isolate' | project ActionId, ComputerDnsName | sort by ActionId asc");
-      assert.deepEqual(isolates.rows.map((r) => r[0]), [id(1), id(1), id(3), id(3), id(3), id(5), id(10), id(12), id(14)]);
-      const perDay = run('MDEMachineActions_CL | summarize n = count() by bin(TimeGenerated, 1d) | sort by TimeGenerated asc | take 2');
+      const isolates = run(
+        "MDEMachineActions_CL | where ActionType == 'Isolate' | project ActionId, ComputerDnsName | sort by ActionId asc",
+      );
+      assert.deepEqual(
+        isolates.rows.map((r) => r[0]),
+        [id(1), id(1), id(3), id(3), id(3), id(5), id(10), id(12), id(14)],
+      );
+      const perDay = run(
+        'MDEMachineActions_CL | summarize n = count() by bin(TimeGenerated, 1d) | sort by TimeGenerated asc | take 2',
+      );
       assert.deepEqual(perDay, {
         columns: [
           { name: 'TimeGenerated', type: 'datetime' },

@@ -1,5 +1,12 @@
 import type { KqlSchema, QueryShape } from '../../src/core/query.js';
-import { DCR_COLUMNS, DCR_TABLE, kustoSchemaText, LEGACY_COLUMNS, LEGACY_TABLE, type TableColumn } from '../../src/queries/schema.js';
+import {
+  DCR_COLUMNS,
+  DCR_TABLE,
+  kustoSchemaText,
+  LEGACY_COLUMNS,
+  LEGACY_TABLE,
+  type TableColumn,
+} from '../../src/queries/schema.js';
 import type { DeclaredTable } from './kusto.js';
 
 /**
@@ -24,17 +31,26 @@ export const WORKSPACES: readonly Workspace[] = [
   {
     label: 'legacy (_g as string)',
     schema: 'legacy',
-    tables: table(LEGACY_TABLE, LEGACY_COLUMNS.map((c) => (c.type === 'guid' ? { ...c, type: 'string' as const } : c))),
+    tables: table(
+      LEGACY_TABLE,
+      LEGACY_COLUMNS.map((c) => (c.type === 'guid' ? { ...c, type: 'string' as const } : c)),
+    ),
   },
   {
     label: 'legacy without requestor_g',
     schema: 'legacy',
-    tables: table(LEGACY_TABLE, LEGACY_COLUMNS.filter((c) => c.name !== 'requestor_g')),
+    tables: table(
+      LEGACY_TABLE,
+      LEGACY_COLUMNS.filter((c) => c.name !== 'requestor_g'),
+    ),
   },
   {
     label: 'legacy without any maybe-absent column',
     schema: 'legacy',
-    tables: table(LEGACY_TABLE, LEGACY_COLUMNS.filter((c) => !c.maybeAbsent)),
+    tables: table(
+      LEGACY_TABLE,
+      LEGACY_COLUMNS.filter((c) => !c.maybeAbsent),
+    ),
   },
 ];
 
@@ -69,7 +85,17 @@ export function expectedColumns(shape: QueryShape, part: string): string[] {
     case 'one':
       return ACTION_COLUMNS;
     case 'isolation':
-      return ['machineId:string', 'computerDnsName:string', 'actionId:string', 'status:string', 'scope:string', 'requestor:string', 'requestorComment:string', 'since:datetime', 'total:long'];
+      return [
+        'machineId:string',
+        'computerDnsName:string',
+        'actionId:string',
+        'status:string',
+        'scope:string',
+        'requestor:string',
+        'requestorComment:string',
+        'since:datetime',
+        'total:long',
+      ];
     default:
       return ['key:string', 'count:long', 'total:long', 'keys:long'];
   }

@@ -19,8 +19,17 @@ const SHAPES: readonly QueryShape[] = [
 ];
 
 const AGO_7: TimeRange = { from: '2026-11-23T12:00:00.000Z', source: { kind: 'ago', days: 7 }, label: 'last 7 days' };
-const SINCE: TimeRange = { from: '2026-01-01T00:00:00.000Z', source: { kind: 'since', date: '2026-01-01' }, label: 'since 2026-01-01' };
-const ABSOLUTE: TimeRange = { from: '2026-11-22T12:00:00.000Z', to: '2026-11-29T00:00:00.500Z', source: { kind: 'absolute' }, label: 'a week' };
+const SINCE: TimeRange = {
+  from: '2026-01-01T00:00:00.000Z',
+  source: { kind: 'since', date: '2026-01-01' },
+  label: 'since 2026-01-01',
+};
+const ABSOLUTE: TimeRange = {
+  from: '2026-11-22T12:00:00.000Z',
+  to: '2026-11-29T00:00:00.500Z',
+  source: { kind: 'absolute' },
+  label: 'a week',
+};
 const AGO_WITH_TO: TimeRange = { ...AGO_7, to: '2026-11-30T00:00:00.000Z' };
 
 /** Filter combinations: none, each alone, and all together, with every range form. */
@@ -56,13 +65,19 @@ const FILTERS: readonly Omit<QuerySpec, 'shape'>[] = [
     offset: 50,
     top: 10,
   },
-  { range: AGO_WITH_TO, device: 'ws-042.contoso.com', requestor: 'x', statuses: ['Failed'], types: ['Unisolate'], limit: 5 },
+  {
+    range: AGO_WITH_TO,
+    device: 'ws-042.contoso.com',
+    requestor: 'x',
+    statuses: ['Failed'],
+    types: ['Unisolate'],
+    limit: 5,
+  },
 ];
 
 function allQueries(spec: QuerySpec, schema: KqlSchema): [string, string][] {
   return Object.entries(compileKqlQueries(spec, schema)).filter((e): e is [string, string] => typeof e[1] === 'string');
 }
-
 
 describe('queries/kql compiler', () => {
   describe('Kusto parser and analyser', function () {
@@ -74,7 +89,11 @@ describe('queries/kql compiler', () => {
         for (const shape of SHAPES) {
           for (const filter of FILTERS) {
             for (const [part, query] of allQueries({ shape, ...filter }, ws.schema)) {
-              assert.deepEqual(kqlDiagnostics(query, ws.tables), [], `${shape} ${part} ${JSON.stringify(filter)}\n${query}`);
+              assert.deepEqual(
+                kqlDiagnostics(query, ws.tables),
+                [],
+                `${shape} ${part} ${JSON.stringify(filter)}\n${query}`,
+              );
               checked++;
             }
           }
@@ -106,7 +125,11 @@ describe('queries/kql compiler', () => {
         for (const shape of SHAPES) {
           for (const filter of [{}, FILTERS.at(-2)!]) {
             for (const [part, query] of allQueries({ shape, ...filter }, ws.schema)) {
-              assert.deepEqual(kqlResultColumns(query, ws.tables), expectedColumns(shape, part), `${ws.label} ${shape} ${part}\n${query}`);
+              assert.deepEqual(
+                kqlResultColumns(query, ws.tables),
+                expectedColumns(shape, part),
+                `${ws.label} ${shape} ${part}\n${query}`,
+              );
             }
           }
         }
@@ -123,10 +146,22 @@ describe('queries/kql compiler', () => {
       assert.match(abs, /^let _to = datetime\(2026-11-29T00:00:00\.5Z\);$/m);
       assert.match(abs, /\| where creationDateTimeUtc_t >= _from and creationDateTimeUtc_t < _to$/m);
       // A "since" date that disagrees with `from`, or odd day counts, fall back to the instant.
-      assert.match(compileKql({ shape: 'list', range: { ...SINCE, source: { kind: 'since', date: '2025-01-01' } } }, 'dcr'), /datetime\(2026-01-01T00:00:00Z\)/);
-      assert.match(compileKql({ shape: 'list', range: { ...AGO_7, source: { kind: 'ago', days: -1 } } }, 'dcr'), /datetime\(2026-11-23T12:00:00Z\)/);
-      assert.match(compileKql({ shape: 'list', range: { ...AGO_7, source: { kind: 'ago', days: 1e-7 } } }, 'dcr'), /datetime\(2026-11-23T12:00:00Z\)/);
-      assert.match(compileKql({ shape: 'list', range: { ...AGO_7, source: { kind: 'ago', days: 1.5 } } }, 'dcr'), /ago\(1\.5d\)/);
+      assert.match(
+        compileKql({ shape: 'list', range: { ...SINCE, source: { kind: 'since', date: '2025-01-01' } } }, 'dcr'),
+        /datetime\(2026-01-01T00:00:00Z\)/,
+      );
+      assert.match(
+        compileKql({ shape: 'list', range: { ...AGO_7, source: { kind: 'ago', days: -1 } } }, 'dcr'),
+        /datetime\(2026-11-23T12:00:00Z\)/,
+      );
+      assert.match(
+        compileKql({ shape: 'list', range: { ...AGO_7, source: { kind: 'ago', days: 1e-7 } } }, 'dcr'),
+        /datetime\(2026-11-23T12:00:00Z\)/,
+      );
+      assert.match(
+        compileKql({ shape: 'list', range: { ...AGO_7, source: { kind: 'ago', days: 1.5 } } }, 'dcr'),
+        /ago\(1\.5d\)/,
+      );
     });
 
     it('pre-filters TimeGenerated with the range start (never the end) for partition pruning', () => {
@@ -148,10 +183,21 @@ describe('queries/kql compiler', () => {
 
     it('filters fields that change (status, device name) only after deduplication', () => {
       for (const schema of ['dcr', 'legacy'] as const) {
-        const q = compileKql({ shape: 'list', statuses: ['Pending'], device: 'ws-042', machineId: 'm', requestor: 'r', types: ['Isolate'] }, schema);
+        const q = compileKql(
+          {
+            shape: 'list',
+            statuses: ['Pending'],
+            device: 'ws-042',
+            machineId: 'm',
+            requestor: 'r',
+            types: ['Isolate'],
+          },
+          schema,
+        );
         const dedup = q.indexOf('| summarize arg_max(');
         assert.ok(dedup > 0);
-        for (const after of ['| where status in', '| where isnotempty(computerDnsName)']) assert.ok(q.indexOf(after) > dedup, `${schema}: ${after}`);
+        for (const after of ['| where status in', '| where isnotempty(computerDnsName)'])
+          assert.ok(q.indexOf(after) > dedup, `${schema}: ${after}`);
         for (const before of ['| where machineId ==', '| where requestor =~', '| where type in']) {
           const at = q.indexOf(before);
           assert.ok(at > 0 && at < dedup, `${schema}: ${before}`);
@@ -160,20 +206,31 @@ describe('queries/kql compiler', () => {
     });
 
     it('reads every maybe-absent legacy column only through column_ifexists', () => {
-      const text = SHAPES.flatMap((shape) => FILTERS.flatMap((f) => allQueries({ shape, ...f }, 'legacy').map(([, q]) => q))).join('\n');
+      const text = SHAPES.flatMap((shape) =>
+        FILTERS.flatMap((f) => allQueries({ shape, ...f }, 'legacy').map(([, q]) => q)),
+      ).join('\n');
       for (const column of LEGACY_COLUMNS.filter((c) => c.maybeAbsent)) {
         const all = text.split(column.name).length - 1;
         const guarded = text.split(`column_ifexists("${column.name}", `).length - 1;
         assert.ok(all > 0, `${column.name} is read`);
         assert.equal(guarded, all, `${column.name} read outside column_ifexists`);
       }
-      assert.match(text, /requestor = strcat\(tostring\(column_ifexists\("requestor_s", ""\)\), tostring\(column_ifexists\("requestor_g", ""\)\)\)/);
+      assert.match(
+        text,
+        /requestor = strcat\(tostring\(column_ifexists\("requestor_s", ""\)\), tostring\(column_ifexists\("requestor_g", ""\)\)\)/,
+      );
     });
 
     it('pages a list with take (first page) or row_number (later pages), and binds user values once in let statements', () => {
-      assert.match(compileKql({ shape: 'list', limit: 11 }, 'dcr'), /^\| sort by creationDateTimeUtc desc, id asc\n\| take 11$/m);
+      assert.match(
+        compileKql({ shape: 'list', limit: 11 }, 'dcr'),
+        /^\| sort by creationDateTimeUtc desc, id asc\n\| take 11$/m,
+      );
       const page = compileKql({ shape: 'list', limit: 10, offset: 20 }, 'dcr');
-      assert.match(page, /^\| sort by creationDateTimeUtc desc, id asc\n\| extend _row = row_number\(\)\n\| where _row > 20 and _row <= 30$/m);
+      assert.match(
+        page,
+        /^\| sort by creationDateTimeUtc desc, id asc\n\| extend _row = row_number\(\)\n\| where _row > 20 and _row <= 30$/m,
+      );
       const q = compileKql({ shape: 'isolation', device: 'ws-042', requestor: 'a@b.c' }, 'legacy');
       assert.equal(q.split("'ws-042'").length - 1, 1);
       assert.equal(q.split("'a@b.c'").length - 1, 1);
@@ -182,7 +239,10 @@ describe('queries/kql compiler', () => {
       const queries = compileKqlQueries({ shape: 'list', limit: 10, offset: 20 }, 'dcr');
       assert.match(queries.total!, /\| count\n\| project total = Count$/);
       assert.equal(compileKqlQueries({ shape: 'countByType' }, 'dcr').total, undefined);
-      assert.match(compileKqlQueries({ shape: 'one', actionId: 'x' }, 'dcr').history!, /summarize at = min\(LastUpdateDateTimeUtc\) by status = Status/);
+      assert.match(
+        compileKqlQueries({ shape: 'one', actionId: 'x' }, 'dcr').history!,
+        /summarize at = min\(LastUpdateDateTimeUtc\) by status = Status/,
+      );
     });
 
     it('matches a device by short name (whole name or before the first dot) or by exact FQDN, never by substring', () => {
@@ -199,7 +259,10 @@ describe('queries/kql compiler', () => {
       assert.throws(() => compileKql({ shape: 'list', limit: 1.5 }, 'dcr'), UsageError);
       assert.throws(() => compileKql({ shape: 'list', offset: -1 }, 'dcr'), UsageError);
       assert.throws(() => compileKql({ shape: 'countByType', top: Infinity }, 'dcr'), UsageError);
-      assert.throws(() => compileKql({ shape: 'list', range: { ...AGO_7, from: '2026-11-23) | take 1 //' } }, 'dcr'), UsageError);
+      assert.throws(
+        () => compileKql({ shape: 'list', range: { ...AGO_7, from: '2026-11-23) | take 1 //' } }, 'dcr'),
+        UsageError,
+      );
       assert.throws(() => compileKql({ shape: 'list', range: { ...AGO_7, to: 'now' } }, 'legacy'), UsageError);
     });
   });
@@ -232,7 +295,7 @@ describe('queries/kql compiler', () => {
         const chunk = all.slice(i, i + 4096);
         assert.equal(decode(kqlString(chunk)), chunk, `chunk at ${i}`);
       }
-      assert.equal(decode(kqlString('😀\\\'')), '😀\\\'');
+      assert.equal(decode(kqlString("😀\\'")), "😀\\'");
     });
   });
 });
@@ -240,7 +303,11 @@ describe('queries/kql compiler', () => {
 describe('queries/kql: periods in hours', () => {
   it('36h compiles to ago(36h) and parses in every workspace schema', () => {
     const nowMs = Date.parse('2026-11-29T12:00:00.000Z');
-    const range: TimeRange = { from: new Date(nowMs - 36 * 3_600_000).toISOString(), source: { kind: 'ago', days: 1.5, hours: 36 }, label: 'last 36 hours' };
+    const range: TimeRange = {
+      from: new Date(nowMs - 36 * 3_600_000).toISOString(),
+      source: { kind: 'ago', days: 1.5, hours: 36 },
+      label: 'last 36 hours',
+    };
     for (const ws of WORKSPACES) {
       const q = compileKql({ shape: 'countByType', range }, ws.schema);
       assert.match(q, /ago\(36h\)/);

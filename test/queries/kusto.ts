@@ -42,10 +42,16 @@ interface KustoLanguage {
     DatabaseSymbol: { ctor: new (name: string, members: unknown[]) => unknown };
   };
   GlobalState: { Default: { WithDatabase(db: unknown): unknown } };
-  KustoCode: { ParseAndAnalyze(text: string, globals: unknown): KustoCode; Parse(text: string, globals: unknown): KustoCode };
+  KustoCode: {
+    ParseAndAnalyze(text: string, globals: unknown): KustoCode;
+    Parse(text: string, globals: unknown): KustoCode;
+  };
   Editor: {
     CodeScript: {
-      From$1(text: string, globals: unknown): {
+      From$1(
+        text: string,
+        globals: unknown,
+      ): {
         Blocks: NetList<{ Service: { GetCombinedDiagnostics(waitForAnalysis: boolean): NetList<KustoDiagnostic> } }>;
       };
     };

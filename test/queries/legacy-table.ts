@@ -133,7 +133,11 @@ export function legacyTableOf(columns: readonly KqlColumn[], records: readonly R
 }
 
 /** The legacy table the Logic App's `runs` wrote from the versions. */
-export function legacyTable(columns: readonly KqlColumn[], versions: readonly MachineAction[], runs: readonly string[]): KqlTable {
+export function legacyTable(
+  columns: readonly KqlColumn[],
+  versions: readonly MachineAction[],
+  runs: readonly string[],
+): KqlTable {
   return legacyTableOf(columns, legacyRecords(versions, runs));
 }
 
@@ -152,14 +156,25 @@ export function legacyTable(columns: readonly KqlColumn[], versions: readonly Ma
 export function adaptPages(pages: readonly MachineAction[][], columns: readonly KqlColumn[]): MachineAction[][] {
   const has = (name: string) => columns.some((c) => c.name === name);
   const absentNames = LEGACY_COLUMNS.filter((c) => c.maybeAbsent && !has(c.name));
-  const absent = (field: keyof MachineAction) => LEGACY_COLUMNS.filter((c) => c.source === field).every((c) => absentNames.includes(c));
+  const absent = (field: keyof MachineAction) =>
+    LEGACY_COLUMNS.filter((c) => c.source === field).every((c) => absentNames.includes(c));
   const adapt = (a: MachineAction): MachineAction | null => {
     if (!has('requestor_g') && has('requestor_s') && GUID.test(a.requestor)) return null;
     const out: MachineAction = { ...a };
     if (absent('requestor')) out.requestor = '';
     if (absent('lastUpdateDateTimeUtc')) out.lastUpdateDateTimeUtc = a.creationDateTimeUtc;
     if (absent('errorHResult')) out.errorHResult = 0;
-    for (const field of ['title', 'requestorComment', 'computerDnsName', 'cancellationRequestor', 'cancellationComment', 'cancellationDateTimeUtc', 'scope', 'externalId', 'requestSource'] as const) {
+    for (const field of [
+      'title',
+      'requestorComment',
+      'computerDnsName',
+      'cancellationRequestor',
+      'cancellationComment',
+      'cancellationDateTimeUtc',
+      'scope',
+      'externalId',
+      'requestSource',
+    ] as const) {
       if (absent(field)) out[field] = null;
     }
     return out;
@@ -205,6 +220,9 @@ export function legacyRequestor(requestor: string, guidRequestors: boolean): str
  * missed and a later version with the same status copied, the KQL would date the status at that
  * later update: a third difference, not modelled here.)
  */
-export function legacyHistory(history: readonly StatusHistoryRow[], seen: ReadonlySet<string> | undefined): StatusHistoryRow[] {
+export function legacyHistory(
+  history: readonly StatusHistoryRow[],
+  seen: ReadonlySet<string> | undefined,
+): StatusHistoryRow[] {
   return history.filter((h) => seen?.has(h.status) ?? false);
 }

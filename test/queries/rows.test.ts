@@ -82,19 +82,50 @@ describe('queries/rows: mapping Log Analytics rows', () => {
         { key: 'Isolate', count: 6, total: '16' },
         { key: 'Unisolate', count: '4', total: '16' },
       ]),
-      { shape: 'countByType', rows: [{ key: 'Isolate', count: 6 }, { key: 'Unisolate', count: 4 }], total: 16 },
+      {
+        shape: 'countByType',
+        rows: [
+          { key: 'Isolate', count: 6 },
+          { key: 'Unisolate', count: 4 },
+        ],
+        total: 16,
+      },
     );
-    assert.deepEqual(mapKqlRows('countByDay', [{ key: '2026-11-29', count: 2 }]), { shape: 'countByDay', rows: [{ key: '2026-11-29', count: 2 }], total: 2 });
+    assert.deepEqual(mapKqlRows('countByDay', [{ key: '2026-11-29', count: 2 }]), {
+      shape: 'countByDay',
+      rows: [{ key: '2026-11-29', count: 2 }],
+      total: 2,
+    });
   });
 
   it('maps isolation rows and one action with its history', () => {
     assert.deepEqual(
       mapKqlRows('isolation', [
-        { machineId: 'm', computerDnsName: '', actionId: 'a', status: 'Pending', scope: 'Selective', requestor: 'r', requestorComment: '', since: new Date('2026-11-29T10:00:00.000Z') },
+        {
+          machineId: 'm',
+          computerDnsName: '',
+          actionId: 'a',
+          status: 'Pending',
+          scope: 'Selective',
+          requestor: 'r',
+          requestorComment: '',
+          since: new Date('2026-11-29T10:00:00.000Z'),
+        },
       ]),
       {
         shape: 'isolation',
-        rows: [{ machineId: 'm', computerDnsName: null, actionId: 'a', status: 'Pending', scope: 'Selective', requestor: 'r', requestorComment: null, since: '2026-11-29T10:00:00.0Z' }],
+        rows: [
+          {
+            machineId: 'm',
+            computerDnsName: null,
+            actionId: 'a',
+            status: 'Pending',
+            scope: 'Selective',
+            requestor: 'r',
+            requestorComment: null,
+            since: '2026-11-29T10:00:00.0Z',
+          },
+        ],
         total: 1,
       },
     );

@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { MACHINE_ACTION_KEYS } from '../../src/core/types.js';
-import { DCR_COLUMNS, DCR_TABLE, kustoSchemaText, LEGACY_COLUMNS, LEGACY_TABLE, toDcrRow } from '../../src/queries/schema.js';
+import {
+  DCR_COLUMNS,
+  DCR_TABLE,
+  kustoSchemaText,
+  LEGACY_COLUMNS,
+  LEGACY_TABLE,
+  toDcrRow,
+} from '../../src/queries/schema.js';
 import { makeAction } from '../fakes/actions.js';
 
 describe('queries/schema', () => {
@@ -38,21 +45,37 @@ describe('queries/schema', () => {
     );
     // Every MachineAction field has exactly one column; TimeGenerated has none.
     assert.deepEqual(
-      DCR_COLUMNS.map((c) => c.source).filter((s) => s !== null).sort(),
+      DCR_COLUMNS.map((c) => c.source)
+        .filter((s) => s !== null)
+        .sort(),
       [...MACHINE_ACTION_KEYS].sort(),
     );
     for (const c of DCR_COLUMNS) {
       assert.match(c.name, /^[A-Za-z][A-Za-z0-9_]{0,44}$/, 'Log Analytics column name rules');
-      assert.ok(!['id', 'type', 'title', 'tenantid', 'uniqueid', '_resourceid', '_subscriptionid'].includes(c.name.toLowerCase()), `${c.name} is reserved`);
+      assert.ok(
+        !['id', 'type', 'title', 'tenantid', 'uniqueid', '_resourceid', '_subscriptionid'].includes(
+          c.name.toLowerCase(),
+        ),
+        `${c.name} is reserved`,
+      );
     }
   });
 
   it('marks which legacy columns may be absent', () => {
     assert.deepEqual(
-      LEGACY_COLUMNS.filter((c) => !c.maybeAbsent).map((c) => c.name).sort(),
+      LEGACY_COLUMNS.filter((c) => !c.maybeAbsent)
+        .map((c) => c.name)
+        .sort(),
       ['TimeGenerated', 'creationDateTimeUtc_t', 'id_g', 'machineId_s', 'status_s', 'type_s'].sort(),
     );
-    for (const name of ['requestor_s', 'requestor_g', 'title_s', 'cancellationRequestor_g', 'errorHResult_d', 'computerDnsName_s']) {
+    for (const name of [
+      'requestor_s',
+      'requestor_g',
+      'title_s',
+      'cancellationRequestor_g',
+      'errorHResult_d',
+      'computerDnsName_s',
+    ]) {
       assert.equal(LEGACY_COLUMNS.find((c) => c.name === name)?.maybeAbsent, true, name);
     }
     // Suffixes follow the Data Collector API's inferred types.
@@ -79,7 +102,10 @@ describe('queries/schema', () => {
       errorHResult: -2147467260,
     });
     const row = toDcrRow(action);
-    assert.deepEqual(Object.keys(row), DCR_COLUMNS.map((c) => c.name));
+    assert.deepEqual(
+      Object.keys(row),
+      DCR_COLUMNS.map((c) => c.name),
+    );
     assert.equal(row.TimeGenerated, '2025-04-03T10:25:00.0000000Z');
     assert.equal(row.LastUpdateDateTimeUtc, '2025-04-03T10:25:00.0000000Z');
     assert.equal(row.CreationDateTimeUtc, '2025-04-03T10:20:00.1549740Z');

@@ -29,12 +29,16 @@ describe('queries/sql compiler', () => {
   after(() => store.close());
 
   function plan(statement: SqlStatement): string[] {
-    return (store.db.prepare(`EXPLAIN QUERY PLAN ${statement.sql}`).all(...statement.params) as { detail: string }[]).map((r) => r.detail);
+    return (
+      store.db.prepare(`EXPLAIN QUERY PLAN ${statement.sql}`).all(...statement.params) as { detail: string }[]
+    ).map((r) => r.detail);
   }
 
   /** No step of the plan reads the actions table (any alias) without an index. */
   function assertNoFullScan(lines: string[], label: string): void {
-    const full = lines.filter((l) => /^SCAN (a|n|s|actions)\b/.test(l) && !/USING (COVERING )?INDEX|USING INTEGER PRIMARY KEY/.test(l));
+    const full = lines.filter(
+      (l) => /^SCAN (a|n|s|actions)\b/.test(l) && !/USING (COVERING )?INDEX|USING INTEGER PRIMARY KEY/.test(l),
+    );
     assert.deepEqual(full, [], `${label}: full scan of actions in\n${lines.join('\n')}`);
   }
 
@@ -73,19 +77,31 @@ describe('queries/sql compiler', () => {
       assertUses({ shape: 'list', range: week, limit: 11 }, 'actions_creation', 'range list');
       assertUses({ shape: 'countByType', range: week }, 'actions_creation', 'countByType');
       assertUses({ shape: 'countByDay', range: week }, 'actions_creation', 'countByDay');
-      assertUses({ shape: 'countByDay', range: range('2026-11-23T12:00:00.000Z', '2026-11-30T00:00:00.000Z') }, 'actions_creation', 'countByDay from/to');
+      assertUses(
+        { shape: 'countByDay', range: range('2026-11-23T12:00:00.000Z', '2026-11-30T00:00:00.000Z') },
+        'actions_creation',
+        'countByDay from/to',
+      );
     });
 
     it('pending (Pending + InProgress, any order, or one of them) uses the partial index actions_open', () => {
       assertUses({ shape: 'list', statuses: ['Pending', 'InProgress'], limit: 11 }, 'actions_open', 'pending');
-      assertUses({ shape: 'list', statuses: ['InProgress', 'Pending'], limit: 11 }, 'actions_open', 'pending, other order');
+      assertUses(
+        { shape: 'list', statuses: ['InProgress', 'Pending'], limit: 11 },
+        'actions_open',
+        'pending, other order',
+      );
       assertUses({ shape: 'list', statuses: ['Pending'], limit: 11 }, 'actions_open', 'Pending only');
       assertUses({ shape: 'countByType', statuses: ['Pending', 'InProgress'] }, 'actions_open', 'pending counts');
     });
 
     it('failed (Failed + TimeOut) uses the partial index actions_failed', () => {
       assertUses({ shape: 'list', statuses: ['Failed', 'TimeOut'], limit: 11 }, 'actions_failed', 'failed');
-      assertUses({ shape: 'list', statuses: ['TimeOut', 'Failed'], range: week, limit: 11 }, 'actions_failed', 'failed + range');
+      assertUses(
+        { shape: 'list', statuses: ['TimeOut', 'Failed'], range: week, limit: 11 },
+        'actions_failed',
+        'failed + range',
+      );
     });
 
     it('isolation reads the per-machine isolation state, with and without a device', () => {
@@ -93,11 +109,19 @@ describe('queries/sql compiler', () => {
       // With a device, starting from the device's few rows is as good (SQLite may pick either).
       assertUses({ shape: 'isolation', device: 'ws-042' }, 'actions_isolation|actions_device', 'isolation by device');
       assertUses({ shape: 'isolation', machineId: M.M2 }, 'actions_isolation|actions_machine', 'isolation by machine');
-      assertUses({ shape: 'list', types: ['Isolate', 'Unisolate'], machineId: M.M2 }, 'actions_isolation|actions_machine', 'isolation actions of a machine');
+      assertUses(
+        { shape: 'list', types: ['Isolate', 'Unisolate'], machineId: M.M2 },
+        'actions_isolation|actions_machine',
+        'isolation actions of a machine',
+      );
     });
 
     it('one action by id uses the unique index on id', () => {
-      assertUses({ shape: 'one', actionId: '00000000-0000-4000-8000-000000000003' }, 'sqlite_autoindex_actions_1', 'one');
+      assertUses(
+        { shape: 'one', actionId: '00000000-0000-4000-8000-000000000003' },
+        'sqlite_autoindex_actions_1',
+        'one',
+      );
     });
   });
 
@@ -137,17 +161,38 @@ describe('queries/sql compiler', () => {
     });
 
     it('writes the partial-index conditions as fixed literals only for the known sets', () => {
-      assert.match(compileSql({ shape: 'list', statuses: ['InProgress', 'Pending'] }).main.sql, /a\.status IN \('Pending', 'InProgress'\)/);
+      assert.match(
+        compileSql({ shape: 'list', statuses: ['InProgress', 'Pending'] }).main.sql,
+        /a\.status IN \('Pending', 'InProgress'\)/,
+      );
       assert.deepEqual(compileSql({ shape: 'list', statuses: ['InProgress', 'Pending'] }).main.params, [-1, 0]);
       assert.deepEqual(compileSql({ shape: 'list', statuses: ['Pending'] }).main.params, ['Pending', -1, 0]);
       assert.doesNotMatch(compileSql({ shape: 'list', statuses: ['Pending', 'Succeeded'] }).main.sql, /'Pending'/);
-      assert.match(compileSql({ shape: 'list', types: ['Unisolate', 'Isolate'] }).main.sql, /a\.type IN \('Isolate', 'Unisolate'\)/);
+      assert.match(
+        compileSql({ shape: 'list', types: ['Unisolate', 'Isolate'] }).main.sql,
+        /a\.type IN \('Isolate', 'Unisolate'\)/,
+      );
     });
 
     it('produces a statement for every shape that SQLite accepts', () => {
       for (const shape of SHAPES) {
-        for (const spec of [{ shape }, { shape, device: 'x', requestor: 'y', machineId: 'z', types: ['a', 'b'], statuses: ['c'], range: range('2026-01-01T00:00:00.000Z', '2026-02-01T00:00:00.000Z'), limit: 1, offset: 1, top: 1 }]) {
-          for (const s of statements(spec)) assert.doesNotThrow(() => store.db.prepare(s.sql).all(...s.params), `${shape}: ${s.sql}`);
+        for (const spec of [
+          { shape },
+          {
+            shape,
+            device: 'x',
+            requestor: 'y',
+            machineId: 'z',
+            types: ['a', 'b'],
+            statuses: ['c'],
+            range: range('2026-01-01T00:00:00.000Z', '2026-02-01T00:00:00.000Z'),
+            limit: 1,
+            offset: 1,
+            top: 1,
+          },
+        ]) {
+          for (const s of statements(spec))
+            assert.doesNotThrow(() => store.db.prepare(s.sql).all(...s.params), `${shape}: ${s.sql}`);
         }
       }
     });

@@ -149,8 +149,14 @@ describe('queries/sqlite backend', () => {
       assert.deepEqual(await listIds({ statuses: ['Failed'] }), idSet(4, 16));
       assert.deepEqual(await listIds({ statuses: ['Cancelled', 'Failed'] }), idSet(4, 11, 16));
       assert.deepEqual(await listIds({ types: [], statuses: [] }), (await listIds({})).sort());
-      assert.deepEqual(await listIds({ types: ['Isolate'], statuses: ['Pending', 'InProgress'], requestor: MEGAN, device: 'ws-042' }), []);
-      assert.deepEqual(await listIds({ types: ['Unisolate'], statuses: ['Failed', 'TimeOut'], requestor: MEGAN, device: 'ws-042' }), idSet(4));
+      assert.deepEqual(
+        await listIds({ types: ['Isolate'], statuses: ['Pending', 'InProgress'], requestor: MEGAN, device: 'ws-042' }),
+        [],
+      );
+      assert.deepEqual(
+        await listIds({ types: ['Unisolate'], statuses: ['Failed', 'TimeOut'], requestor: MEGAN, device: 'ws-042' }),
+        idSet(4),
+      );
     });
 
     it('applies the 360-day window boundary to the 100 ns: from inclusive, to exclusive', async () => {
@@ -158,15 +164,25 @@ describe('queries/sqlite backend', () => {
       assert.equal(window.length, ACTION_COUNT - 1);
       assert.ok(window.includes(id(10)), 'created exactly at the window start');
       assert.ok(!window.includes(id(12)), 'created 100 ns before the window start');
-      assert.deepEqual(await listIds({ range: range('2026-11-25T10:00:00.000Z', '2026-11-27T12:00:00.000Z') }), idSet(3, 4, 7));
-      assert.deepEqual(await listIds({ range: range('2026-11-20T08:00:00.123Z', '2026-11-20T08:00:00.124Z') }), idSet(1));
+      assert.deepEqual(
+        await listIds({ range: range('2026-11-25T10:00:00.000Z', '2026-11-27T12:00:00.000Z') }),
+        idSet(3, 4, 7),
+      );
+      assert.deepEqual(
+        await listIds({ range: range('2026-11-20T08:00:00.123Z', '2026-11-20T08:00:00.124Z') }),
+        idSet(1),
+      );
       assert.ok(!(await listIds({ range: range('2026-11-20T08:00:00.124Z') })).includes(id(1)));
       assert.deepEqual(await listIds({ range: range('2030-01-01T00:00:00.000Z') }), []);
     });
 
     it('returns an empty page and a zero total when nothing matches', async () => {
       assert.deepEqual(await run({ shape: 'list', device: 'nope', limit: 10 }), { shape: 'list', rows: [], total: 0 });
-      assert.deepEqual(await run({ shape: 'list', device: 'nope', limit: 10, offset: 10 }), { shape: 'list', rows: [], total: 0 });
+      assert.deepEqual(await run({ shape: 'list', device: 'nope', limit: 10, offset: 10 }), {
+        shape: 'list',
+        rows: [],
+        total: 0,
+      });
     });
   });
 
@@ -238,23 +254,38 @@ describe('queries/sqlite backend', () => {
         keys: 8,
       });
       const r = await run({ shape: 'countByDevice', machineId: M.M3 });
-      assert.deepEqual(r, { shape: 'countByDevice', rows: [{ key: '', count: 1 }, { key: 'ws-042', count: 1 }], total: 2, keys: 2 });
+      assert.deepEqual(r, {
+        shape: 'countByDevice',
+        rows: [
+          { key: '', count: 1 },
+          { key: 'ws-042', count: 1 },
+        ],
+        total: 2,
+        keys: 2,
+      });
     });
 
     it('counts by UTC day of creation, oldest first, days without actions left out', async () => {
-      assert.deepEqual(await run({ shape: 'countByDay', range: range('2026-11-25T00:00:00.000Z', '2026-11-30T12:00:00.000Z'), top: 1 }), {
-        shape: 'countByDay',
-        rows: [
-          { key: '2026-11-25', count: 1 },
-          { key: '2026-11-26', count: 1 },
-          { key: '2026-11-27', count: 2 },
-          { key: '2026-11-28', count: 2 },
-          { key: '2026-11-29', count: 2 },
-          { key: '2026-11-30', count: 2 },
-        ],
-        total: 10,
-        keys: 6,
-      });
+      assert.deepEqual(
+        await run({
+          shape: 'countByDay',
+          range: range('2026-11-25T00:00:00.000Z', '2026-11-30T12:00:00.000Z'),
+          top: 1,
+        }),
+        {
+          shape: 'countByDay',
+          rows: [
+            { key: '2026-11-25', count: 1 },
+            { key: '2026-11-26', count: 1 },
+            { key: '2026-11-27', count: 2 },
+            { key: '2026-11-28', count: 2 },
+            { key: '2026-11-29', count: 2 },
+            { key: '2026-11-30', count: 2 },
+          ],
+          total: 10,
+          keys: 6,
+        },
+      );
       const all = await run({ shape: 'countByDay' });
       assert.equal(all.shape, 'countByDay');
       assert.equal(all.total, ACTION_COUNT);
@@ -264,17 +295,20 @@ describe('queries/sqlite backend', () => {
         { key: '2026-11-10', count: 1 },
       ]);
       // A range that starts and ends inside days: the first and last day count only their part.
-      assert.deepEqual(await run({ shape: 'countByDay', range: range('2025-12-05T12:00:00.000Z', '2026-11-20T08:00:00.124Z') }), {
-        shape: 'countByDay',
-        rows: [
-          { key: '2025-12-05', count: 1 },
-          { key: '2026-01-10', count: 1 },
-          { key: '2026-11-10', count: 1 },
-          { key: '2026-11-20', count: 1 },
-        ],
-        total: 4,
-        keys: 4,
-      });
+      assert.deepEqual(
+        await run({ shape: 'countByDay', range: range('2025-12-05T12:00:00.000Z', '2026-11-20T08:00:00.124Z') }),
+        {
+          shape: 'countByDay',
+          rows: [
+            { key: '2025-12-05', count: 1 },
+            { key: '2026-01-10', count: 1 },
+            { key: '2026-11-10', count: 1 },
+            { key: '2026-11-20', count: 1 },
+          ],
+          total: 4,
+          keys: 4,
+        },
+      );
       assert.deepEqual(await run({ shape: 'countByDay', device: 'ws-042', requestor: APP }), {
         shape: 'countByDay',
         rows: [
@@ -287,7 +321,14 @@ describe('queries/sqlite backend', () => {
     });
 
     it('returns no rows and a zero total when nothing matches', async () => {
-      for (const shape of ['countByType', 'countByStatus', 'countByRequestor', 'countByDevice', 'countByMachine', 'countByDay'] as const) {
+      for (const shape of [
+        'countByType',
+        'countByStatus',
+        'countByRequestor',
+        'countByDevice',
+        'countByMachine',
+        'countByDay',
+      ] as const) {
         assert.deepEqual(await run({ shape, device: 'nope' }), { shape, rows: [], total: 0 }, shape);
       }
     });
@@ -300,11 +341,38 @@ describe('queries/sqlite backend', () => {
         shape: 'isolation',
         rows: [
           // In-flight isolate; the action has no name yet: the machine's latest known name is shown.
-          { machineId: M.M3, computerDnsName: 'ws-042', actionId: id(5), status: 'Pending', scope: 'Full', requestor: MEGAN, requestorComment: 'comment 5', since: '2026-11-29T10:00:00.0Z' },
+          {
+            machineId: M.M3,
+            computerDnsName: 'ws-042',
+            actionId: id(5),
+            status: 'Pending',
+            scope: 'Full',
+            requestor: MEGAN,
+            requestorComment: 'comment 5',
+            since: '2026-11-29T10:00:00.0Z',
+          },
           // The unisolate after it failed: still isolated; the name is the machine's latest one.
-          { machineId: M.M2, computerDnsName: 'ws-042.contoso.com', actionId: id(3), status: 'Succeeded', scope: 'Full', requestor: APP, requestorComment: 'comment 3', since: '2026-11-25T10:00:00.0Z' },
+          {
+            machineId: M.M2,
+            computerDnsName: 'ws-042.contoso.com',
+            actionId: id(3),
+            status: 'Succeeded',
+            scope: 'Full',
+            requestor: APP,
+            requestorComment: 'comment 3',
+            since: '2026-11-25T10:00:00.0Z',
+          },
           // The unisolate after it was cancelled.
-          { machineId: M.M4, computerDnsName: 'ws-0421.contoso.com', actionId: id(10), status: 'Succeeded', scope: 'Full', requestor: MEGAN, requestorComment: 'comment 10', since: '2025-12-05T12:00:00.0Z' },
+          {
+            machineId: M.M4,
+            computerDnsName: 'ws-0421.contoso.com',
+            actionId: id(10),
+            status: 'Succeeded',
+            scope: 'Full',
+            requestor: MEGAN,
+            requestorComment: 'comment 10',
+            since: '2025-12-05T12:00:00.0Z',
+          },
         ],
         total: 3,
       });
@@ -314,7 +382,10 @@ describe('queries/sqlite backend', () => {
     it('returns at most `limit` devices, the newest isolations, and counts them all', async () => {
       const r = await run({ shape: 'isolation', limit: 2 });
       assert.ok(r.shape === 'isolation');
-      assert.deepEqual(r.rows.map((x) => x.machineId), [M.M3, M.M2]);
+      assert.deepEqual(
+        r.rows.map((x) => x.machineId),
+        [M.M3, M.M2],
+      );
       assert.equal(r.total, 3);
       const narrow = await run({ shape: 'isolation', limit: 2, device: 'ws-0421' });
       assert.ok(narrow.shape === 'isolation' && narrow.total === 1 && narrow.rows.length === 1);
@@ -332,7 +403,10 @@ describe('queries/sqlite backend', () => {
       assert.deepEqual(await machines({ device: 'srv-sql-01' }), []);
       assert.deepEqual(await machines({ machineId: M.M2 }), [M.M2]);
       assert.deepEqual(await machines({ machineId: M.M1 }), []);
-      assert.deepEqual(await machines({ range: range('2026-11-23T12:00:00.000Z', undefined, { kind: 'ago', days: 7 }) }), [M.M3, M.M2]);
+      assert.deepEqual(
+        await machines({ range: range('2026-11-23T12:00:00.000Z', undefined, { kind: 'ago', days: 7 }) }),
+        [M.M3, M.M2],
+      );
       assert.deepEqual(await machines({ requestor: APP.toUpperCase() }), [M.M2]);
       assert.deepEqual(await machines({ statuses: ['Pending', 'InProgress'] }), [M.M3]);
       assert.deepEqual(await machines({ types: ['RunAntiVirusScan'] }), [M.M3, M.M2, M.M4], 'types do not apply');
@@ -368,7 +442,10 @@ describe('queries/sqlite backend', () => {
       await assert.rejects(run({ shape: 'list', offset: 1.5 }), UsageError);
       await assert.rejects(run({ shape: 'countByType', top: Number.NaN }), UsageError);
       await assert.rejects(run({ shape: 'list', range: range('yesterday') }), UsageError);
-      await assert.rejects(run({ shape: 'list', range: range('2026-11-01T00:00:00.000Z', '2026-11-01T00:00:00+02:00') }), UsageError);
+      await assert.rejects(
+        run({ shape: 'list', range: range('2026-11-01T00:00:00.000Z', '2026-11-01T00:00:00+02:00') }),
+        UsageError,
+      );
     });
   });
 });

@@ -91,7 +91,13 @@ describe('schedule/interval', () => {
     assert.equal(errors.length, 3);
     assert.equal(errors[0]?.fields.error, 'tick 1 exploded');
     assert.equal(errors[0]?.fields.job, 'ingest');
-    assert.deepEqual(runner.status(), { running: false, runs: 5, failures: 3, consecutiveFailures: 0, lastError: 'synchronous throw' });
+    assert.deepEqual(runner.status(), {
+      running: false,
+      runs: 5,
+      failures: 3,
+      consecutiveFailures: 0,
+      lastError: 'synchronous throw',
+    });
     await runner.stop();
   });
 

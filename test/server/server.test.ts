@@ -12,14 +12,22 @@ interface Answer {
 }
 
 /** One request on a fresh connection (agent: false), so no keep-alive socket outlives the test. */
-function request(base: string, path: string, options: { method?: string; body?: string | Buffer; headers?: Record<string, string> } = {}): Promise<Answer> {
+function request(
+  base: string,
+  path: string,
+  options: { method?: string; body?: string | Buffer; headers?: Record<string, string> } = {},
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = http.request(new URL(path, base), { method: options.method ?? 'GET', headers: options.headers, agent: false }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
-    });
+    const req = http.request(
+      new URL(path, base),
+      { method: options.method ?? 'GET', headers: options.headers, agent: false },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
+      },
+    );
     req.on('error', reject);
     req.end(options.body);
   });
@@ -30,7 +38,10 @@ const json = { 'Content-Type': 'application/json' };
 describe('http server: /api/messages and /healthz', () => {
   const logger = createCaptureLogger();
   const received: unknown[] = [];
-  let health: HealthReport | (() => never) = { ok: true, checks: { ingest: { ok: true, detail: 'last run 2 min ago' } } };
+  let health: HealthReport | (() => never) = {
+    ok: true,
+    checks: { ingest: { ok: true, detail: 'last run 2 min ago' } },
+  };
   let onMessagesFails = false;
   let server: HttpServer;
   let base: string;
@@ -64,13 +75,21 @@ describe('http server: /api/messages and /healthz', () => {
   });
 
   it('hands a JSON object body to onMessages', async () => {
-    const r = await request(base, '/api/messages', { method: 'POST', body: JSON.stringify({ type: 'message', text: 'hi' }), headers: json });
+    const r = await request(base, '/api/messages', {
+      method: 'POST',
+      body: JSON.stringify({ type: 'message', text: 'hi' }),
+      headers: json,
+    });
     assert.equal(r.status, 200);
     assert.deepEqual(received, [{ type: 'message', text: 'hi' }]);
   });
 
   it('answers 400 to malformed JSON with a short JSON error, logging no part of the body, and keeps serving', async () => {
-    const r = await request(base, '/api/messages', { method: 'POST', body: '{"type": "message", "text": "SECRET-IN-BODY"', headers: json });
+    const r = await request(base, '/api/messages', {
+      method: 'POST',
+      body: '{"type": "message", "text": "SECRET-IN-BODY"',
+      headers: json,
+    });
     assert.equal(r.status, 400);
     assert.match(r.headers['content-type'] ?? '', /application\/json/);
     assert.deepEqual(JSON.parse(r.text), { error: 'malformed JSON body' });
@@ -95,10 +114,27 @@ describe('http server: /api/messages and /healthz', () => {
   it('answers 400 to JSON that is not an object, and 415 to other content types or a compressed body', async () => {
     assert.equal((await request(base, '/api/messages', { method: 'POST', body: '[1,2]', headers: json })).status, 400);
     assert.equal((await request(base, '/api/messages', { method: 'POST', body: '"text"', headers: json })).status, 400);
-    assert.equal((await request(base, '/api/messages', { method: 'POST', body: '{}' })).status, 400, 'no body type: nothing parsed');
-    assert.equal((await request(base, '/api/messages', { method: 'POST', body: 'type=message', headers: { 'Content-Type': 'text/plain' } })).status, 415);
+    assert.equal(
+      (await request(base, '/api/messages', { method: 'POST', body: '{}' })).status,
+      400,
+      'no body type: nothing parsed',
+    );
+    assert.equal(
+      (
+        await request(base, '/api/messages', {
+          method: 'POST',
+          body: 'type=message',
+          headers: { 'Content-Type': 'text/plain' },
+        })
+      ).status,
+      415,
+    );
     const gz = gzipSync(JSON.stringify({ type: 'message', text: 'x'.repeat(100_000) }));
-    const r = await request(base, '/api/messages', { method: 'POST', body: gz, headers: { ...json, 'Content-Encoding': 'gzip' } });
+    const r = await request(base, '/api/messages', {
+      method: 'POST',
+      body: gz,
+      headers: { ...json, 'Content-Encoding': 'gzip' },
+    });
     assert.equal(r.status, 415);
     assert.equal(received.length, 0);
   });
@@ -123,12 +159,18 @@ describe('http server: /api/messages and /healthz', () => {
     const ok = await request(base, '/healthz');
     assert.equal(ok.status, 200);
     assert.equal(ok.headers['cache-control'], 'no-store');
-    assert.deepEqual(JSON.parse(ok.text), { status: 'ok', checks: { ingest: { ok: true, detail: 'last run 2 min ago' } } });
+    assert.deepEqual(JSON.parse(ok.text), {
+      status: 'ok',
+      checks: { ingest: { ok: true, detail: 'last run 2 min ago' } },
+    });
 
     health = { ok: false, checks: { ingest: { ok: false, detail: 'no successful run for 45 min' } } };
     const bad = await request(base, '/healthz');
     assert.equal(bad.status, 503);
-    assert.deepEqual(JSON.parse(bad.text), { status: 'unhealthy', checks: { ingest: { ok: false, detail: 'no successful run for 45 min' } } });
+    assert.deepEqual(JSON.parse(bad.text), {
+      status: 'unhealthy',
+      checks: { ingest: { ok: false, detail: 'no successful run for 45 min' } },
+    });
 
     health = () => {
       throw new Error('store closed');
@@ -151,15 +193,23 @@ describe('http server: /api/messages and /healthz', () => {
 
 describe('http server: lifecycle', () => {
   it('stop() closes idle keep-alive sockets and the port stops answering', async () => {
-    const server = createHttpServer({ host: '127.0.0.1', port: 0, logger: createCaptureLogger(), onMessages: () => Promise.resolve(), health: () => ({ ok: true, checks: {} }) });
+    const server = createHttpServer({
+      host: '127.0.0.1',
+      port: 0,
+      logger: createCaptureLogger(),
+      onMessages: () => Promise.resolve(),
+      health: () => ({ ok: true, checks: {} }),
+    });
     const { url, port } = await server.start();
     const agent = new http.Agent({ keepAlive: true });
     try {
       const first = await new Promise<number>((resolve, reject) => {
-        http.get(`${url}/healthz`, { agent }, (res) => {
-          res.resume();
-          res.on('end', () => resolve(res.statusCode ?? 0));
-        }).on('error', reject);
+        http
+          .get(`${url}/healthz`, { agent }, (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          })
+          .on('error', reject);
       });
       assert.equal(first, 200);
       await server.stop();
@@ -171,9 +221,21 @@ describe('http server: lifecycle', () => {
   });
 
   it('start() rejects when the port is taken', async () => {
-    const a = createHttpServer({ host: '127.0.0.1', port: 0, logger: createCaptureLogger(), onMessages: () => Promise.resolve(), health: () => ({ ok: true, checks: {} }) });
+    const a = createHttpServer({
+      host: '127.0.0.1',
+      port: 0,
+      logger: createCaptureLogger(),
+      onMessages: () => Promise.resolve(),
+      health: () => ({ ok: true, checks: {} }),
+    });
     const { port } = await a.start();
-    const b = createHttpServer({ host: '127.0.0.1', port, logger: createCaptureLogger(), onMessages: () => Promise.resolve(), health: () => ({ ok: true, checks: {} }) });
+    const b = createHttpServer({
+      host: '127.0.0.1',
+      port,
+      logger: createCaptureLogger(),
+      onMessages: () => Promise.resolve(),
+      health: () => ({ ok: true, checks: {} }),
+    });
     try {
       await assert.rejects(b.start(), /EADDRINUSE/);
     } finally {

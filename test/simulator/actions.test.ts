@@ -31,9 +31,19 @@ describe('simulator: machine actions, cancel and machines', () => {
       ['restrictCodeExecution', { Comment: 'Restrict' }, 'RestrictCodeExecution', null],
       ['unrestrictCodeExecution', { Comment: 'Unrestrict' }, 'UnrestrictCodeExecution', null],
       ['collectInvestigationPackage', { Comment: 'Collect' }, 'CollectInvestigationPackage', null],
-      ['StopAndQuarantineFile', { Comment: 'Quarantine', Sha1: 'aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d' }, 'StopAndQuarantineFile', null],
+      [
+        'StopAndQuarantineFile',
+        { Comment: 'Quarantine', Sha1: 'aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d' },
+        'StopAndQuarantineFile',
+        null,
+      ],
       ['offboard', { Comment: 'Offboard' }, 'Offboard', null],
-      ['runliveresponse', { Comment: 'LR', Commands: [{ type: 'RunScript', params: [{ key: 'ScriptName', value: 'x.ps1' }] }] }, 'LiveResponse', null],
+      [
+        'runliveresponse',
+        { Comment: 'LR', Commands: [{ type: 'RunScript', params: [{ key: 'ScriptName', value: 'x.ps1' }] }] },
+        'LiveResponse',
+        null,
+      ],
     ];
     let previous = '';
     for (const [i, [route, body, type, scope]] of cases.entries()) {
@@ -55,7 +65,11 @@ describe('simulator: machine actions, cancel and machines', () => {
       assert.equal(a.creationDateTimeUtc, a.lastUpdateDateTimeUtc);
       if (previous) assert.ok(compareTimestamps(a.creationDateTimeUtc, previous) > 0);
       previous = a.creationDateTimeUtc;
-      if (type === 'StopAndQuarantineFile') assert.deepEqual(a.relatedFileInfo, { fileIdentifier: 'aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d', fileIdentifierType: 'Sha1' });
+      if (type === 'StopAndQuarantineFile')
+        assert.deepEqual(a.relatedFileInfo, {
+          fileIdentifier: 'aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d',
+          fileIdentifierType: 'Sha1',
+        });
       if (type === 'LiveResponse') assert.equal(a.commands.length, 1);
       else assert.deepEqual(a.commands, []);
       assert.deepEqual(sim.tenant.get(a.id), a);
@@ -63,7 +77,12 @@ describe('simulator: machine actions, cancel and machines', () => {
     // A machine can also be addressed by its computer name: machine 0 got the isolate above.
     const named = sim.tenant.machines()[0];
     assert.ok(named);
-    const byName = await postJson(endpoint, `/api/machines/${named.computerDnsName}/isolate`, { Comment: 'by name', IsolationType: 'Full' }, token);
+    const byName = await postJson(
+      endpoint,
+      `/api/machines/${named.computerDnsName}/isolate`,
+      { Comment: 'by name', IsolationType: 'Full' },
+      token,
+    );
     assert.equal(byName.status, 400, 'already in progress from the loop above');
     assert.equal(sim.tenant.size(), cases.length);
   });
@@ -86,12 +105,21 @@ describe('simulator: machine actions, cancel and machines', () => {
     await expectError('runAntiVirusScan', { Comment: 'x' }, 'MissingRequiredParameter');
     await expectError('runAntiVirusScan', { Comment: 'x', scanType: 'Quick' }, 'InvalidRequestBody');
     await expectError('runAntiVirusScan', { Comment: 'x', ScanType: 'Deep' }, 'InvalidRequestBody');
-    await expectError('StopAndQuarantineFile', { Comment: 'x', SHA1: 'aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d' }, 'InvalidRequestBody');
+    await expectError(
+      'StopAndQuarantineFile',
+      { Comment: 'x', SHA1: 'aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d' },
+      'InvalidRequestBody',
+    );
     await expectError('StopAndQuarantineFile', { Comment: 'x', Sha1: 'nothex' }, 'InvalidRequestBody');
     await expectError('offboard', {}, 'MissingRequiredParameter');
     await expectError('offboard', '{"Comment":', 'InvalidRequestBody');
     await expectError('offboard', '[]', 'InvalidRequestBody');
-    const missing = await postJson(endpoint, '/api/machines/0000000000000000000000000000000000000000/offboard', { Comment: 'x' }, token);
+    const missing = await postJson(
+      endpoint,
+      '/api/machines/0000000000000000000000000000000000000000/offboard',
+      { Comment: 'x' },
+      token,
+    );
     assert.equal(missing.status, 404);
     assert.equal(missing.body.error.code, 'ResourceNotFound');
     assert.equal(missing.body.error.message, 'Machine 0000000000000000000000000000000000000000 was not found');
@@ -101,18 +129,33 @@ describe('simulator: machine actions, cancel and machines', () => {
   it('a second Pending/InProgress action of the same type on a device is 400 "Action is already in progress"', async () => {
     const { endpoint, token, sim } = await pool.start({ roles: ALL_ACTION_ROLES, generate: EMPTY });
     const id = sim.tenant.machines()[2]?.id ?? '';
-    const first = await postJson(endpoint, `/api/machines/${id}/isolate`, { Comment: 'a', IsolationType: 'Full' }, token);
+    const first = await postJson(
+      endpoint,
+      `/api/machines/${id}/isolate`,
+      { Comment: 'a', IsolationType: 'Full' },
+      token,
+    );
     assert.equal(first.status, 201);
     const dup = await postJson(endpoint, `/api/machines/${id}/isolate`, { Comment: 'b', IsolationType: 'Full' }, token);
     assert.equal(dup.status, 400);
     assert.equal(dup.body.error.code, 'BadRequest');
     assert.equal(dup.body.error.message, 'Action is already in progress');
     sim.tenant.transition(first.body.id, 'InProgress');
-    assert.equal((await postJson(endpoint, `/api/machines/${id}/isolate`, { Comment: 'c', IsolationType: 'Full' }, token)).status, 400);
+    assert.equal(
+      (await postJson(endpoint, `/api/machines/${id}/isolate`, { Comment: 'c', IsolationType: 'Full' }, token)).status,
+      400,
+    );
     // Another type is fine; after completion the same type is fine again.
-    assert.equal((await postJson(endpoint, `/api/machines/${id}/runAntiVirusScan`, { Comment: 'd', ScanType: 'Quick' }, token)).status, 201);
+    assert.equal(
+      (await postJson(endpoint, `/api/machines/${id}/runAntiVirusScan`, { Comment: 'd', ScanType: 'Quick' }, token))
+        .status,
+      201,
+    );
     sim.tenant.transition(first.body.id, 'Succeeded');
-    assert.equal((await postJson(endpoint, `/api/machines/${id}/isolate`, { Comment: 'e', IsolationType: 'Full' }, token)).status, 201);
+    assert.equal(
+      (await postJson(endpoint, `/api/machines/${id}/isolate`, { Comment: 'e', IsolationType: 'Full' }, token)).status,
+      201,
+    );
     const lr = { Comment: 'lr', Commands: [{ type: 'GetFile', params: [{ key: 'Path', value: 'C:\\x' }] }] };
     assert.equal((await postJson(endpoint, `/api/machines/${id}/runliveresponse`, lr, token)).status, 201);
     const lr2 = await postJson(endpoint, `/api/machines/${id}/runliveresponse`, lr, token);
@@ -123,19 +166,38 @@ describe('simulator: machine actions, cancel and machines', () => {
   it('action POSTs need the action permission', async () => {
     const { endpoint, token, sim } = await pool.start({ roles: ['Machine.Read.All', 'Machine.Scan'], generate: EMPTY });
     const id = sim.tenant.machines()[0]?.id ?? '';
-    const denied = await postJson(endpoint, `/api/machines/${id}/isolate`, { Comment: 'x', IsolationType: 'Full' }, token);
+    const denied = await postJson(
+      endpoint,
+      `/api/machines/${id}/isolate`,
+      { Comment: 'x', IsolationType: 'Full' },
+      token,
+    );
     assert.equal(denied.status, 403);
     assert.equal(denied.body.error.code, 'Forbidden');
     assert.match(denied.body.error.message, /Machine\.Isolate/);
-    assert.equal((await postJson(endpoint, `/api/machines/${id}/runAntiVirusScan`, { Comment: 'x', ScanType: 'Quick' }, token)).status, 201);
+    assert.equal(
+      (await postJson(endpoint, `/api/machines/${id}/runAntiVirusScan`, { Comment: 'x', ScanType: 'Quick' }, token))
+        .status,
+      201,
+    );
   });
 
   it('cancel: 200 with Cancelled and cancellation fields; final state 400; unknown 404', async () => {
     const { endpoint, token, sim, clock } = await pool.start({ roles: ALL_ACTION_ROLES, generate: EMPTY });
     const id = sim.tenant.machines()[0]?.id ?? '';
-    const created = await postJson(endpoint, `/api/machines/${id}/runAntiVirusScan`, { Comment: 'x', ScanType: 'Quick' }, token);
+    const created = await postJson(
+      endpoint,
+      `/api/machines/${id}/runAntiVirusScan`,
+      { Comment: 'x', ScanType: 'Quick' },
+      token,
+    );
     await clock.advance(5_000);
-    const r = await postJson(endpoint, `/api/machineactions/${created.body.id}/cancel`, { Comment: 'Machine action was canceled by automation' }, token);
+    const r = await postJson(
+      endpoint,
+      `/api/machineactions/${created.body.id}/cancel`,
+      { Comment: 'Machine action was canceled by automation' },
+      token,
+    );
     assert.equal(r.status, 200, JSON.stringify(r.body));
     const { ['@odata.context']: context, ...a } = r.body;
     assert.equal(context, `${endpoint.baseUrl}/api/$metadata#MachineActions/$entity`);
@@ -155,13 +217,26 @@ describe('simulator: machine actions, cancel and machines', () => {
     assert.equal(again.body.error.code, 'BadRequest');
     const missingComment = await postJson(endpoint, `/api/machineactions/${a.id}/cancel`, { comment: 'x' }, token);
     assert.equal(missingComment.body.error.code, 'InvalidRequestBody');
-    const unknown = await postJson(endpoint, '/api/machineactions/00000000-0000-4000-8000-000000000000/cancel', { Comment: 'x' }, token);
+    const unknown = await postJson(
+      endpoint,
+      '/api/machineactions/00000000-0000-4000-8000-000000000000/cancel',
+      { Comment: 'x' },
+      token,
+    );
     assert.equal(unknown.status, 404);
     assert.equal(unknown.body.error.code, 'ResourceNotFound');
     // Cancelling needs one of the action permissions, not just read.
     const readOnly = await pool.start({ generate: EMPTY });
-    const pending = readOnly.sim.tenant.create({ machineId: readOnly.sim.tenant.machines()[0]?.id ?? '', type: 'Isolate', comment: 'x' });
-    assert.equal((await postJson(readOnly.endpoint, `/api/machineactions/${pending.id}/cancel`, { Comment: 'x' }, readOnly.token)).status, 403);
+    const pending = readOnly.sim.tenant.create({
+      machineId: readOnly.sim.tenant.machines()[0]?.id ?? '',
+      type: 'Isolate',
+      comment: 'x',
+    });
+    assert.equal(
+      (await postJson(readOnly.endpoint, `/api/machineactions/${pending.id}/cancel`, { Comment: 'x' }, readOnly.token))
+        .status,
+      403,
+    );
   });
 
   it('GET one action (entity) and GET machine by id or name; 404s with ResourceNotFound', async () => {
@@ -182,7 +257,30 @@ describe('simulator: machine actions, cancel and machines', () => {
     const byId = await getJson(endpoint, `/api/machines/${m.id}`, token);
     assert.equal(byId.status, 200);
     assert.equal(byId.body['@odata.context'], `${endpoint.baseUrl}/api/$metadata#Machines/$entity`);
-    for (const key of ['id', 'computerDnsName', 'firstSeen', 'lastSeen', 'osPlatform', 'version', 'osProcessor', 'lastIpAddress', 'lastExternalIpAddress', 'osBuild', 'healthStatus', 'rbacGroupId', 'rbacGroupName', 'riskScore', 'exposureLevel', 'isAadJoined', 'aadDeviceId', 'machineTags', 'onboardingStatus', 'deviceValue', 'ipAddresses', 'osArchitecture']) {
+    for (const key of [
+      'id',
+      'computerDnsName',
+      'firstSeen',
+      'lastSeen',
+      'osPlatform',
+      'version',
+      'osProcessor',
+      'lastIpAddress',
+      'lastExternalIpAddress',
+      'osBuild',
+      'healthStatus',
+      'rbacGroupId',
+      'rbacGroupName',
+      'riskScore',
+      'exposureLevel',
+      'isAadJoined',
+      'aadDeviceId',
+      'machineTags',
+      'onboardingStatus',
+      'deviceValue',
+      'ipAddresses',
+      'osArchitecture',
+    ]) {
       assert.ok(key in byId.body, key);
     }
     assert.equal(byId.body.id, m.id);

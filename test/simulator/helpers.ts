@@ -5,7 +5,13 @@
  */
 import https from 'node:https';
 import type { IncomingHttpHeaders } from 'node:http';
-import { createSelfSignedCertificate, createSimulator, type Simulator, type SimulatorEndpoint, type SimulatorOptions } from '../../src/simulator/index.js';
+import {
+  createSelfSignedCertificate,
+  createSimulator,
+  type Simulator,
+  type SimulatorEndpoint,
+  type SimulatorOptions,
+} from '../../src/simulator/index.js';
 import type { MachineAction } from '../../src/core/types.js';
 import { FakeClock } from '../fakes/fake-clock.js';
 
@@ -33,7 +39,12 @@ export function request(endpoint: SimulatorEndpoint, path: string, options: Requ
   return new Promise((resolve, reject) => {
     const req = https.request(
       url,
-      { method: options.method ?? (options.body === undefined ? 'GET' : 'POST'), ca: endpoint.caCertPem, headers, agent: false },
+      {
+        method: options.method ?? (options.body === undefined ? 'GET' : 'POST'),
+        ca: endpoint.caCertPem,
+        headers,
+        agent: false,
+      },
       (res) => {
         let text = '';
         res.setEncoding('utf8');
@@ -42,7 +53,8 @@ export function request(endpoint: SimulatorEndpoint, path: string, options: Requ
         res.on('error', reject);
       },
     );
-    if (options.timeoutMs !== undefined) req.setTimeout(options.timeoutMs, () => req.destroy(new Error('client timeout')));
+    if (options.timeoutMs !== undefined)
+      req.setTimeout(options.timeoutMs, () => req.destroy(new Error('client timeout')));
     req.on('error', reject);
     req.end(options.body);
   });
@@ -63,7 +75,11 @@ export function parse(text: string): Body {
   return JSON.parse(text) as Body;
 }
 
-export async function getJson(endpoint: SimulatorEndpoint, path: string, token: string): Promise<{ status: number; body: Body; headers: IncomingHttpHeaders }> {
+export async function getJson(
+  endpoint: SimulatorEndpoint,
+  path: string,
+  token: string,
+): Promise<{ status: number; body: Body; headers: IncomingHttpHeaders }> {
   const r = await request(endpoint, path, { token });
   return { status: r.status, body: parse(r.text), headers: r.headers };
 }
@@ -88,7 +104,11 @@ export function tokenForm(endpoint: SimulatorEndpoint, overrides: Record<string,
   }).toString();
 }
 
-export async function requestToken(endpoint: SimulatorEndpoint, overrides: Record<string, string> = {}, tenant?: string): Promise<HttpResult> {
+export async function requestToken(
+  endpoint: SimulatorEndpoint,
+  overrides: Record<string, string> = {},
+  tenant?: string,
+): Promise<HttpResult> {
   return request(endpoint, `/${tenant ?? endpoint.env['MDE_TENANT_ID']}/oauth2/v2.0/token`, {
     method: 'POST',
     body: tokenForm(endpoint, overrides),
@@ -128,12 +148,20 @@ export interface Started {
  * Starts a simulator on a fake clock (virtual time starts at T0) with a small generated tenant
  * unless the options say otherwise, and fetches a token. Register `stopAll` in an `afterEach`.
  */
-export function simulatorPool(): { start(options?: SimulatorOptions & { clock?: FakeClock }): Promise<Started>; stopAll(): Promise<void> } {
+export function simulatorPool(): {
+  start(options?: SimulatorOptions & { clock?: FakeClock }): Promise<Started>;
+  stopAll(): Promise<void>;
+} {
   const running: Simulator[] = [];
   return {
     async start(options = {}) {
       const clock = options.clock ?? new FakeClock(T0);
-      const sim = createSimulator({ generate: { devices: 12, days: 5, actionsPerDay: 30 }, tls: await suiteTls(), ...options, clock });
+      const sim = createSimulator({
+        generate: { devices: 12, days: 5, actionsPerDay: 30 },
+        tls: await suiteTls(),
+        ...options,
+        clock,
+      });
       running.push(sim);
       const endpoint = await sim.start();
       const token = await getToken(endpoint);

@@ -3,7 +3,12 @@ import https from 'node:https';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfidentialClientApplication, type INetworkModule, type NetworkRequestOptions, type NetworkResponse } from '@azure/msal-node';
+import {
+  ConfidentialClientApplication,
+  type INetworkModule,
+  type NetworkRequestOptions,
+  type NetworkResponse,
+} from '@azure/msal-node';
 import { createSimulator, type SimulatorEndpoint } from '../../src/simulator/index.js';
 import { FakeClock } from '../fakes/fake-clock.js';
 import { getJson, jwtPayload, request, requestToken, simulatorPool, suiteTls, T0, parse } from './helpers.js';
@@ -22,7 +27,8 @@ function trustingNetworkClient(ca: string, log: string[]): INetworkModule {
         res.on('data', (d: string) => (body += d));
         res.on('end', () => {
           const headers: Record<string, string> = {};
-          for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+          for (const [k, v] of Object.entries(res.headers))
+            if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
           try {
             resolve({ status: res.statusCode ?? 0, headers, body: (body === '' ? {} : JSON.parse(body)) as T });
           } catch (err) {
@@ -80,7 +86,10 @@ describe('simulator: identity and TLS', () => {
     const second = await app.acquireTokenByClientCredential({ scopes });
     assert.equal(second?.fromCache, true);
     assert.equal(sim.stats.tokenRequests - before, 1, 'msal asked the token endpoint once');
-    assert.deepEqual(log, [`GET /${endpoint.env['MDE_TENANT_ID']}/v2.0/.well-known/openid-configuration`, `POST /${endpoint.env['MDE_TENANT_ID']}/oauth2/v2.0/token`]);
+    assert.deepEqual(log, [
+      `GET /${endpoint.env['MDE_TENANT_ID']}/v2.0/.well-known/openid-configuration`,
+      `POST /${endpoint.env['MDE_TENANT_ID']}/oauth2/v2.0/token`,
+    ]);
     const claims = jwtPayload(first.accessToken);
     assert.equal(claims['aud'], 'https://api.securitycenter.microsoft.com');
     assert.deepEqual(claims['roles'], ['Machine.Read.All']);
@@ -168,7 +177,9 @@ describe('simulator: identity and TLS', () => {
     assert.equal(claims['appid'], endpoint.env['MDE_CLIENT_ID']);
     assert.equal(claims['iss'], `https://sts.windows.net/${endpoint.env['MDE_TENANT_ID']}/`);
 
-    const alt = await requestToken(endpoint, { scope: 'https://securitycenter.onmicrosoft.com/windowsatpservice/.default' });
+    const alt = await requestToken(endpoint, {
+      scope: 'https://securitycenter.onmicrosoft.com/windowsatpservice/.default',
+    });
     assert.equal(alt.status, 200);
 
     const cases: [Record<string, string>, string | undefined, number, string, number][] = [
@@ -177,7 +188,13 @@ describe('simulator: identity and TLS', () => {
       [{}, '99999999-0000-0000-0000-000000000000', 400, 'invalid_request', 90002],
       [{ grant_type: 'password' }, undefined, 400, 'unsupported_grant_type', 70003],
       [{ client_id: '22222222-2222-2222-2222-222222222222' }, undefined, 400, 'unauthorized_client', 700016],
-      [{ scope: 'https://api.securitycenter.microsoft.com/Machine.Read.All' }, undefined, 400, 'invalid_scope', 1002012],
+      [
+        { scope: 'https://api.securitycenter.microsoft.com/Machine.Read.All' },
+        undefined,
+        400,
+        'invalid_scope',
+        1002012,
+      ],
       [{ scope: 'https://graph.microsoft.com/.default' }, undefined, 400, 'invalid_resource', 500011],
     ];
     for (const [overrides, tenant, status, error, code] of cases) {
@@ -187,7 +204,10 @@ describe('simulator: identity and TLS', () => {
       assert.equal(e.error, error);
       assert.deepEqual(e.error_codes, [code]);
       assert.match(e.error_description, new RegExp(`^AADSTS${code}: `));
-      assert.match(e.error_description, /Trace ID: .* Correlation ID: .* Timestamp: \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}Z$/);
+      assert.match(
+        e.error_description,
+        /Trace ID: .* Correlation ID: .* Timestamp: \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}Z$/,
+      );
     }
   });
 
@@ -206,7 +226,11 @@ describe('simulator: identity and TLS', () => {
 
     assert.equal((await request(endpoint, '/api/machineactions?$top=1', { token })).status, 200);
     await clock.advance(60_000);
-    assert.equal((await request(endpoint, '/api/machineactions?$top=1', { token })).status, 401, 'expired by the simulator clock');
+    assert.equal(
+      (await request(endpoint, '/api/machineactions?$top=1', { token })).status,
+      401,
+      'expired by the simulator clock',
+    );
 
     const other = await pool.start({ roles: ['Machine.Isolate'] });
     const forbidden = await getJson(other.endpoint, '/api/machineactions', other.token);
@@ -224,8 +248,11 @@ describe('simulator: identity and TLS', () => {
     const oidc = JSON.parse((await request(endpoint, `/${tenant}/v2.0/.well-known/openid-configuration`)).text);
     assert.equal(oidc.token_endpoint, `${endpoint.baseUrl}/${tenant}/oauth2/v2.0/token`);
     assert.equal(oidc.issuer, `${endpoint.baseUrl}/${tenant}/v2.0`);
-    for (const key of ['authorization_endpoint', 'jwks_uri', 'end_session_endpoint']) assert.ok(String(oidc[key]).startsWith(`${endpoint.baseUrl}/`), key);
-    const inst = JSON.parse((await request(endpoint, `/common/discovery/instance?api-version=1.1&authorization_endpoint=x`)).text);
+    for (const key of ['authorization_endpoint', 'jwks_uri', 'end_session_endpoint'])
+      assert.ok(String(oidc[key]).startsWith(`${endpoint.baseUrl}/`), key);
+    const inst = JSON.parse(
+      (await request(endpoint, `/common/discovery/instance?api-version=1.1&authorization_endpoint=x`)).text,
+    );
     assert.equal(inst.tenant_discovery_endpoint, `${endpoint.baseUrl}/${tenant}/v2.0/.well-known/openid-configuration`);
     assert.equal((await request(endpoint, '/nope/v2.0/.well-known/openid-configuration')).status, 400);
   });

@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MACHINE_ACTION_KEYS, type MachineAction } from '../../src/core/types.js';
 import { compareTimestamps } from '../../src/core/timestamps.js';
-import { createRandom, createSimulator, generateActions, generateTenant, loadDataset } from '../../src/simulator/index.js';
+import {
+  createRandom,
+  createSimulator,
+  generateActions,
+  generateTenant,
+  loadDataset,
+} from '../../src/simulator/index.js';
 import { FakeClock } from '../fakes/fake-clock.js';
 import { getJson, request, simulatorPool, T0, parse } from './helpers.js';
 
@@ -91,20 +97,42 @@ describe('simulator: served items and the generator', () => {
     }
     assert.deepEqual([...digits].sort(), [1, 2, 3, 4, 5, 6, 7]);
     assert.ok(upn > 0 && guid > 0);
-    assert.ok(body.value.some((a) => /[A-Z]/.test(a.requestor) && a.requestor.includes('@')), 'mixed-case UPNs');
+    assert.ok(
+      body.value.some((a) => /[A-Z]/.test(a.requestor) && a.requestor.includes('@')),
+      'mixed-case UPNs',
+    );
     for (const s of ['Succeeded', 'Failed', 'TimeOut', 'Cancelled', 'Pending']) assert.ok(statuses.has(s), s);
-    for (const t of ['RunAntiVirusScan', 'Isolate', 'Unisolate', 'RestrictCodeExecution', 'UnrestrictCodeExecution', 'CollectInvestigationPackage', 'StopAndQuarantineFile', 'LiveResponse']) {
+    for (const t of [
+      'RunAntiVirusScan',
+      'Isolate',
+      'Unisolate',
+      'RestrictCodeExecution',
+      'UnrestrictCodeExecution',
+      'CollectInvestigationPackage',
+      'StopAndQuarantineFile',
+      'LiveResponse',
+    ]) {
       assert.ok(types.has(t), t);
     }
     // Timeouts come about 3 days after creation.
     const timeout = body.value.find((a) => a.status === 'TimeOut');
     assert.ok(timeout);
-    const hours = (Date.parse(timeout.lastUpdateDateTimeUtc.slice(0, 19) + 'Z') - Date.parse(timeout.creationDateTimeUtc.slice(0, 19) + 'Z')) / 3_600_000;
+    const hours =
+      (Date.parse(timeout.lastUpdateDateTimeUtc.slice(0, 19) + 'Z') -
+        Date.parse(timeout.creationDateTimeUtc.slice(0, 19) + 'Z')) /
+      3_600_000;
     assert.ok(hours >= 72 && hours < 73, `${hours} h`);
     // Live response commands carry the documented item shape.
     const lr = body.value.find((a) => a.type === 'LiveResponse' && a.status === 'Succeeded');
     assert.ok(lr);
-    assert.deepEqual(Object.keys(lr.commands[0] as object), ['index', 'startTime', 'endTime', 'commandStatus', 'errors', 'command']);
+    assert.deepEqual(Object.keys(lr.commands[0] as object), [
+      'index',
+      'startTime',
+      'endTime',
+      'commandStatus',
+      'errors',
+      'command',
+    ]);
   });
 
   it('reuses device names across machine ids (re-imaged devices), with FQDN names', () => {
@@ -120,7 +148,9 @@ describe('simulator: served items and the generator', () => {
     assert.ok(reused.every((ids) => ids.size <= 3));
     // Actions show the same name under different machine ids.
     const idsPerName = new Map<string, Set<string>>();
-    for (const a of g.actions) if (a.computerDnsName) idsPerName.set(a.computerDnsName, (idsPerName.get(a.computerDnsName) ?? new Set()).add(a.machineId));
+    for (const a of g.actions)
+      if (a.computerDnsName)
+        idsPerName.set(a.computerDnsName, (idsPerName.get(a.computerDnsName) ?? new Set()).add(a.machineId));
     assert.ok([...idsPerName.values()].some((ids) => ids.size > 1));
   });
 
@@ -158,8 +188,15 @@ describe('simulator: served items and the generator', () => {
     it('serves exactly the objects of the file: deep-equal, same key order, odd values untouched', async () => {
       const base = generateActions(40, { seed: 2 });
       // Odd but possible: unknown type/status/source, a different key order, extra key, 9 fractional digits.
-      const odd = { ...base[0], type: 'ContainDevice', status: 'Queued', requestSource: 'AutomatedInvestigation' } as MachineAction;
-      const reordered = Object.fromEntries(Object.entries(base[1] as MachineAction).reverse()) as unknown as MachineAction;
+      const odd = {
+        ...base[0],
+        type: 'ContainDevice',
+        status: 'Queued',
+        requestSource: 'AutomatedInvestigation',
+      } as MachineAction;
+      const reordered = Object.fromEntries(
+        Object.entries(base[1] as MachineAction).reverse(),
+      ) as unknown as MachineAction;
       const extra = { ...base[2], newField: { a: 1 } } as unknown as MachineAction;
       const malformed = { ...base[3], lastUpdateDateTimeUtc: '2025-05-31T12:00:00.000000000Z' } as MachineAction;
       const items = [odd, reordered, extra, malformed, ...base.slice(4)];
@@ -195,9 +232,18 @@ describe('simulator: served items and the generator', () => {
       await assert.rejects(loadDataset(write('a.json', '{"not":"array"}')), /expected a JSON array/);
       await assert.rejects(loadDataset(write('b.json', '[1,')), /is not valid JSON/);
       const { commands: _omit, ...missing } = good[1] as MachineAction;
-      await assert.rejects(loadDataset(write('c.json', JSON.stringify([good[0], missing]))), /item 1 lacks key\(s\) commands/);
-      await assert.rejects(loadDataset(write('d.json', JSON.stringify([good[0], { ...good[1], id: 7 }]))), /item 1 has no string id/);
-      await assert.rejects(loadDataset(write('e.json', JSON.stringify([good[0], good[1], good[0]]))), /item 2 repeats id/);
+      await assert.rejects(
+        loadDataset(write('c.json', JSON.stringify([good[0], missing]))),
+        /item 1 lacks key\(s\) commands/,
+      );
+      await assert.rejects(
+        loadDataset(write('d.json', JSON.stringify([good[0], { ...good[1], id: 7 }]))),
+        /item 1 has no string id/,
+      );
+      await assert.rejects(
+        loadDataset(write('e.json', JSON.stringify([good[0], good[1], good[0]]))),
+        /item 2 repeats id/,
+      );
       await assert.rejects(loadDataset(write('f.json', JSON.stringify([null]))), /item 0 is not an object/);
       assert.equal((await loadDataset(write('g.json', JSON.stringify(good)))).length, 3);
     });

@@ -38,7 +38,13 @@ describe('simulator: lifecycle', () => {
   it('step() moves Pending -> InProgress -> Succeeded on the clock, with increasing lastUpdate', async () => {
     const clock = new FakeClock(T0);
     const tenant = tenantOnClock(clock);
-    const created = tenant.create({ machineId: ONLINE.id, type: 'RunAntiVirusScan', comment: 'scan', scope: 'Quick', computerDnsName: null });
+    const created = tenant.create({
+      machineId: ONLINE.id,
+      type: 'RunAntiVirusScan',
+      comment: 'scan',
+      scope: 'Quick',
+      computerDnsName: null,
+    });
     assert.equal(created.status, 'Pending');
     assert.equal(created.creationDateTimeUtc, created.lastUpdateDateTimeUtc);
     assert.equal(created.computerDnsName, null);
@@ -55,7 +61,11 @@ describe('simulator: lifecycle', () => {
     const [done] = tenant.step();
     assert.equal(done?.status, 'Succeeded');
     assert.equal(done?.errorHResult, 0);
-    assertIncreasing([created.lastUpdateDateTimeUtc, inProgress?.lastUpdateDateTimeUtc ?? '', done?.lastUpdateDateTimeUtc ?? '']);
+    assertIncreasing([
+      created.lastUpdateDateTimeUtc,
+      inProgress?.lastUpdateDateTimeUtc ?? '',
+      done?.lastUpdateDateTimeUtc ?? '',
+    ]);
     assert.equal(done?.creationDateTimeUtc, created.creationDateTimeUtc);
     assert.deepEqual(tenant.step(), []);
     assert.deepEqual(tenant.get(created.id), done);
@@ -87,10 +97,14 @@ describe('simulator: lifecycle', () => {
     const a = tenant.create({ machineId: ONLINE.id, type: 'RunAntiVirusScan', comment: 'x', scope: 'Quick' });
     stamps.push(a.lastUpdateDateTimeUtc);
     for (const status of ['InProgress', 'Failed']) stamps.push(tenant.transition(a.id, status).lastUpdateDateTimeUtc);
-    for (let i = 0; i < 20; i++) stamps.push(tenant.create({ machineId: ONLINE.id, type: 'Offboard', comment: String(i) }).lastUpdateDateTimeUtc);
+    for (let i = 0; i < 20; i++)
+      stamps.push(tenant.create({ machineId: ONLINE.id, type: 'Offboard', comment: String(i) }).lastUpdateDateTimeUtc);
     assertIncreasing(stamps);
     // All within the same millisecond of the frozen clock.
-    assert.ok(stamps.every((s) => timestampToMillis(s) - T0 <= 1), 'within a millisecond or two of the frozen clock');
+    assert.ok(
+      stamps.every((s) => timestampToMillis(s) - T0 <= 1),
+      'within a millisecond or two of the frozen clock',
+    );
     assert.equal(tenant.get(a.id)?.errorHResult, -2147467259, 'Failed carries an HRESULT (E_FAIL by default)');
   });
 
@@ -98,7 +112,11 @@ describe('simulator: lifecycle', () => {
     const clock = new FakeClock(T0);
     const future = generateTenant({ devices: 2, days: 1, actionsPerDay: 3 }, createRandom(3), T0 + 3_600_000).actions;
     const tenant = tenantOnClock(clock, future);
-    const latest = future.map((a) => a.lastUpdateDateTimeUtc).sort(compareTimestamps).at(-1) ?? '';
+    const latest =
+      future
+        .map((a) => a.lastUpdateDateTimeUtc)
+        .sort(compareTimestamps)
+        .at(-1) ?? '';
     const created = tenant.create({ machineId: ONLINE.id, type: 'Unisolate', comment: 'x' });
     assert.ok(compareTimestamps(created.lastUpdateDateTimeUtc, latest) > 0);
   });

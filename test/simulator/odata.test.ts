@@ -66,7 +66,11 @@ describe('simulator: OData subset', () => {
       assert.equal(matches('lastUpdateDateTimeUtc eq 2025-04-03T10:20:00.1549740Z', b), true);
       assert.equal(matches('lastUpdateDateTimeUtc gt 2025-04-03T10:20:00.1549739Z', b), true);
       assert.equal(matches('lastUpdateDateTimeUtc gt 2025-04-03T10:20:00.1549741Z', b), false);
-      assert.throws(() => matches('lastUpdateDateTimeUtc lt 2025-04-03T10:20:00.15497401Z', b), /DateTimeOffset text/, 'more than 7 digits');
+      assert.throws(
+        () => matches('lastUpdateDateTimeUtc lt 2025-04-03T10:20:00.15497401Z', b),
+        /DateTimeOffset text/,
+        'more than 7 digits',
+      );
     });
 
     it('gives and precedence over or, honours parentheses and not', () => {
@@ -100,20 +104,29 @@ describe('simulator: OData subset', () => {
     it('rejects what the service rejects, with OData messages', () => {
       const bad: [string, RegExp][] = [
         ['$stop=10', /^Custom query option '\$stop' that starts with '\$' is not supported\.$/],
-        ['$top=10001', /^The limit of '10000' for Top query has been exceeded\. The value from the incoming request is '10001'\.$/],
+        [
+          '$top=10001',
+          /^The limit of '10000' for Top query has been exceeded\. The value from the incoming request is '10001'\.$/,
+        ],
         ['$top=abc', /^Invalid value 'abc' for \$top query option found/],
         ['$top=-1', /^Invalid value '-1' for \$top/],
         ['$top=1.5', /^Invalid value '1.5' for \$top/],
         ['$skip=x', /^Invalid value 'x' for \$skip/],
         ['$top=1&$top=2', /specified more than once/],
         ["$filter=foo eq 'x'", /^Could not find a property named 'foo' on type 'MachineAction'\.$/],
-        ["$filter=computerDnsName eq 'x'", /^The property 'computerDnsName' cannot be used in the \$filter query option\.$/],
+        [
+          "$filter=computerDnsName eq 'x'",
+          /^The property 'computerDnsName' cannot be used in the \$filter query option\.$/,
+        ],
         ["$filter=status eq 'x", /unterminated string literal/],
-        ["$filter=status eq", /Expression expected/],
+        ['$filter=status eq', /Expression expected/],
         ["$filter=status EQ 'x'", /^Syntax error at position 7/],
         ["$filter=(status eq 'x'", /'\)' or operator expected/],
         ["$filter=status eq 'x' )", /^Syntax error/],
-        ["$filter=creationDateTimeUtc gt '2025-01-01T00:00:00Z'", /incompatible types.*'Edm\.DateTimeOffset' and 'Edm\.String'.*'GreaterThan'/],
+        [
+          "$filter=creationDateTimeUtc gt '2025-01-01T00:00:00Z'",
+          /incompatible types.*'Edm\.DateTimeOffset' and 'Edm\.String'.*'GreaterThan'/,
+        ],
         ['$filter=status eq 2025-01-01T00:00:00Z', /incompatible types/],
         ['$filter=creationDateTimeUtc gt 2025-02-30T00:00:00Z', /DateTimeOffset text/],
         ["$filter=contains(status,'x')", /unknown function with name 'contains'/],
@@ -121,10 +134,17 @@ describe('simulator: OData subset', () => {
         ['$orderby=status sideways', /Syntax error/],
       ];
       for (const [query, message] of bad) {
-        assert.throws(() => parseQuery(new URLSearchParams(query)), (e: unknown) => e instanceof ODataQueryError && message.test(e.message), query);
+        assert.throws(
+          () => parseQuery(new URLSearchParams(query)),
+          (e: unknown) => e instanceof ODataQueryError && message.test(e.message),
+          query,
+        );
       }
       assert.throws(
-        () => parseQuery(new URLSearchParams('$filter=lastUpdateDateTimeUtc gt 2025-01-01T00:00:00Z'), { rejectLastUpdate: true }),
+        () =>
+          parseQuery(new URLSearchParams('$filter=lastUpdateDateTimeUtc gt 2025-01-01T00:00:00Z'), {
+            rejectLastUpdate: true,
+          }),
         /Could not find a property named 'lastUpdateDateTimeUtc'/,
       );
     });
@@ -139,11 +159,38 @@ describe('simulator: OData subset', () => {
     afterEach(() => pool.stopAll());
 
     const dataset = [
-      action({ id: 'id-1', status: 'Succeeded', creationDateTimeUtc: '2025-01-01T00:00:01.1Z', lastUpdateDateTimeUtc: '2025-01-01T00:00:09.1234567Z' }),
-      action({ id: 'id-2', status: 'Pending', type: 'Isolate', creationDateTimeUtc: '2025-01-01T00:00:02.12Z', lastUpdateDateTimeUtc: '2025-01-01T00:00:09.123456Z' }),
-      action({ id: 'id-3', status: 'Failed', creationDateTimeUtc: '2025-01-01T00:00:03Z'.replace('Z', '.5Z'), lastUpdateDateTimeUtc: '2025-01-01T00:00:09.12346Z' }),
-      action({ id: 'id-4', status: 'TimeOut', requestor: '2f48b784-5da5-4e61-9957-012d2630f1e4', creationDateTimeUtc: '2025-01-01T00:00:04.9999999Z', lastUpdateDateTimeUtc: '2025-01-01T00:00:08Z'.replace('Z', '.9Z') }),
-      action({ id: 'id-5', status: 'Cancelled', creationDateTimeUtc: '2025-01-01T00:00:05.05Z', lastUpdateDateTimeUtc: '2025-01-01T00:00:10.0000001Z' }),
+      action({
+        id: 'id-1',
+        status: 'Succeeded',
+        creationDateTimeUtc: '2025-01-01T00:00:01.1Z',
+        lastUpdateDateTimeUtc: '2025-01-01T00:00:09.1234567Z',
+      }),
+      action({
+        id: 'id-2',
+        status: 'Pending',
+        type: 'Isolate',
+        creationDateTimeUtc: '2025-01-01T00:00:02.12Z',
+        lastUpdateDateTimeUtc: '2025-01-01T00:00:09.123456Z',
+      }),
+      action({
+        id: 'id-3',
+        status: 'Failed',
+        creationDateTimeUtc: '2025-01-01T00:00:03Z'.replace('Z', '.5Z'),
+        lastUpdateDateTimeUtc: '2025-01-01T00:00:09.12346Z',
+      }),
+      action({
+        id: 'id-4',
+        status: 'TimeOut',
+        requestor: '2f48b784-5da5-4e61-9957-012d2630f1e4',
+        creationDateTimeUtc: '2025-01-01T00:00:04.9999999Z',
+        lastUpdateDateTimeUtc: '2025-01-01T00:00:08Z'.replace('Z', '.9Z'),
+      }),
+      action({
+        id: 'id-5',
+        status: 'Cancelled',
+        creationDateTimeUtc: '2025-01-01T00:00:05.05Z',
+        lastUpdateDateTimeUtc: '2025-01-01T00:00:10.0000001Z',
+      }),
     ];
     const ids = (body: { value: MachineAction[] }): string[] => body.value.map((a) => a.id);
 
@@ -160,14 +207,39 @@ describe('simulator: OData subset', () => {
       // 7-digit precision with mixed digit counts: .1234567 > .123460 > .123456
       assert.deepEqual(await list('?$orderby=lastUpdateDateTimeUtc asc'), ['id-4', 'id-2', 'id-1', 'id-3', 'id-5']);
       assert.deepEqual(await list('?$orderby=lastUpdateDateTimeUtc desc'), ['id-5', 'id-3', 'id-1', 'id-2', 'id-4']);
-      assert.deepEqual(await list('?$filter=lastUpdateDateTimeUtc gt 2025-01-01T00:00:09.123456Z&$orderby=lastUpdateDateTimeUtc asc'), ['id-1', 'id-3', 'id-5']);
-      assert.deepEqual(await list('?$filter=lastUpdateDateTimeUtc ge 2025-01-01T00:00:09.1234560Z&$orderby=lastUpdateDateTimeUtc asc&$top=2'), ['id-2', 'id-1']);
-      assert.deepEqual(await list('?$filter=lastUpdateDateTimeUtc ge 2025-01-01T00:00:09.1234560Z&$orderby=lastUpdateDateTimeUtc asc&$top=2&$skip=2'), ['id-3', 'id-5']);
-      assert.deepEqual(await list('?$filter=creationDateTimeUtc ge 2025-01-01T00:00:03Z and creationDateTimeUtc lt 2025-01-01T00:00:05.05Z'), ['id-4', 'id-3']);
-      assert.deepEqual(await list("?$filter=status eq 'pending' or status eq 'FAILED'&$orderby=id desc"), ['id-3', 'id-2']);
+      assert.deepEqual(
+        await list('?$filter=lastUpdateDateTimeUtc gt 2025-01-01T00:00:09.123456Z&$orderby=lastUpdateDateTimeUtc asc'),
+        ['id-1', 'id-3', 'id-5'],
+      );
+      assert.deepEqual(
+        await list(
+          '?$filter=lastUpdateDateTimeUtc ge 2025-01-01T00:00:09.1234560Z&$orderby=lastUpdateDateTimeUtc asc&$top=2',
+        ),
+        ['id-2', 'id-1'],
+      );
+      assert.deepEqual(
+        await list(
+          '?$filter=lastUpdateDateTimeUtc ge 2025-01-01T00:00:09.1234560Z&$orderby=lastUpdateDateTimeUtc asc&$top=2&$skip=2',
+        ),
+        ['id-3', 'id-5'],
+      );
+      assert.deepEqual(
+        await list(
+          '?$filter=creationDateTimeUtc ge 2025-01-01T00:00:03Z and creationDateTimeUtc lt 2025-01-01T00:00:05.05Z',
+        ),
+        ['id-4', 'id-3'],
+      );
+      assert.deepEqual(await list("?$filter=status eq 'pending' or status eq 'FAILED'&$orderby=id desc"), [
+        'id-3',
+        'id-2',
+      ]);
       assert.deepEqual(await list("?$filter=startswith(requestor,'2f48')"), ['id-4']);
       assert.deepEqual(await list("?$filter=id eq 'ID-3'"), ['id-3']);
-      assert.deepEqual(await list('?$orderby=status asc,creationDateTimeUtc desc&$skip=1&$top=3'), ['id-3', 'id-2', 'id-1']);
+      assert.deepEqual(await list('?$orderby=status asc,creationDateTimeUtc desc&$skip=1&$top=3'), [
+        'id-3',
+        'id-2',
+        'id-1',
+      ]);
       assert.deepEqual(await list('?$top=0'), []);
       assert.deepEqual(await list('?$skip=10'), []);
     });
@@ -185,7 +257,10 @@ describe('simulator: OData subset', () => {
         assert.equal(r.status, 400, q);
         assert.deepEqual(Object.keys(r.body.error), ['code', 'message', 'details']);
         assert.equal(r.body.error.code, '');
-        assert.ok(r.body.error.message.startsWith('The query specified in the URI is not valid. '), r.body.error.message);
+        assert.ok(
+          r.body.error.message.startsWith('The query specified in the URI is not valid. '),
+          r.body.error.message,
+        );
         assert.deepEqual(r.body.error.details, []);
       }
     });
@@ -196,9 +271,16 @@ describe('simulator: OData subset', () => {
         const r = await getJson(endpoint, `/api/machineactions?${q}`, token);
         assert.equal(r.status, 400);
         assert.equal(r.body.error.code, '');
-        assert.match(r.body.error.message, /^The query specified in the URI is not valid\. Could not find a property named 'lastUpdateDateTimeUtc'/);
+        assert.match(
+          r.body.error.message,
+          /^The query specified in the URI is not valid\. Could not find a property named 'lastUpdateDateTimeUtc'/,
+        );
       }
-      const ok = await getJson(endpoint, '/api/machineactions?$filter=creationDateTimeUtc ge 2025-01-01T00:00:03Z&$orderby=creationDateTimeUtc asc', token);
+      const ok = await getJson(
+        endpoint,
+        '/api/machineactions?$filter=creationDateTimeUtc ge 2025-01-01T00:00:03Z&$orderby=creationDateTimeUtc asc',
+        token,
+      );
       assert.deepEqual(ids(ok.body), ['id-3', 'id-4', 'id-5']);
     });
   });

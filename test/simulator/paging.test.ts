@@ -64,7 +64,13 @@ describe('simulator: paging and the query planner', () => {
       const a = random.pick(actions);
       return random.chance(0.5) ? a.lastUpdateDateTimeUtc : a.creationDateTimeUtc;
     };
-    const brute = (field: 'creationDateTimeUtc' | 'lastUpdateDateTimeUtc', dir: 'asc' | 'desc', pred: (a: MachineAction) => boolean, skip: number, top: number): string[] => {
+    const brute = (
+      field: 'creationDateTimeUtc' | 'lastUpdateDateTimeUtc',
+      dir: 'asc' | 'desc',
+      pred: (a: MachineAction) => boolean,
+      skip: number,
+      top: number,
+    ): string[] => {
       const rows = snapshot.filter(pred);
       rows.sort((x, y) => {
         const kx = norm(x[field]);
@@ -79,7 +85,8 @@ describe('simulator: paging and the query planner', () => {
       if (round % 20 === 10) {
         // Changes between rounds: transitions append to the update index, puts rebuild it.
         const ids = snapshot.map((a) => a.id);
-        for (let k = 0; k < 5; k++) tenant.transition(random.pick(ids), random.pick(['InProgress', 'Succeeded', 'Failed']));
+        for (let k = 0; k < 5; k++)
+          tenant.transition(random.pick(ids), random.pick(['InProgress', 'Succeeded', 'Failed']));
         const victim = tenant.get(random.pick(ids)) as MachineAction;
         tenant.put({ ...victim, lastUpdateDateTimeUtc: '2020-01-01T00:00:00.1Z' });
         await clock.advance(1000);
@@ -92,15 +99,30 @@ describe('simulator: paging and the query planner', () => {
       const [opLo, opHi] = [random.pick(['gt', 'ge']), random.pick(['lt', 'le'])];
       const withStatus = random.chance(0.3);
       const withUpper = random.chance(0.5);
-      const filter = [`${field} ${opLo} ${lo}`, withUpper ? `${field} ${opHi} ${hi}` : '', withStatus ? "status eq 'succeeded'" : ''].filter(Boolean).join(' and ');
+      const filter = [
+        `${field} ${opLo} ${lo}`,
+        withUpper ? `${field} ${opHi} ${hi}` : '',
+        withStatus ? "status eq 'succeeded'" : '',
+      ]
+        .filter(Boolean)
+        .join(' and ');
       const skip = random.int(0, 50);
       const top = random.int(1, 300);
-      const q = parseQuery(new URLSearchParams({ $filter: filter, $orderby: `${field} ${dir}`, $top: String(top), $skip: String(skip) }));
-      const cmp = (a: string, op: string, b: string): boolean => (op === 'gt' ? a > b : op === 'ge' ? a >= b : op === 'lt' ? a < b : a <= b);
+      const q = parseQuery(
+        new URLSearchParams({ $filter: filter, $orderby: `${field} ${dir}`, $top: String(top), $skip: String(skip) }),
+      );
+      const cmp = (a: string, op: string, b: string): boolean =>
+        op === 'gt' ? a > b : op === 'ge' ? a >= b : op === 'lt' ? a < b : a <= b;
       const pred = (a: MachineAction): boolean =>
-        cmp(norm(a[field]), opLo, norm(lo)) && (!withUpper || cmp(norm(a[field]), opHi, norm(hi))) && (!withStatus || a.status === 'Succeeded');
+        cmp(norm(a[field]), opLo, norm(lo)) &&
+        (!withUpper || cmp(norm(a[field]), opHi, norm(hi))) &&
+        (!withStatus || a.status === 'Succeeded');
       const got = tenant.query(q).rows.map((a) => a.id);
-      assert.deepEqual(got, brute(field, dir, pred, skip, top), `round ${round}: ${filter} ${dir} skip ${skip} top ${top}`);
+      assert.deepEqual(
+        got,
+        brute(field, dir, pred, skip, top),
+        `round ${round}: ${filter} ${dir} skip ${skip} top ${top}`,
+      );
     }
   });
 
@@ -120,13 +142,25 @@ describe('simulator: paging and the query planner', () => {
     // Cursor paging on lastUpdate: rows that change mid-paging move to the end and are still read.
     const seen = new Map<string, string>();
     for (let skip = 0; ; skip += 50) {
-      const r = await getJson(endpoint, `/api/machineactions?$filter=lastUpdateDateTimeUtc ge 2000-01-01T00:00:00Z&$orderby=lastUpdateDateTimeUtc asc&$top=50&$skip=${skip}`, token);
+      const r = await getJson(
+        endpoint,
+        `/api/machineactions?$filter=lastUpdateDateTimeUtc ge 2000-01-01T00:00:00Z&$orderby=lastUpdateDateTimeUtc asc&$top=50&$skip=${skip}`,
+        token,
+      );
       for (const a of r.body.value) seen.set(a.id, a.lastUpdateDateTimeUtc);
       if (r.body.value.length < 50) break;
     }
-    assert.deepEqual(calls.map(([, i]) => i), calls.map((_, i) => i));
+    assert.deepEqual(
+      calls.map(([, i]) => i),
+      calls.map((_, i) => i),
+    );
     assert.equal(calls[0]?.[0], '0');
-    for (const id of moved) assert.equal(seen.get(id), sim.tenant.get(id)?.lastUpdateDateTimeUtc, 'the moved row was read in its new version');
+    for (const id of moved)
+      assert.equal(
+        seen.get(id),
+        sim.tenant.get(id)?.lastUpdateDateTimeUtc,
+        'the moved row was read in its new version',
+      );
     assert.equal(sim.stats.listCalls, calls.length);
   });
 });

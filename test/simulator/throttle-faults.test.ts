@@ -54,7 +54,8 @@ describe('simulator: throttling and faults', () => {
 
     it('throttle: false disables it', async () => {
       const { endpoint, token } = await pool.start({ throttle: false });
-      for (let k = 0; k < 120; k++) assert.equal((await request(endpoint, '/api/machineactions?$top=1', { token })).status, 200);
+      for (let k = 0; k < 120; k++)
+        assert.equal((await request(endpoint, '/api/machineactions?$top=1', { token })).status, 200);
     });
   });
 
@@ -85,7 +86,11 @@ describe('simulator: throttling and faults', () => {
       sim.faults.enqueue({ kind: 'status', status: 429 });
       sim.faults.enqueue({ kind: 'status', status: 500 });
       sim.faults.enqueue({ kind: 'status', status: 503 });
-      sim.faults.enqueue({ kind: 'status', status: 401, body: '{"error":{"code":"Custom","message":"m","target":"t"}}' });
+      sim.faults.enqueue({
+        kind: 'status',
+        status: 401,
+        body: '{"error":{"code":"Custom","message":"m","target":"t"}}',
+      });
       sim.faults.enqueue({ kind: 'malformed' });
       sim.faults.enqueue({ kind: 'drop' });
       sim.faults.enqueue({ kind: 'slow', ms: 30 });
@@ -118,7 +123,10 @@ describe('simulator: throttling and faults', () => {
       assert.equal(sim.stats.faultsInjected, 8);
       // Token requests never take scripted faults.
       sim.faults.enqueue({ kind: 'drop' });
-      assert.equal((await request(endpoint, `/${endpoint.env['MDE_TENANT_ID']}/v2.0/.well-known/openid-configuration`)).status, 200);
+      assert.equal(
+        (await request(endpoint, `/${endpoint.env['MDE_TENANT_ID']}/v2.0/.well-known/openid-configuration`)).status,
+        200,
+      );
       sim.faults.clear();
       assert.equal((await request(endpoint, path, { token })).status, 200);
     });
@@ -135,7 +143,14 @@ describe('simulator: throttling and faults', () => {
     });
 
     it('random faults follow the seeded PRNG: every kind appears, and the same seed gives the same sequence', async () => {
-      const spec: FaultSpec = { rate429: 0.2, rate5xx: 0.2, rateMalformed: 0.15, rateDrop: 0.1, rateSlow: 0.1, slowMs: 1 };
+      const spec: FaultSpec = {
+        rate429: 0.2,
+        rate5xx: 0.2,
+        rateMalformed: 0.15,
+        rateDrop: 0.1,
+        rateSlow: 0.1,
+        slowMs: 1,
+      };
       const run = async (): Promise<string[]> => {
         const { endpoint, token, sim } = await pool.start({ faults: spec, seed: 21, throttle: false });
         const outcomes: string[] = [];
@@ -163,8 +178,12 @@ describe('simulator: throttling and faults', () => {
       const a = await run();
       const b = await run();
       assert.deepEqual(a, b);
-      for (const kind of ['200', 'malformed', 'drop', '500', '503']) assert.ok(a.includes(kind), `${kind} in ${a.join(',')}`);
-      assert.ok(a.some((o) => /^429:[1-3]$/.test(o)), 'random 429s carry Retry-After');
+      for (const kind of ['200', 'malformed', 'drop', '500', '503'])
+        assert.ok(a.includes(kind), `${kind} in ${a.join(',')}`);
+      assert.ok(
+        a.some((o) => /^429:[1-3]$/.test(o)),
+        'random 429s carry Retry-After',
+      );
     });
   });
 });

@@ -33,8 +33,19 @@ function makeStore(path: string, n: number): void {
   const store = openSqliteStore({ path });
   const at = new Date(NOW - 60_000).toISOString();
   const runId = store.beginRun(at, true);
-  store.applyPage({ runId, items: generateActions(n, { devices: 200, days: 30, seed: 5, nowMs: NOW }), quarantined: [], observedAt: at, backfill: true, cursor: null });
-  store.finishRun(runId, { finishedAt: at, ok: true, stats: { pages: 1, calls: 1, new: n, statusChanged: 0, updated: 0, unchanged: 0, quarantined: 0 } });
+  store.applyPage({
+    runId,
+    items: generateActions(n, { devices: 200, days: 30, seed: 5, nowMs: NOW }),
+    quarantined: [],
+    observedAt: at,
+    backfill: true,
+    cursor: null,
+  });
+  store.finishRun(runId, {
+    finishedAt: at,
+    ok: true,
+    stats: { pages: 1, calls: 1, new: n, statusChanged: 0, updated: 0, unchanged: 0, quarantined: 0 },
+  });
   store.close();
 }
 
@@ -51,7 +62,13 @@ function damage(path: string): void {
 
 function io(): Io & { text: { out: string; err: string } } {
   const text = { out: '', err: '' };
-  return { text, out: (t) => (text.out += `${t}\n`), err: (t) => (text.err += `${t}\n`), tty: false, clock: new FakeClock(NOW) };
+  return {
+    text,
+    out: (t) => (text.out += `${t}\n`),
+    err: (t) => (text.err += `${t}\n`),
+    tty: false,
+    clock: new FakeClock(NOW),
+  };
 }
 
 describe('store: a damaged file is found, reported and never answered from', function () {
@@ -88,8 +105,17 @@ describe('store: a damaged file is found, reported and never answered from', fun
       assert.match(corrupt.message, /is damaged/);
       assert.match(corrupt.fix ?? '', /restore the last backup/);
       assert.match(corrupt.fix ?? '', /README, "Operations", Backup/);
-      for (const op of [() => store.ingestState(), () => store.countActions(), () => store.allActions(), () => store.getState('x')]) assert.throws(op, (e: unknown) => e === corrupt);
-      await assert.rejects(createSqliteQueryBackend(store).run({ shape: 'count', by: 'type', filters: {} } as never), (e: unknown) => e === corrupt);
+      for (const op of [
+        () => store.ingestState(),
+        () => store.countActions(),
+        () => store.allActions(),
+        () => store.getState('x'),
+      ])
+        assert.throws(op, (e: unknown) => e === corrupt);
+      await assert.rejects(
+        createSqliteQueryBackend(store).run({ shape: 'count', by: 'type', filters: {} } as never),
+        (e: unknown) => e === corrupt,
+      );
     } finally {
       store.close();
     }
@@ -104,10 +130,17 @@ describe('store: a damaged file is found, reported and never answered from', fun
     try {
       assert.equal(store.corruption(), undefined);
       // Reading every action walks every table page, the damaged ones among them.
-      assert.throws(() => store.allActions(), (e: unknown) => e instanceof StoreError && e.code === 'STORE_CORRUPT');
+      assert.throws(
+        () => store.allActions(),
+        (e: unknown) => e instanceof StoreError && e.code === 'STORE_CORRUPT',
+      );
       const latched = store.corruption();
       assert.ok(latched);
-      assert.throws(() => store.ingestState(), (e: unknown) => e === latched, 'even reads of undamaged pages are refused now');
+      assert.throws(
+        () => store.ingestState(),
+        (e: unknown) => e === latched,
+        'even reads of undamaged pages are refused now',
+      );
     } finally {
       store.close();
     }
@@ -116,7 +149,12 @@ describe('store: a damaged file is found, reported and never answered from', fun
   it('the bot on a damaged store: /healthz answers 503 with the store check failed, and a command is refused with the Fix', async () => {
     const store = openSqliteStore({ path: damaged, check: 'quick' });
     const connector = await startFakeConnector();
-    const bot = await createBot(loadConfig({ PORT: '0' }), { store, clock: new FakeClock(NOW), logger: createCaptureLogger(), ingestEnabled: true });
+    const bot = await createBot(loadConfig({ PORT: '0' }), {
+      store,
+      clock: new FakeClock(NOW),
+      logger: createCaptureLogger(),
+      ingestEnabled: true,
+    });
     try {
       const { url } = await bot.start();
       const health = await fetch(`${url}/healthz`);
@@ -125,7 +163,11 @@ describe('store: a damaged file is found, reported and never answered from', fun
       assert.equal(body.checks.store.ok, false);
       assert.match(body.checks.store.detail, /damaged/);
       for (const text of ['summary 30d', 'devices', 'pending', 'isolated', 'status']) {
-        const res = await fetch(`${url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(channelMessage(connector.url, text)) });
+        const res = await fetch(`${url}/api/messages`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(channelMessage(connector.url, text)),
+        });
         assert.equal(res.status, 200);
         const card = JSON.stringify(connector.cardsPosted().at(-1)?.card);
         assert.match(card, /damaged/, text);
@@ -139,7 +181,11 @@ describe('store: a damaged file is found, reported and never answered from', fun
   });
 
   it('ask, digest --print and ingest --once exit 1 with the Fix; doctor and doctor --deep fail the store check (exit 1)', async () => {
-    for (const args of [['ask', 'summary 30d'], ['ask', 'failed 30d', '--format', 'csv'], ['digest', '--print']]) {
+    for (const args of [
+      ['ask', 'summary 30d'],
+      ['ask', 'failed 30d', '--format', 'csv'],
+      ['digest', '--print'],
+    ]) {
       const out = io();
       assert.equal(await runCli(args, { STORE_PATH: damaged }, out), 1, args.join(' '));
       assert.equal(out.text.out, '', 'nothing answered');
@@ -186,9 +232,20 @@ describe('store errors carry a Fix line for what SQLite names', () => {
       assert.throws(
         () => {
           const runId = store.beginRun(at, true);
-          store.applyPage({ runId, items: generateActions(2000, { devices: 50, days: 10, seed: 2, nowMs: NOW }), quarantined: [], observedAt: at, backfill: true, cursor: null });
+          store.applyPage({
+            runId,
+            items: generateActions(2000, { devices: 50, days: 10, seed: 2, nowMs: NOW }),
+            quarantined: [],
+            observedAt: at,
+            backfill: true,
+            cursor: null,
+          });
         },
-        (e: unknown) => e instanceof StoreError && e.fault === 'full' && /no space left/.test(e.fix ?? '') && /database or disk is full/.test(e.message),
+        (e: unknown) =>
+          e instanceof StoreError &&
+          e.fault === 'full' &&
+          /no space left/.test(e.fix ?? '') &&
+          /database or disk is full/.test(e.message),
       );
       assert.equal(store.corruption(), undefined, 'a full disk is not damage');
       store.close();

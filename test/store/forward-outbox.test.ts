@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
 import { guid, makeAction, page } from '../fakes/actions.js';
 
-
 describe('store/forwarding outbox (Log Analytics)', () => {
   let dir: string;
   beforeEach(() => {
@@ -32,13 +31,19 @@ describe('store/forwarding outbox (Log Analytics)', () => {
     s.applyPage(page([v1])); // the overlap window re-reads it unchanged
     s.applyPage(page([v2]));
     const pending = s.pendingForward(100);
-    assert.deepEqual(pending.map((p) => [p.action.id, p.action.status]), [
-      [guid(1), 'Pending'],
-      [guid(2), 'Pending'],
-      [guid(3), 'Pending'],
-      [guid(3), 'Succeeded'],
-    ]);
-    assert.ok(pending.every((p, i) => i === 0 || p.seq > pending[i - 1]!.seq), 'in order');
+    assert.deepEqual(
+      pending.map((p) => [p.action.id, p.action.status]),
+      [
+        [guid(1), 'Pending'],
+        [guid(2), 'Pending'],
+        [guid(3), 'Pending'],
+        [guid(3), 'Succeeded'],
+      ],
+    );
+    assert.ok(
+      pending.every((p, i) => i === 0 || p.seq > pending[i - 1]!.seq),
+      'in order',
+    );
     s.close();
   });
 
@@ -54,7 +59,10 @@ describe('store/forwarding outbox (Log Analytics)', () => {
     s.close();
     const again = openSqliteStore({ path });
     assert.equal(again.forwardingEnabled(), true);
-    assert.deepEqual(again.pendingForward(10).map((p) => p.action.id), [guid(3)]);
+    assert.deepEqual(
+      again.pendingForward(10).map((p) => p.action.id),
+      [guid(3)],
+    );
     again.applyPage(page([makeAction({ id: guid(4) })]));
     assert.equal(again.forwardBacklog(), 2, 'a new process keeps recording');
     again.close();

@@ -8,7 +8,6 @@ import { deviceKeys, openSqliteStore } from '../../src/store/sqlite-store.js';
 import { StoreError } from '../../src/core/errors.js';
 import { makeAction, guid, page } from '../fakes/actions.js';
 
-
 describe('store/sqlite', () => {
   let dir: string;
   beforeEach(() => {
@@ -19,8 +18,12 @@ describe('store/sqlite', () => {
   describe('migrations', () => {
     it('create the schema on an empty database and are idempotent when re-run', () => {
       const db = new DatabaseConstructor(join(dir, 'a.db'));
-      assert.deepEqual(migrate(db), MIGRATIONS.map((m) => m.version));
-      const tables = () => db.prepare("SELECT name FROM sqlite_master WHERE type IN ('table','index') ORDER BY name").pluck().all();
+      assert.deepEqual(
+        migrate(db),
+        MIGRATIONS.map((m) => m.version),
+      );
+      const tables = () =>
+        db.prepare("SELECT name FROM sqlite_master WHERE type IN ('table','index') ORDER BY name").pluck().all();
       const before = tables();
       assert.deepEqual(migrate(db), []);
       assert.deepEqual(migrate(db), []);
@@ -44,7 +47,10 @@ describe('store/sqlite', () => {
       const db = new DatabaseConstructor(join(dir, 'c.db'));
       migrate(db);
       db.prepare("INSERT INTO schema_migrations VALUES (999, 'future', 'x')").run();
-      assert.throws(() => migrate(db), (e: unknown) => e instanceof StoreError && /newer than this program/.test(e.message));
+      assert.throws(
+        () => migrate(db),
+        (e: unknown) => e instanceof StoreError && /newer than this program/.test(e.message),
+      );
       db.close();
     });
 
@@ -59,11 +65,17 @@ describe('store/sqlite', () => {
     it('inserts new actions and records their first status', () => {
       const s = openSqliteStore({ path: ':memory:' });
       const out = s.applyPage(page([makeAction({ id: guid(1) }), makeAction({ id: guid(2), status: 'Succeeded' })]));
-      assert.deepEqual(out.changes.map((c) => [c.kind, c.action.id, c.previousStatus]), [
-        ['new', guid(1), null],
-        ['new', guid(2), null],
-      ]);
-      assert.deepEqual(s.statusHistory(guid(2)).map((h) => h.status), ['Succeeded']);
+      assert.deepEqual(
+        out.changes.map((c) => [c.kind, c.action.id, c.previousStatus]),
+        [
+          ['new', guid(1), null],
+          ['new', guid(2), null],
+        ],
+      );
+      assert.deepEqual(
+        s.statusHistory(guid(2)).map((h) => h.status),
+        ['Succeeded'],
+      );
       s.close();
     });
 
@@ -80,11 +92,14 @@ describe('store/sqlite', () => {
       assert.deepEqual(replay.changes, []);
       assert.equal(replay.unchanged, 4);
       assert.equal(s.getAction(guid(1))?.status, 'Succeeded');
-      assert.deepEqual(s.statusHistory(guid(1)).map((h) => [h.status, h.changedAt]), [
-        ['Pending', '2026-11-29T10:00:00.1234567Z'],
-        ['InProgress', '2026-11-29T10:00:05.1000000Z'],
-        ['Succeeded', '2026-11-29T10:01:00.2500000Z'],
-      ]);
+      assert.deepEqual(
+        s.statusHistory(guid(1)).map((h) => [h.status, h.changedAt]),
+        [
+          ['Pending', '2026-11-29T10:00:00.1234567Z'],
+          ['InProgress', '2026-11-29T10:00:05.1000000Z'],
+          ['Succeeded', '2026-11-29T10:01:00.2500000Z'],
+        ],
+      );
       s.close();
     });
 
@@ -92,9 +107,13 @@ describe('store/sqlite', () => {
       const s = openSqliteStore({ path: ':memory:' });
       s.applyPage(page([makeAction({ id: guid(1), lastUpdateDateTimeUtc: '2026-11-29T10:00:00.15Z' })]));
       // ".1Z" sorts after ".15Z" as text but is the older instant: no change.
-      const out = s.applyPage(page([makeAction({ id: guid(1), status: 'InProgress', lastUpdateDateTimeUtc: '2026-11-29T10:00:00.1Z' })]));
+      const out = s.applyPage(
+        page([makeAction({ id: guid(1), status: 'InProgress', lastUpdateDateTimeUtc: '2026-11-29T10:00:00.1Z' })]),
+      );
       assert.equal(out.changes.length, 0);
-      const out2 = s.applyPage(page([makeAction({ id: guid(1), status: 'InProgress', lastUpdateDateTimeUtc: '2026-11-29T10:00:00.16Z' })]));
+      const out2 = s.applyPage(
+        page([makeAction({ id: guid(1), status: 'InProgress', lastUpdateDateTimeUtc: '2026-11-29T10:00:00.16Z' })]),
+      );
       assert.equal(out2.changes[0]?.kind, 'statusChanged');
       s.close();
     });
@@ -102,7 +121,15 @@ describe('store/sqlite', () => {
     it('a change of another field with the same status is an update, without a history row', () => {
       const s = openSqliteStore({ path: ':memory:' });
       s.applyPage(page([makeAction({ id: guid(1), computerDnsName: null })]));
-      const out = s.applyPage(page([makeAction({ id: guid(1), computerDnsName: 'WS-042.contoso.com', lastUpdateDateTimeUtc: '2026-11-29T10:00:01Z' })]));
+      const out = s.applyPage(
+        page([
+          makeAction({
+            id: guid(1),
+            computerDnsName: 'WS-042.contoso.com',
+            lastUpdateDateTimeUtc: '2026-11-29T10:00:01Z',
+          }),
+        ]),
+      );
       assert.equal(out.changes[0]?.kind, 'updated');
       assert.equal(s.statusHistory(guid(1)).length, 1);
       assert.equal(s.db.prepare('SELECT device_short_lc FROM actions').pluck().get(), 'ws-042');
@@ -111,7 +138,15 @@ describe('store/sqlite', () => {
 
     it('keeps unknown types, statuses and extra keys exactly', () => {
       const s = openSqliteStore({ path: ':memory:' });
-      const odd = { ...makeAction({ id: guid(9), type: 'ContainDevice', status: 'Queued', requestSource: 'AutomatedInvestigation' }), futureField: { a: 1 } };
+      const odd = {
+        ...makeAction({
+          id: guid(9),
+          type: 'ContainDevice',
+          status: 'Queued',
+          requestSource: 'AutomatedInvestigation',
+        }),
+        futureField: { a: 1 },
+      };
       s.applyPage(page([odd]));
       assert.deepEqual(s.getAction(guid(9)), odd);
       s.close();
@@ -123,7 +158,15 @@ describe('store/sqlite', () => {
       s.applyPage(page([], { cursor: '2026-11-29T10:00:00.0000001Z' }));
       assert.equal(s.ingestState().cursor, '2026-11-29T10:00:00.0000002Z');
       // A page that fails rolls back its cursor too.
-      assert.throws(() => s.applyPage(page([makeAction({ id: guid(1), lastUpdateDateTimeUtc: 'garbage' })], { cursor: '2027-01-01T00:00:00.0000000Z' })), StoreError);
+      assert.throws(
+        () =>
+          s.applyPage(
+            page([makeAction({ id: guid(1), lastUpdateDateTimeUtc: 'garbage' })], {
+              cursor: '2027-01-01T00:00:00.0000000Z',
+            }),
+          ),
+        StoreError,
+      );
       assert.equal(s.ingestState().cursor, '2026-11-29T10:00:00.0000002Z');
       assert.equal(s.countActions(), 0);
       s.close();
@@ -178,13 +221,18 @@ describe('store/sqlite', () => {
       s.applyPage(page([{ ...v1, computerDnsName: 'x.contoso.com', lastUpdateDateTimeUtc: '2026-11-29T10:00:01Z' }]));
       s.applyPage(page([{ ...v1, status: 'Succeeded', lastUpdateDateTimeUtc: '2026-11-29T10:00:02Z' }]));
       const changes = s.changesAfter('alerts', 100);
-      assert.deepEqual(changes.map((c) => [c.kind, c.status, c.previousStatus]), [
-        ['new', 'Pending', null],
-        ['statusChanged', 'Succeeded', 'Pending'],
-      ]);
+      assert.deepEqual(
+        changes.map((c) => [c.kind, c.status, c.previousStatus]),
+        [
+          ['new', 'Pending', null],
+          ['statusChanged', 'Succeeded', 'Pending'],
+        ],
+      );
       assert.equal(changes[0]?.action.status, 'Succeeded', 'the action as stored now');
       // A page that fails logs nothing.
-      assert.throws(() => s.applyPage(page([makeAction({ id: guid(3) }), makeAction({ id: guid(4), lastUpdateDateTimeUtc: 'bad' })])));
+      assert.throws(() =>
+        s.applyPage(page([makeAction({ id: guid(3) }), makeAction({ id: guid(4), lastUpdateDateTimeUtc: 'bad' })])),
+      );
       assert.equal(s.changesAfter('alerts', 100).length, 2);
       s.close();
     });
@@ -199,7 +247,10 @@ describe('store/sqlite', () => {
       s.commitOffset('alerts', 1);
       s.close();
       const again = openSqliteStore({ path });
-      assert.deepEqual(again.changesAfter('alerts', 10).map((c) => c.action.id), [guid(3)]);
+      assert.deepEqual(
+        again.changesAfter('alerts', 10).map((c) => c.action.id),
+        [guid(3)],
+      );
       assert.equal(again.changesAfter('digest', 10).length, 3, 'each consumer has its own offset');
       again.close();
     });
@@ -207,11 +258,26 @@ describe('store/sqlite', () => {
 
   it('keeps the isolation state of each machine as its Isolate/Unisolate actions change', () => {
     const s = openSqliteStore({ path: ':memory:' });
-    const state = () => s.db.prepare('SELECT machine_id, isolated FROM machine_isolation ORDER BY machine_id').raw(true).all();
-    const iso = makeAction({ id: guid(1), type: 'Isolate', machineId: 'm1', status: 'Succeeded', creationDateTimeUtc: '2026-11-29T10:00:00Z', lastUpdateDateTimeUtc: '2026-11-29T10:01:00Z' });
+    const state = () =>
+      s.db.prepare('SELECT machine_id, isolated FROM machine_isolation ORDER BY machine_id').raw(true).all();
+    const iso = makeAction({
+      id: guid(1),
+      type: 'Isolate',
+      machineId: 'm1',
+      status: 'Succeeded',
+      creationDateTimeUtc: '2026-11-29T10:00:00Z',
+      lastUpdateDateTimeUtc: '2026-11-29T10:01:00Z',
+    });
     s.applyPage(page([iso, makeAction({ id: guid(2), type: 'RunAntiVirusScan', machineId: 'm2' })]));
     assert.deepEqual(state(), [['m1', 1]]);
-    const un = makeAction({ id: guid(3), type: 'Unisolate', machineId: 'm1', status: 'Pending', creationDateTimeUtc: '2026-11-29T11:00:00Z', lastUpdateDateTimeUtc: '2026-11-29T11:00:00Z' });
+    const un = makeAction({
+      id: guid(3),
+      type: 'Unisolate',
+      machineId: 'm1',
+      status: 'Pending',
+      creationDateTimeUtc: '2026-11-29T11:00:00Z',
+      lastUpdateDateTimeUtc: '2026-11-29T11:00:00Z',
+    });
     s.applyPage(page([un]));
     assert.deepEqual(state(), [['m1', 0]], 'a release in flight counts');
     s.applyPage(page([{ ...un, status: 'Failed', lastUpdateDateTimeUtc: '2026-11-29T11:05:00Z' }]));
@@ -222,19 +288,53 @@ describe('store/sqlite', () => {
   });
 
   describe('conversations', () => {
-    const ref = { channelId: 'msteams' as const, serviceUrl: 'https://smba.example/emea/', conversationId: '19:a@thread.tacv2', conversationType: 'channel' as const, tenantId: 't', botId: '28:b' };
+    const ref = {
+      channelId: 'msteams' as const,
+      serviceUrl: 'https://smba.example/emea/',
+      conversationId: '19:a@thread.tacv2',
+      conversationType: 'channel' as const,
+      tenantId: 't',
+      botId: '28:b',
+    };
     it('installs idempotently, keeps subscriptions across re-installs, deactivates and removes', () => {
       const s = openSqliteStore({ path: ':memory:' });
-      s.saveConversation({ conversationId: '19:a@thread.tacv2', kind: 'channel', name: 'SecOps › Alerts', ref, at: '2026-11-29T10:00:00.000Z' });
-      s.saveConversation({ conversationId: '19:a@thread.tacv2', kind: 'channel', name: null, ref, at: '2026-11-29T10:00:01.000Z' });
+      s.saveConversation({
+        conversationId: '19:a@thread.tacv2',
+        kind: 'channel',
+        name: 'SecOps › Alerts',
+        ref,
+        at: '2026-11-29T10:00:00.000Z',
+      });
+      s.saveConversation({
+        conversationId: '19:a@thread.tacv2',
+        kind: 'channel',
+        name: null,
+        ref,
+        at: '2026-11-29T10:00:01.000Z',
+      });
       assert.equal(s.conversations().length, 1);
-      assert.equal(s.setSubscription('19:a@thread.tacv2', { alerts: true, digest: true }, 'aad-1', '2026-11-29T10:01:00.000Z'), true);
-      assert.equal(s.setSubscription('19:unknown', { alerts: true, digest: false }, 'aad-1', '2026-11-29T10:01:00.000Z'), false);
+      assert.equal(
+        s.setSubscription('19:a@thread.tacv2', { alerts: true, digest: true }, 'aad-1', '2026-11-29T10:01:00.000Z'),
+        true,
+      );
+      assert.equal(
+        s.setSubscription('19:unknown', { alerts: true, digest: false }, 'aad-1', '2026-11-29T10:01:00.000Z'),
+        false,
+      );
       s.setConversationActive('19:a@thread.tacv2', false, 'MessageWritesBlocked');
       let c = s.conversations()[0]!;
-      assert.deepEqual([c.alerts, c.digest, c.active, c.inactiveReason, c.name, c.installedAt], [true, true, false, 'MessageWritesBlocked', 'SecOps › Alerts', '2026-11-29T10:00:00.000Z']);
+      assert.deepEqual(
+        [c.alerts, c.digest, c.active, c.inactiveReason, c.name, c.installedAt],
+        [true, true, false, 'MessageWritesBlocked', 'SecOps › Alerts', '2026-11-29T10:00:00.000Z'],
+      );
       assert.deepEqual(c.ref, ref);
-      s.saveConversation({ conversationId: '19:a@thread.tacv2', kind: 'channel', name: null, ref, at: '2026-11-29T11:00:00.000Z' });
+      s.saveConversation({
+        conversationId: '19:a@thread.tacv2',
+        kind: 'channel',
+        name: null,
+        ref,
+        at: '2026-11-29T11:00:00.000Z',
+      });
       c = s.conversations()[0]!;
       assert.deepEqual([c.alerts, c.active], [true, true], 'a re-install reactivates and keeps the subscription');
       s.removeConversation('19:a@thread.tacv2');
@@ -257,7 +357,10 @@ describe('store/sqlite', () => {
       for (const locking of ['exclusive', 'normal'] as const) {
         assert.throws(
           () => openSqliteStore({ path, locking, busyTimeoutMs: 50 }),
-          (e: unknown) => e instanceof StoreError && /locked by another process/.test(e.message) && /STORE_LOCKING=exclusive|another process holds the lock/.test(e.fix ?? ''),
+          (e: unknown) =>
+            e instanceof StoreError &&
+            /locked by another process/.test(e.message) &&
+            /STORE_LOCKING=exclusive|another process holds the lock/.test(e.fix ?? ''),
         );
       }
       assert.equal(existsSync(`${path}-shm`), false, 'WAL without the -shm index');

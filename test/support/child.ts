@@ -77,7 +77,12 @@ export function waitForChild(child: SpawnedCli, check: () => boolean, what: stri
     };
     const closed = (code: number | null, signal: NodeJS.Signals | null): void => {
       if (holds()) settle();
-      else settle(new Error(`gave up waiting for ${what}: the process ended first (code ${code}, signal ${signal})\n${child.output.stderr.slice(-4000)}`));
+      else
+        settle(
+          new Error(
+            `gave up waiting for ${what}: the process ended first (code ${code}, signal ${signal})\n${child.output.stderr.slice(-4000)}`,
+          ),
+        );
     };
     const timer = setTimeout(() => settle(new Error(`gave up waiting for ${what} after ${boundMs} ms`)), boundMs);
     child.stdout?.on('data', recheck);

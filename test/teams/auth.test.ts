@@ -27,7 +27,11 @@ describe('teams adapter: authentication', () => {
   before(async () => {
     fake = await startFakeConnector();
     bot = await startBotStack({
-      auth: { botId: '00000000-0000-0000-0000-0000000000b0', botPassword: 'test-secret-value', botTenantId: '72f988bf-0000-4000-8000-000000000001' },
+      auth: {
+        botId: '00000000-0000-0000-0000-0000000000b0',
+        botPassword: 'test-secret-value',
+        botTenantId: '72f988bf-0000-4000-8000-000000000001',
+      },
     });
     dc.subscribe('http.client.request.start', onRequest);
   });
@@ -55,7 +59,11 @@ describe('teams adapter: authentication', () => {
   });
 
   it('answers 401 to a bearer value that is not a JWT, and to a JWT from a foreign issuer, without fetching keys', async () => {
-    for (const auth of ['Bearer not-a-jwt', `Bearer ${jwt({ iss: 'https://evil.example.com/', aud: '00000000-0000-0000-0000-0000000000b0' })}`, 'Basic dXNlcjpwYXNz']) {
+    for (const auth of [
+      'Bearer not-a-jwt',
+      `Bearer ${jwt({ iss: 'https://evil.example.com/', aud: '00000000-0000-0000-0000-0000000000b0' })}`,
+      'Basic dXNlcjpwYXNz',
+    ]) {
       const r = await bot.post(channelMessage(fake.url, 'help'), { Authorization: auth });
       assert.equal(r.status, 401, auth);
     }
@@ -73,7 +81,11 @@ describe('teams adapter: configuration', () => {
   });
 
   it('uses a user-assigned managed identity as the bot identity', () => {
-    const a = createBotAdapter({ managedIdentityClientId: '00000000-0000-0000-0000-0000000000c1', botTenantId: 'tenant-1', logger: silentLogger });
+    const a = createBotAdapter({
+      managedIdentityClientId: '00000000-0000-0000-0000-0000000000c1',
+      botTenantId: 'tenant-1',
+      logger: silentLogger,
+    });
     assert.equal(a.authMode, 'UserAssignedMSI');
     assert.equal(a.appId, '00000000-0000-0000-0000-0000000000c1');
   });

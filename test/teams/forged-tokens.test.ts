@@ -44,7 +44,14 @@ async function metadataServer(mode: { kind: 'hang' } | { kind: 'keys'; jwk: Reco
     if (mode.kind === 'hang') return; // accepts, never answers
     const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     res.setHeader('content-type', 'application/json');
-    if (req.url === '/openid') res.end(JSON.stringify({ issuer: CHANNEL_ISSUER, jwks_uri: `${origin}/keys`, id_token_signing_alg_values_supported: ['RS256'] }));
+    if (req.url === '/openid')
+      res.end(
+        JSON.stringify({
+          issuer: CHANNEL_ISSUER,
+          jwks_uri: `${origin}/keys`,
+          id_token_signing_alg_values_supported: ['RS256'],
+        }),
+      );
     else res.end(JSON.stringify({ keys: [{ ...mode.jwk, kid: mode.kid, use: 'sig', kty: 'RSA' }] }));
   });
   server.on('connection', (s) => {
@@ -83,7 +90,13 @@ describe('teams: forged Bot Framework tokens get 401, whatever the metadata endp
 
   const authed = (url: string, tokenValidation?: { timeoutMs?: number; backoffMs?: number }) =>
     startBotStack({
-      auth: { botId: APP_ID, botPassword: 'test-secret-value', botTenantId: '72f988bf-0000-4000-8000-000000000001', openIdMetadataUrls: { channel: url, emulator: url }, ...(tokenValidation ? { tokenValidation } : {}) },
+      auth: {
+        botId: APP_ID,
+        botPassword: 'test-secret-value',
+        botTenantId: '72f988bf-0000-4000-8000-000000000001',
+        openIdMetadataUrls: { channel: url, emulator: url },
+        ...(tokenValidation ? { tokenValidation } : {}),
+      },
     });
   const rejections = (bot: BotStack) => bot.lines.filter((l) => l.msg === 'rejected an unauthenticated request');
 
@@ -111,12 +124,17 @@ describe('teams: forged Bot Framework tokens get 401, whatever the metadata endp
     const bot = await authed(meta.url, { timeoutMs: 1500, backoffMs: 60_000 });
     try {
       const token = forgeries(privateKey)['RS256, unknown key id']!;
-      const wave = Array.from({ length: 10 }, () => bot.post(channelMessage(fake.url, 'help'), { Authorization: `Bearer ${token}` }));
+      const wave = Array.from({ length: 10 }, () =>
+        bot.post(channelMessage(fake.url, 'help'), { Authorization: `Bearer ${token}` }),
+      );
       // While the first request waits on the metadata, health answers (no waiting on the wave).
       const health = await fetch(`${bot.url}/healthz`);
       assert.equal(health.status, 200);
       const results = await Promise.all(wave);
-      assert.deepEqual(results.map((r) => r.status), Array(10).fill(401));
+      assert.deepEqual(
+        results.map((r) => r.status),
+        Array(10).fill(401),
+      );
       assert.equal(meta.requests.length, 1, 'single flight: one metadata request for the whole wave');
       // Backing off: refused without another fetch.
       const again = await bot.post(channelMessage(fake.url, 'help'), { Authorization: `Bearer ${token}` });
@@ -135,12 +153,19 @@ describe('teams: forged Bot Framework tokens get 401, whatever the metadata endp
     const meta = await metadataServer({ kind: 'keys', jwk: publicKey.export({ format: 'jwk' }), kid: 'published' });
     const bot = await authed(meta.url);
     try {
-      const forged = await bot.post(channelMessage(fake.url, 'help'), { Authorization: `Bearer ${rs256(privateKey, 'no-such-key', claims())}` });
+      const forged = await bot.post(channelMessage(fake.url, 'help'), {
+        Authorization: `Bearer ${rs256(privateKey, 'no-such-key', claims())}`,
+      });
       assert.equal(forged.status, 401);
       const valid = rs256(signing, 'published', claims({ serviceurl: fake.url }));
-      const r = await bot.post(channelMessage(fake.url, 'actions for device WS-042'), { Authorization: `Bearer ${valid}` });
+      const r = await bot.post(channelMessage(fake.url, 'actions for device WS-042'), {
+        Authorization: `Bearer ${valid}`,
+      });
       assert.equal(r.status, 200, r.text);
-      assert.deepEqual(bot.handlers.commands.map((c) => c.text), ['actions for device WS-042']);
+      assert.deepEqual(
+        bot.handlers.commands.map((c) => c.text),
+        ['actions for device WS-042'],
+      );
       // The keys were downloaded once (metadata + JWKS) and are reused.
       await bot.post(channelMessage(fake.url, 'help'), { Authorization: `Bearer ${valid}` });
       assert.equal(meta.requests.filter((u) => u === '/openid').length, 1);
@@ -153,7 +178,10 @@ describe('teams: forged Bot Framework tokens get 401, whatever the metadata endp
 
 describe('teams: the token gate (pure)', () => {
   const now = Date.parse('2026-12-01T10:00:00Z');
-  const gate = (clock = { t: now }) => ({ clock, gate: createTokenGate({ appId: APP_ID, now: () => clock.t, timeoutMs: 50, backoffMs: 1000, maxBackoffMs: 4000 }) });
+  const gate = (clock = { t: now }) => ({
+    clock,
+    gate: createTokenGate({ appId: APP_ID, now: () => clock.t, timeoutMs: 50, backoffMs: 1000, maxBackoffMs: 4000 }),
+  });
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
   const token = (payload: Record<string, unknown>) => `Bearer ${rs256(privateKey, 'k', payload)}`;
   const s = Math.floor(now / 1000);
@@ -169,8 +197,14 @@ describe('teams: the token gate (pure)', () => {
     assert.match(g.precheck('') ?? '', /no Authorization header/);
     assert.match(g.precheck('Basic dXNlcjpwYXNz') ?? '', /not a bearer token/);
     assert.match(g.precheck('Bearer a.b') ?? '', /not a JWT/);
-    assert.match(g.precheck(`Bearer ${b64({ alg: 'RS256' })}.${b64({ aud: APP_ID, exp: s + 60 })}.sig`) ?? '', /no signing key/);
-    assert.match(g.precheck(`Bearer ${b64({ alg: 'none', kid: 'k' })}.${b64({ aud: APP_ID, exp: s + 60 })}.`) ?? '', /"none" is not accepted/);
+    assert.match(
+      g.precheck(`Bearer ${b64({ alg: 'RS256' })}.${b64({ aud: APP_ID, exp: s + 60 })}.sig`) ?? '',
+      /no signing key/,
+    );
+    assert.match(
+      g.precheck(`Bearer ${b64({ alg: 'none', kid: 'k' })}.${b64({ aud: APP_ID, exp: s + 60 })}.`) ?? '',
+      /"none" is not accepted/,
+    );
   });
 
   it('admit: a failure to get keys backs off, doubling to the maximum; a success resets; verdicts pass through', async () => {
@@ -183,7 +217,7 @@ describe('teams: the token gate (pure)', () => {
       if (authenticated()) ran++;
       return Promise.resolve('done');
     };
-    assert.match((await g.admit(ok, keys) as { reason: string }).reason, /another 1 s/);
+    assert.match(((await g.admit(ok, keys)) as { reason: string }).reason, /another 1 s/);
     assert.equal(ran, 0, 'refused while backing off');
     clock.t += 1000;
     await g.admit(failing, keys);
@@ -193,11 +227,17 @@ describe('teams: the token gate (pure)', () => {
     await g.admit(failing, keys);
     clock.t += 4000;
     await g.admit(failing, keys);
-    assert.match((await g.admit(ok, keys) as { reason: string }).reason, /another 4 s/, 'capped at the maximum');
+    assert.match(((await g.admit(ok, keys)) as { reason: string }).reason, /another 4 s/, 'capped at the maximum');
     clock.t += 4000;
     assert.deepEqual(await g.admit(ok, keys), { admitted: true, value: 'done' });
     assert.equal(ran, 1);
-    await assert.rejects(g.admit(() => Promise.reject(Object.assign(new Error('bad'), { statusCode: 401 })), () => 'verdict'), /bad/);
+    await assert.rejects(
+      g.admit(
+        () => Promise.reject(Object.assign(new Error('bad'), { statusCode: 401 })),
+        () => 'verdict',
+      ),
+      /bad/,
+    );
   });
 
   it('admit: a request that outlives the timeout before authenticating is refused, and its turn never runs', async () => {

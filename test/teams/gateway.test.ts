@@ -13,7 +13,8 @@ const card = (text: string): object => ({ type: 'AdaptiveCard', version: '1.5', 
 /** The documented Teams answer when the bot was blocked or uninstalled (send-proactive-messages.md). */
 const BLOCKED_BODY = {
   errorCode: 209,
-  message: '{\r\n  "subCode": "MessageWritesBlocked",\r\n  "details": "Thread is blocked from message writes.",\r\n  "errorCode": null,\r\n  "errorSubCode": null\r\n}',
+  message:
+    '{\r\n  "subCode": "MessageWritesBlocked",\r\n  "details": "Thread is blocked from message writes.",\r\n  "errorCode": null,\r\n  "errorSubCode": null\r\n}',
 };
 
 describe('teams gateway: proactive calls against the fake connector', () => {
@@ -47,10 +48,17 @@ describe('teams gateway: proactive calls against the fake connector', () => {
     const call = fake.calls[0]!;
     assert.equal(call.method, 'POST');
     assert.equal(call.conversationId, ALERTS_CHANNEL);
-    assert.match(call.activityId ?? '', /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'replyToId is a random UUID');
+    assert.match(
+      call.activityId ?? '',
+      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+      'replyToId is a random UUID',
+    );
     assert.equal(call.path, `/v3/conversations/${encodeURIComponent(ALERTS_CHANNEL)}/activities/${call.activityId}`);
     assert.equal(call.authorization, undefined);
-    const body = call.body as { attachments: { contentType: string; content: unknown }[]; conversation: { id: string; tenantId: string } };
+    const body = call.body as {
+      attachments: { contentType: string; content: unknown }[];
+      conversation: { id: string; tenantId: string };
+    };
     assert.equal(body.attachments[0]?.contentType, 'application/vnd.microsoft.card.adaptive');
     assert.deepEqual(body.attachments[0]?.content, card('Isolate WS-042: Pending'));
     assert.deepEqual(posted, { conversationId: ALERTS_CHANNEL, activityId: call.assignedId });
@@ -63,7 +71,10 @@ describe('teams gateway: proactive calls against the fake connector', () => {
     assert.equal(calls.length, 3);
     const ids = posted.map((p) => Number(p.activityId)).sort((a, b) => a - b);
     assert.equal(new Set(ids).size, 3);
-    assert.deepEqual(ids, calls.map((c) => Number(c.assignedId)).sort((a, b) => a - b));
+    assert.deepEqual(
+      ids,
+      calls.map((c) => Number(c.assignedId)).sort((a, b) => a - b),
+    );
   });
 
   it('updateCard PUTs the new card to the posted activity id', async () => {
@@ -80,7 +91,10 @@ describe('teams gateway: proactive calls against the fake connector', () => {
   });
 
   it('updateCard without an activity id fails before any call', async () => {
-    await assert.rejects(gateway.updateCard({ conversationId: ALERTS_CHANNEL, activityId: '' }, channel, card('x')), AppError);
+    await assert.rejects(
+      gateway.updateCard({ conversationId: ALERTS_CHANNEL, activityId: '' }, channel, card('x')),
+      AppError,
+    );
     assert.equal(fake.calls.length, 0);
   });
 
@@ -90,11 +104,18 @@ describe('teams gateway: proactive calls against the fake connector', () => {
     const call = fake.calls[0]!;
     assert.equal(call.method, 'POST');
     assert.equal(call.path, '/v3/conversations');
-    const body = call.body as { isGroup: boolean; channelData: { channel: { id: string } }; activity: { attachments: { content: unknown }[] } };
+    const body = call.body as {
+      isGroup: boolean;
+      channelData: { channel: { id: string } };
+      activity: { attachments: { content: unknown }[] };
+    };
     assert.equal(body.isGroup, true);
     assert.equal(body.channelData.channel.id, ALERTS_CHANNEL);
     assert.deepEqual(body.activity.attachments[0]?.content, card('Burst: 5 isolations'));
-    assert.deepEqual(posted, { conversationId: `${ALERTS_CHANNEL};messageid=${call.assignedId}`, activityId: call.assignedId });
+    assert.deepEqual(posted, {
+      conversationId: `${ALERTS_CHANNEL};messageid=${call.assignedId}`,
+      activityId: call.assignedId,
+    });
     assert.deepEqual(
       fake.cardsPosted().map((c) => c.card),
       [card('Burst: 5 isolations')],
@@ -132,7 +153,14 @@ describe('teams gateway: proactive calls against the fake connector', () => {
   /** The coded facts the sender's retry policy reads, so that nothing outside src/teams/ knows botbuilder's errors. */
   const facts = (e: unknown) => {
     assert.ok(e instanceof SendError, 'a SendError');
-    return { status: e.status, retryAfterMs: e.retryAfterMs, permanent: e.permanent, deactivate: e.deactivate, tooLarge: e.tooLarge, transportRetried: e.transportRetried };
+    return {
+      status: e.status,
+      retryAfterMs: e.retryAfterMs,
+      permanent: e.permanent,
+      deactivate: e.deactivate,
+      tooLarge: e.tooLarge,
+      transportRetried: e.transportRetried,
+    };
   };
 
   it('a 403 MessageWritesBlocked rejects with an AppError whose cause sendFailureOf reads', async () => {
@@ -145,14 +173,29 @@ describe('teams gateway: proactive calls against the fake connector', () => {
     assert.match(err.message, /postCard failed for conversation .*HTTP 403 MessageWritesBlocked/);
     assert.ok(err.fix);
     assert.deepEqual(sendFailureOf(err), { statusCode: 403, subCode: 'MessageWritesBlocked' });
-    assert.deepEqual(facts(err), { status: 403, retryAfterMs: undefined, permanent: true, deactivate: true, tooLarge: false, transportRetried: false });
+    assert.deepEqual(facts(err), {
+      status: 403,
+      retryAfterMs: undefined,
+      permanent: true,
+      deactivate: true,
+      tooLarge: false,
+      transportRetried: false,
+    });
     assert.equal(fake.calls.length, 1, 'botbuilder does not retry a 403');
     assert.ok(!lines.lines.some((l) => l.msg === 'turn failed'), 'the failure was not swallowed by onTurnError');
   });
 
   it('reads a 403 with error.code Forbidden and a top-level subCode', async () => {
-    fake.failNext({ status: 403, body: { error: { code: 'Forbidden', message: 'Bot is not installed or blocked' }, subCode: 'MessageWritesBlocked' } });
-    const err = await gateway.updateCard({ conversationId: ALERTS_CHANNEL, activityId: '1001' }, channel, card('x')).catch((e: unknown) => e);
+    fake.failNext({
+      status: 403,
+      body: {
+        error: { code: 'Forbidden', message: 'Bot is not installed or blocked' },
+        subCode: 'MessageWritesBlocked',
+      },
+    });
+    const err = await gateway
+      .updateCard({ conversationId: ALERTS_CHANNEL, activityId: '1001' }, channel, card('x'))
+      .catch((e: unknown) => e);
     assert.deepEqual(sendFailureOf(err), { statusCode: 403, code: 'Forbidden', subCode: 'MessageWritesBlocked' });
   });
 
@@ -160,7 +203,14 @@ describe('teams gateway: proactive calls against the fake connector', () => {
     fake.failNext({ status: 429 });
     const err = await gateway.postCard(channel, card('x')).catch((e: unknown) => e);
     assert.deepEqual(sendFailureOf(err), { statusCode: 429, code: 'Throttled' });
-    assert.deepEqual(facts(err), { status: 429, retryAfterMs: undefined, permanent: false, deactivate: false, tooLarge: false, transportRetried: false });
+    assert.deepEqual(facts(err), {
+      status: 429,
+      retryAfterMs: undefined,
+      permanent: false,
+      deactivate: false,
+      tooLarge: false,
+      transportRetried: false,
+    });
     assert.equal(fake.calls.length, 1);
   });
 
@@ -168,7 +218,14 @@ describe('teams gateway: proactive calls against the fake connector', () => {
     fake.failNext({ status: 429, retryAfter: 1, times: 4 });
     const err = await gateway.replyInThread(channel, '1001', card('x')).catch((e: unknown) => e);
     assert.deepEqual(sendFailureOf(err), { statusCode: 429, code: 'Throttled', retryAfterSeconds: 1 });
-    assert.deepEqual(facts(err), { status: 429, retryAfterMs: 1000, permanent: false, deactivate: false, tooLarge: false, transportRetried: false });
+    assert.deepEqual(facts(err), {
+      status: 429,
+      retryAfterMs: 1000,
+      permanent: false,
+      deactivate: false,
+      tooLarge: false,
+      transportRetried: false,
+    });
     assert.equal(fake.calls.length, 4);
   });
 
@@ -184,7 +241,14 @@ describe('teams gateway: proactive calls against the fake connector', () => {
     fake.failNext({ status: 413, body: 'MessageSizeTooBig' });
     const err = await gateway.postCard(channel, card('x')).catch((e: unknown) => e);
     assert.equal(sendFailureOf(err)?.statusCode, 413);
-    assert.deepEqual(facts(err), { status: 413, retryAfterMs: undefined, permanent: true, deactivate: false, tooLarge: true, transportRetried: false });
+    assert.deepEqual(facts(err), {
+      status: 413,
+      retryAfterMs: undefined,
+      permanent: true,
+      deactivate: false,
+      tooLarge: true,
+      transportRetried: false,
+    });
     assert.equal(fake.calls.length, 1);
   });
 
@@ -194,13 +258,27 @@ describe('teams gateway: proactive calls against the fake connector', () => {
     const err = await gateway.postCard({ ...channel, serviceUrl: closed.url }, card('x')).catch((e: unknown) => e);
     assert.ok(err instanceof AppError);
     assert.deepEqual(sendFailureOf(err), { code: 'ECONNREFUSED' });
-    assert.deepEqual(facts(err), { status: undefined, retryAfterMs: undefined, permanent: false, deactivate: false, tooLarge: false, transportRetried: true });
+    assert.deepEqual(facts(err), {
+      status: undefined,
+      retryAfterMs: undefined,
+      permanent: false,
+      deactivate: false,
+      tooLarge: false,
+      transportRetried: true,
+    });
   });
 
   it('a 503 that botbuilder retried itself is marked so (the sender then tries once more, slowly)', async () => {
     fake.failNext({ status: 503, times: 4 });
     const err = await gateway.postCard(channel, card('x')).catch((e: unknown) => e);
-    assert.deepEqual(facts(err), { status: 503, retryAfterMs: undefined, permanent: false, deactivate: false, tooLarge: false, transportRetried: true });
+    assert.deepEqual(facts(err), {
+      status: 503,
+      retryAfterMs: undefined,
+      permanent: false,
+      deactivate: false,
+      tooLarge: false,
+      transportRetried: true,
+    });
     assert.equal(fake.calls.length, 4, 'botbuilder tried four times');
   });
 });

@@ -23,7 +23,11 @@ export const USER = { id: '29:1user-alex', name: 'Alex Wilber', aadObjectId: '11
 let seq = 1_795_971_666_000;
 
 /** A channel message with a bot @mention, as Teams posts it (thread conversation id, mention entity, tenant in channelData). */
-export function channelMessage(serviceUrl: string, text: string, overrides: Partial<Activity> = {}): Record<string, unknown> {
+export function channelMessage(
+  serviceUrl: string,
+  text: string,
+  overrides: Partial<Activity> = {},
+): Record<string, unknown> {
   const id = String(++seq);
   return {
     text: `<at>${BOT_NAME}</at> ${text}`,
@@ -35,7 +39,12 @@ export function channelMessage(serviceUrl: string, text: string, overrides: Part
     channelId: 'msteams',
     serviceUrl,
     from: USER,
-    conversation: { isGroup: true, conversationType: 'channel', tenantId: TENANT, id: `${ALERTS_CHANNEL};messageid=${id}` },
+    conversation: {
+      isGroup: true,
+      conversationType: 'channel',
+      tenantId: TENANT,
+      id: `${ALERTS_CHANNEL};messageid=${id}`,
+    },
     recipient: { id: BOT_ID, name: BOT_NAME },
     entities: [
       { mentioned: { id: BOT_ID, name: BOT_NAME }, text: `<at>${BOT_NAME}</at>`, type: 'mention' },
@@ -54,7 +63,11 @@ export function channelMessage(serviceUrl: string, text: string, overrides: Part
 }
 
 /** A personal (1:1) chat message without mention, optionally an Action.Submit (`value`, empty text). */
-export function personalMessage(serviceUrl: string, text: string, value?: Record<string, unknown>): Record<string, unknown> {
+export function personalMessage(
+  serviceUrl: string,
+  text: string,
+  value?: Record<string, unknown>,
+): Record<string, unknown> {
   return {
     type: 'message',
     id: String(++seq),
@@ -120,7 +133,9 @@ export interface RecordedHandlers extends InboundHandlers {
   reply: (text: string) => CommandReply | Promise<CommandReply>;
 }
 
-export function recordingHandlers(reply: (text: string) => CommandReply | Promise<CommandReply> = (t) => `echo: ${t}`): RecordedHandlers {
+export function recordingHandlers(
+  reply: (text: string) => CommandReply | Promise<CommandReply> = (t) => `echo: ${t}`,
+): RecordedHandlers {
   const h: RecordedHandlers = {
     commands: [],
     installs: [],
@@ -163,8 +178,14 @@ export async function startBotStack(options: {
   const logger = createCaptureLogger();
   const handlers = options.handlers ?? recordingHandlers();
   const adapter = createBotAdapter({ ...options.auth, logger });
-  const bot = createActivityHandler({ handlers, allowedTenantIds: options.allowedTenantIds ?? new Set([TENANT]), logger });
-  const health = { report: { ok: true, checks: { ingest: { ok: true, detail: 'last run 1 min ago' } } } as HealthReport };
+  const bot = createActivityHandler({
+    handlers,
+    allowedTenantIds: options.allowedTenantIds ?? new Set([TENANT]),
+    logger,
+  });
+  const health = {
+    report: { ok: true, checks: { ingest: { ok: true, detail: 'last run 1 min ago' } } } as HealthReport,
+  };
   const server = createHttpServer({
     host: '127.0.0.1',
     port: 0,

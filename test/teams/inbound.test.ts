@@ -30,7 +30,9 @@ describe('teams inbound: restify + CloudAdapter + activity handler, replies to a
 
   before(async () => {
     fake = await startFakeConnector();
-    bot = await startBotStack({ handlers: recordingHandlers((text) => (text.startsWith('actions') ? CARD : `echo: ${text}`)) });
+    bot = await startBotStack({
+      handlers: recordingHandlers((text) => (text.startsWith('actions') ? CARD : `echo: ${text}`)),
+    });
   });
   after(async () => {
     await bot.stop();
@@ -64,7 +66,11 @@ describe('teams inbound: restify + CloudAdapter + activity handler, replies to a
     assert.equal(call.conversationId, `${ALERTS_CHANNEL};messageid=${String(activity['id'])}`);
     assert.equal(call.activityId, activity['id'], 'a reply during a turn goes to /activities/{inboundActivityId}');
     assert.equal(call.authorization, undefined, 'authentication off: no Authorization header outbound');
-    const body = call.body as { type: string; attachments: { contentType: string; content: unknown }[]; replyToId: string };
+    const body = call.body as {
+      type: string;
+      attachments: { contentType: string; content: unknown }[];
+      replyToId: string;
+    };
     assert.equal(body.type, 'message');
     assert.equal(body.attachments[0]?.contentType, 'application/vnd.microsoft.card.adaptive');
     assert.deepEqual(body.attachments[0]?.content, CARD);
@@ -82,7 +88,10 @@ describe('teams inbound: restify + CloudAdapter + activity handler, replies to a
       ['actions for device WS-043'],
     );
     assert.equal(bot.handlers.commands[0]?.ref.conversationType, 'personal');
-    assert.deepEqual(fake.cardsPosted().map((c) => c.card), [CARD]);
+    assert.deepEqual(
+      fake.cardsPosted().map((c) => c.card),
+      [CARD],
+    );
   });
 
   it('sends a string reply as a text message', async () => {
@@ -98,7 +107,12 @@ describe('teams inbound: restify + CloudAdapter + activity handler, replies to a
 
   it("drops a foreign tenant's message: no onCommand, no connector call, one warn line", async () => {
     const foreign = channelMessage(fake.url, 'actions for device WS-042', {
-      conversation: { isGroup: true, conversationType: 'channel', tenantId: OTHER_TENANT, id: `${ALERTS_CHANNEL};messageid=1` } as never,
+      conversation: {
+        isGroup: true,
+        conversationType: 'channel',
+        tenantId: OTHER_TENANT,
+        id: `${ALERTS_CHANNEL};messageid=1`,
+      } as never,
       channelData: { tenant: { id: OTHER_TENANT }, team: { id: TEAM_ID }, channel: { id: ALERTS_CHANNEL } },
     });
     const r = await bot.post(foreign);
@@ -143,7 +157,11 @@ describe('teams inbound: restify + CloudAdapter + activity handler, replies to a
       teamName: 'SecOps',
       teamsChannelId: TEAM_ID,
     });
-    assert.deepEqual(info, { source: 'installationUpdate', selectedChannelId: ALERTS_CHANNEL, by: { id: USER.id, aadObjectId: USER.aadObjectId } });
+    assert.deepEqual(info, {
+      source: 'installationUpdate',
+      selectedChannelId: ALERTS_CHANNEL,
+      by: { id: USER.id, aadObjectId: USER.aadObjectId },
+    });
 
     assert.equal((await bot.post(teamInstallation(fake.url, 'remove'))).status, 200);
     assert.equal(bot.handlers.uninstalls.length, 1);

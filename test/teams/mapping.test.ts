@@ -4,7 +4,16 @@ import { commandTextOf, tenantOf, toConvRef, toReplyActivity, userOf } from '../
 import { toSdkReference } from '../../src/teams/gateway.js';
 import { sendFailureOf } from '../../src/teams/send-errors.js';
 import { AppError } from '../../src/core/errors.js';
-import { ALERTS_CHANNEL, BOT_ID, TEAM_ID, TENANT, USER, channelMessage, personalMessage, teamInstallation } from './helpers.js';
+import {
+  ALERTS_CHANNEL,
+  BOT_ID,
+  TEAM_ID,
+  TENANT,
+  USER,
+  channelMessage,
+  personalMessage,
+  teamInstallation,
+} from './helpers.js';
 
 const SERVICE_URL = 'https://smba.trafficmanager.net/emea/';
 const asActivity = (o: Record<string, unknown>): Activity => o as unknown as Activity;
@@ -61,18 +70,29 @@ describe('teams mapping: activity → ConvRef, command text, user', () => {
     const a = channelMessage(SERVICE_URL, 'actions for device WS-042');
     assert.equal(commandTextOf(asActivity(a)), 'actions for device WS-042');
     assert.equal(a['text'], '<at>Defender Audit</at> actions for device WS-042', 'the activity is not modified');
-    const other = { ...a, text: '<at>Alex Wilber</at> hello', entities: [{ type: 'mention', mentioned: { id: USER.id }, text: '<at>Alex Wilber</at>' }] };
+    const other = {
+      ...a,
+      text: '<at>Alex Wilber</at> hello',
+      entities: [{ type: 'mention', mentioned: { id: USER.id }, text: '<at>Alex Wilber</at>' }],
+    };
     assert.equal(commandTextOf(asActivity(other)), '<at>Alex Wilber</at> hello');
   });
 
   it('prefers value.command (Action.Submit) and ignores a non-string command', () => {
     assert.equal(commandTextOf(asActivity(personalMessage(SERVICE_URL, '', { command: 'failed' }))), 'failed');
-    assert.equal(commandTextOf(asActivity({ ...personalMessage(SERVICE_URL, '', { command: 42 }), text: ' status ' })), 'status');
+    assert.equal(
+      commandTextOf(asActivity({ ...personalMessage(SERVICE_URL, '', { command: 42 }), text: ' status ' })),
+      'status',
+    );
     assert.equal(commandTextOf({ type: 'message' }), '');
   });
 
   it('reads the user', () => {
-    assert.deepEqual(userOf(asActivity(channelMessage(SERVICE_URL, 'x'))), { id: USER.id, aadObjectId: USER.aadObjectId, name: USER.name });
+    assert.deepEqual(userOf(asActivity(channelMessage(SERVICE_URL, 'x'))), {
+      id: USER.id,
+      aadObjectId: USER.aadObjectId,
+      name: USER.name,
+    });
     assert.deepEqual(userOf({ from: { id: '29:x', name: '' } }), { id: '29:x' });
   });
 
@@ -97,13 +117,23 @@ describe('teams mapping: activity → ConvRef, command text, user', () => {
 });
 
 /** An object shaped like botbuilder's RestError (name, statusCode, response with headers.get and parsedBody). */
-function restError(statusCode: number | undefined, body: unknown, headers: Record<string, string> = {}, code?: string): Error {
+function restError(
+  statusCode: number | undefined,
+  body: unknown,
+  headers: Record<string, string> = {},
+  code?: string,
+): Error {
   const e = new Error('rest') as Error & Record<string, unknown>;
   e.name = 'RestError';
   e['statusCode'] = statusCode;
   if (code !== undefined) e['code'] = code;
   const lower = new Map(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
-  e['response'] = { status: statusCode, headers: { get: (n: string) => lower.get(n.toLowerCase()) }, parsedBody: body, bodyAsText: JSON.stringify(body) };
+  e['response'] = {
+    status: statusCode,
+    headers: { get: (n: string) => lower.get(n.toLowerCase()) },
+    parsedBody: body,
+    bodyAsText: JSON.stringify(body),
+  };
   return e;
 }
 
@@ -129,16 +159,27 @@ describe('sendFailureOf', () => {
       { subCode: 'MessageWritesBlocked' },
       { error: { code: 'Forbidden', subCode: 'MessageWritesBlocked' } },
       { error: { code: 'Forbidden', innerError: { subCode: 'MessageWritesBlocked' } } },
-      { errorCode: 209, message: '{"subCode": "MessageWritesBlocked", "details": "Thread is blocked from message writes."}' },
+      {
+        errorCode: 209,
+        message: '{"subCode": "MessageWritesBlocked", "details": "Thread is blocked from message writes."}',
+      },
     ];
-    for (const body of bodies) assert.equal(sendFailureOf(restError(403, body))?.subCode, 'MessageWritesBlocked', JSON.stringify(body));
+    for (const body of bodies)
+      assert.equal(sendFailureOf(restError(403, body))?.subCode, 'MessageWritesBlocked', JSON.stringify(body));
   });
 
   it('reads Retry-After as seconds, as an HTTP date against nowMs, and retry-after-ms', () => {
     const now = Date.parse('2026-11-29T12:00:00Z');
     assert.equal(sendFailureOf(restError(429, {}, { 'Retry-After': '2.5' }))?.retryAfterSeconds, 2.5);
-    assert.equal(sendFailureOf(restError(429, {}, { 'Retry-After': 'Sun, 29 Nov 2026 12:00:30 GMT' }), now)?.retryAfterSeconds, 30);
-    assert.equal(sendFailureOf(restError(429, {}, { 'Retry-After': 'Sun, 29 Nov 2026 12:00:30 GMT' }))?.retryAfterSeconds, undefined, 'no clock, no date');
+    assert.equal(
+      sendFailureOf(restError(429, {}, { 'Retry-After': 'Sun, 29 Nov 2026 12:00:30 GMT' }), now)?.retryAfterSeconds,
+      30,
+    );
+    assert.equal(
+      sendFailureOf(restError(429, {}, { 'Retry-After': 'Sun, 29 Nov 2026 12:00:30 GMT' }))?.retryAfterSeconds,
+      undefined,
+      'no clock, no date',
+    );
     assert.equal(sendFailureOf(restError(429, {}, { 'retry-after-ms': '1500' }))?.retryAfterSeconds, 1.5);
     assert.equal(sendFailureOf(restError(429, {}, { 'Retry-After': 'soon' }))?.retryAfterSeconds, undefined);
   });

@@ -56,7 +56,11 @@ export function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: s
   }
 }
 
-export function parseWithText<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T, usage: string) {
+export function parseWithText<T extends NonNullable<ParseArgsConfig['options']>>(
+  args: string[],
+  options: T,
+  usage: string,
+) {
   try {
     return parseArgs({ args, options, strict: true as const, allowPositionals: true as const });
   } catch (err) {
@@ -69,7 +73,8 @@ export const ASK_FORMATS = ['text', 'card', 'json', 'csv', 'kql'] as const;
 export function intOption(name: string, value: string | undefined, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be a whole number from ${min} to ${max} (got "${value}").`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new UsageError(`--${name} must be a whole number from ${min} to ${max} (got "${value}").`);
   return n;
 }
 

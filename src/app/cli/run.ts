@@ -12,11 +12,26 @@ import type { Io, Subcommand } from './types.js';
 
 export type { Io } from './types.js';
 
-const commands: readonly Subcommand[] = [simulateCommand, ingestCommand, askCommand, digestCommand, doctorCommand, startCommand, demoCommand];
+const commands: readonly Subcommand[] = [
+  simulateCommand,
+  ingestCommand,
+  askCommand,
+  digestCommand,
+  doctorCommand,
+  startCommand,
+  demoCommand,
+];
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
-  return ['Usage: defender-audit-bot <command> [options]', '', 'Commands:', ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`), '', 'Run "defender-audit-bot <command> --help" for its options.'].join('\n');
+  return [
+    'Usage: defender-audit-bot <command> [options]',
+    '',
+    'Commands:',
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Run "defender-audit-bot <command> --help" for its options.',
+  ].join('\n');
 }
 
 /** Runs the CLI; returns the exit code. The single error funnel of the command line. */
@@ -38,7 +53,9 @@ export async function runCli(argv: string[], env: Env, io: Io): Promise<number> 
   if (rest.some((a) => a === '--env-file' || a.startsWith('--env-file='))) {
     // Node reads --env-file itself, wherever it stands (a missing file stops Node with exit 9
     // before this program runs), so the CLI's option has another name.
-    io.err(`The option is --env FILE (--env-file belongs to Node itself, which reads it before this program starts).\nUsage: ${command.usage}`);
+    io.err(
+      `The option is --env FILE (--env-file belongs to Node itself, which reads it before this program starts).\nUsage: ${command.usage}`,
+    );
     return 2;
   }
   try {
