@@ -32,6 +32,24 @@ export type AlertStore = ChangeFeed &
   BotState &
   Pick<IngestLedger, 'ingestState'>;
 
+/**
+ * Conversations delivered to at the same time. Each has its own lane in the sender (at most about
+ * 3 calls a second), so 8 stay well under Teams' 50 requests per second per app and tenant.
+ */
+const CONVERSATIONS_AT_ONCE = 8;
+
+/** Runs `work` over `items`, at most `limit` at a time; resolves when all are done (rejects on the first error). */
+async function inParallel<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await work(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
 /** The consumer name of the alert pipeline in the store's change log. */
 export const ALERTS_CONSUMER = 'alerts';
 
@@ -206,12 +224,24 @@ export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
         }
       }
       const updatedStorms = new Set<string>();
+      // Per conversation, in order, new alerts before card updates (an update never waits behind
+      // news); conversations at the same time, each in its own lane of the sender.
+      const byConversation = new Map<string, DeliveryRecord[]>();
       for (const d of pending) {
-        if (signal?.aborted) break;
         if (stormed.has(d.id)) continue;
-        const outcome = await deliverOne(d, conversations.get(d.conversationId), signal, updatedStorms);
-        result[outcome]++;
+        byConversation.set(d.conversationId, [...(byConversation.get(d.conversationId) ?? []), d]);
       }
+      const queues = [...byConversation.values()].map((ds) => [
+        ...ds.filter((d) => d.kind === 'alert'),
+        ...ds.filter((d) => d.kind !== 'alert'),
+      ]);
+      await inParallel(queues, CONVERSATIONS_AT_ONCE, async (queue) => {
+        for (const d of queue) {
+          if (signal?.aborted) return;
+          const outcome = await deliverOne(d, conversations.get(d.conversationId), signal, updatedStorms);
+          result[outcome]++;
+        }
+      });
       return result;
     },
   };

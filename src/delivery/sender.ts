@@ -5,9 +5,12 @@
  *
  * Pacing: one lane per conversation (`conversationKey`: a channel and its threads share a lane).
  * Sends in a lane run one after another, in call order, and every call to Teams (retries included,
- * updates included) starts at least `minIntervalMs` after the previous one in that lane: 1 message/s
- * by default, well under Teams' 7 per second and 60 per 30 s per conversation
- * (shared/reference/teams.md section 9). Lanes do not wait for each other.
+ * updates included) starts at least `minIntervalMs` after the previous one in that lane (300 ms by
+ * default: at most 4 calls in any second and 7 in any 2 s), and never more than `windows` allow
+ * (default 50 calls in any 30 s and 1,500 in any hour). Teams allows a bot 7 per second, 8 per 2 s,
+ * 60 per 30 s and 1,800 per hour in one conversation (shared/reference/teams.md section 9); the
+ * defaults stay under each with a margin, while a burst of 10 new alerts still goes out within 3 s.
+ * Lanes do not wait for each other.
  *
  * Retries build on what the Teams layer says about each failure (a SendError, core/errors.ts):
  *
@@ -42,13 +45,27 @@ export interface SenderOptions {
   logger: Logger;
   /** Uniform in [0, 1), for the backoff jitter; default Math.random. */
   random?: () => number;
-  /** Minimum time between the starts of two calls to Teams in one conversation, ms; default 1000. */
+  /** Minimum time between the starts of two calls to Teams in one conversation, ms; default 300. */
   minIntervalMs?: number;
+  /** At most `max` call starts in any `windowMs` in one conversation; default DEFAULT_WINDOWS. */
+  windows?: readonly RateWindow[];
   /** Calls to Teams per send, first one included; default 5. */
   maxAttempts?: number;
   /** Longest single wait, ms; default 30000. Also the least `retryAtMs - now` of a non-permanent failure. */
   maxDelayMs?: number;
 }
+
+/** A sliding-window cap on call starts in one conversation. */
+export interface RateWindow {
+  max: number;
+  windowMs: number;
+}
+
+/** Under Teams' 60 per 30 s and 1,800 per hour per conversation, with a margin. */
+export const DEFAULT_WINDOWS: readonly RateWindow[] = [
+  { max: 50, windowMs: 30_000 },
+  { max: 1500, windowMs: 3_600_000 },
+];
 
 /** First exponential backoff step, ms (doubled at each further step). */
 const BACKOFF_BASE_MS = 1000;
@@ -64,6 +81,8 @@ interface Lane {
   pending: number;
   /** Start of the latest call to Teams, epoch ms. */
   lastStartMs: number | undefined;
+  /** Starts of the calls within the longest window, oldest first, epoch ms. */
+  starts: number[];
 }
 
 /** What one send has used up so far. */
@@ -86,10 +105,13 @@ export function createSender(options: SenderOptions): Sender {
   const { gateway, clock } = options;
   const logger = options.logger.child({ component: 'sender' });
   const random = options.random ?? Math.random;
-  const minIntervalMs = options.minIntervalMs ?? 1000;
+  const minIntervalMs = options.minIntervalMs ?? 300;
+  const windows = options.windows ?? DEFAULT_WINDOWS;
+  const longestWindowMs = Math.max(0, ...windows.map((w) => w.windowMs));
   const maxAttempts = options.maxAttempts ?? 5;
   const maxDelayMs = options.maxDelayMs ?? 30_000;
-  if (!(minIntervalMs >= 0) || !(maxDelayMs >= 0) || !Number.isInteger(maxAttempts) || maxAttempts < 1) {
+  const badWindow = windows.some((w) => !Number.isInteger(w.max) || w.max < 1 || !(w.windowMs > 0));
+  if (!(minIntervalMs >= 0) || !(maxDelayMs >= 0) || !Number.isInteger(maxAttempts) || maxAttempts < 1 || badWindow) {
     throw new AppError(
       'INTERNAL',
       `createSender: invalid options (minIntervalMs ${minIntervalMs}, maxAttempts ${maxAttempts}, maxDelayMs ${maxDelayMs}).`,
@@ -103,21 +125,40 @@ export function createSender(options: SenderOptions): Sender {
     if (lanes.size >= MAX_IDLE_LANES) {
       const now = clock.now();
       for (const [k, l] of lanes) {
-        if (l.pending === 0 && (l.lastStartMs === undefined || now - l.lastStartMs >= minIntervalMs)) lanes.delete(k);
+        // Only a lane whose every start has left the windows: forgetting it cannot break a limit.
+        const quiet = l.lastStartMs === undefined || now - l.lastStartMs >= Math.max(minIntervalMs, longestWindowMs);
+        if (l.pending === 0 && quiet) lanes.delete(k);
       }
     }
-    lane = { tail: Promise.resolve(), pending: 0, lastStartMs: undefined };
+    lane = { tail: Promise.resolve(), pending: 0, lastStartMs: undefined, starts: [] };
     lanes.set(key, lane);
     return lane;
   }
 
-  /** Waits `delayMs` (ms), stretched so that the call starts at least minIntervalMs after the lane's previous one. */
+  /** How long (ms) the lane must wait before its next call so that minIntervalMs and every window hold. */
+  function laneWaitMs(lane: Lane, now: number): number {
+    let waitMs = lane.lastStartMs === undefined ? 0 : minIntervalMs - (now - lane.lastStartMs);
+    for (const w of windows) {
+      const inWindow = lane.starts.filter((t) => now - t < w.windowMs);
+      // The call may start once the oldest start that would make it the (max+1)-th has left the window.
+      const blocking = inWindow[inWindow.length - w.max];
+      if (inWindow.length >= w.max && blocking !== undefined) waitMs = Math.max(waitMs, blocking + w.windowMs - now);
+    }
+    return waitMs;
+  }
+
+  /** Waits `delayMs` (ms), stretched so that the call keeps the lane's pacing, then records its start. */
   async function pace(lane: Lane, delayMs: number, signal: AbortSignal | undefined): Promise<void> {
-    const sincePrevious = lane.lastStartMs === undefined ? Infinity : clock.now() - lane.lastStartMs;
-    const waitMs = Math.max(delayMs, minIntervalMs - sincePrevious);
-    if (waitMs > 0) await clock.sleep(waitMs, signal);
+    let waitMs = Math.max(delayMs, laneWaitMs(lane, clock.now()));
+    while (waitMs > 0) {
+      await clock.sleep(waitMs, signal);
+      waitMs = laneWaitMs(lane, clock.now());
+    }
     if (signal?.aborted) throw abortReason(signal);
-    lane.lastStartMs = clock.now();
+    const now = clock.now();
+    lane.lastStartMs = now;
+    lane.starts.push(now);
+    while (lane.starts.length > 0 && now - (lane.starts[0] ?? now) >= longestWindowMs) lane.starts.shift();
   }
 
   function backoffMs(n: number): number {

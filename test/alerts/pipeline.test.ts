@@ -119,6 +119,45 @@ for (const [storeName, open] of STORES)
     });
     afterEach(() => store.close());
 
+    it('in one conversation new alerts go out before card updates, and other conversations do not wait', async () => {
+      s.store.setSubscription('chan-b', { alerts: true, digest: false }, 'admin', '2026-11-24T09:00:00.000Z');
+      const first = makeAction({
+        id: guid(1),
+        type: 'Isolate',
+        status: 'Pending',
+        creationDateTimeUtc: '2026-11-24T09:50:00Z',
+        lastUpdateDateTimeUtc: '2026-11-24T09:50:00Z',
+      });
+      s.ingest([first]);
+      await cycle(s);
+      s.sender.sent.length = 0;
+      // The completion is logged before the new action, so its update is the older delivery.
+      s.ingest([{ ...first, status: 'Succeeded', lastUpdateDateTimeUtc: '2026-11-24T09:58:00Z' }]);
+      s.ingest([
+        makeAction({
+          id: guid(2),
+          type: 'Isolate',
+          status: 'Pending',
+          creationDateTimeUtc: '2026-11-24T09:59:00Z',
+          lastUpdateDateTimeUtc: '2026-11-24T09:59:00Z',
+        }),
+      ]);
+      await cycle(s);
+      const inA = s.sender.sent.filter((x) => x.conversationId === 'chan-a').map((x) => [x.op.kind, x.status]);
+      assert.deepEqual(inA, [
+        ['post', 'Pending'],
+        ['update', 'Succeeded'],
+      ]);
+      // Both conversations' first sends started before either conversation finished (delivered side by side).
+      assert.deepEqual(
+        s.sender.sent
+          .slice(0, 2)
+          .map((x) => x.conversationId)
+          .sort(),
+        ['chan-a', 'chan-b'],
+      );
+    });
+
     it('a new Isolate gives one card in each subscribed channel; its status changes update that card, never a second one', async () => {
       const a = makeAction({
         id: guid(1),

@@ -147,7 +147,8 @@ function setup(
   options: {
     autoAdvance?: boolean;
     random?: () => number;
-    minIntervalMs?: number;
+    /** Default 1000 ms here (round numbers in the expected times); 'product' uses the sender's own defaults. */
+    minIntervalMs?: number | 'product';
     maxAttempts?: number;
     maxDelayMs?: number;
   } = {},
@@ -155,8 +156,9 @@ function setup(
   const clock = new FakeClock(undefined, { autoAdvance: options.autoAdvance ?? true });
   const gateway = new ScriptedGateway(clock);
   const logger = createCaptureLogger();
-  const { autoAdvance: _, ...rest } = options;
-  const sender = createSender({ gateway, clock, logger, random: () => 0.5, ...rest });
+  const { autoAdvance: _, minIntervalMs, ...rest } = options;
+  const pacing = minIntervalMs === 'product' ? {} : { minIntervalMs: minIntervalMs ?? 1000 };
+  const sender = createSender({ gateway, clock, logger, random: () => 0.5, ...pacing, ...rest });
   return { clock, gateway, sender, lines: logger.lines, t0: clock.now() };
 }
 
@@ -561,10 +563,22 @@ describe('alerts sender: pacing', () => {
     );
   });
 
-  it('70 sends (posts and updates, two conversations): never more than 7 in a second nor 60 in 30 s per conversation', async () => {
-    const s = setup({ autoAdvance: false });
+  it('by default, 10 new alerts in one conversation go out within 3 s: at most 4 calls in a second, 7 in 2 s', async () => {
+    const s = setup({ minIntervalMs: 'product' });
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, n) => s.sender.send(refOf(CHANNEL), post(`a${n}`))),
+    );
+    assert.ok(results.every((r) => r.ok));
+    const times = s.gateway.calls.map((c) => c.atMs - s.t0);
+    assert.ok(times.at(-1)! <= 3000, `the tenth call started at ${times.at(-1)} ms`);
+    assert.ok(maxInWindow(times, 1000) <= 4);
+    assert.ok(maxInWindow(times, 2000) <= 7);
+  });
+
+  it('by default, 130 sends (posts, updates, retries; two conversations) stay within every Teams limit per conversation', async () => {
+    const s = setup({ autoAdvance: false, minIntervalMs: 'product' });
     const sends: Promise<SendResult>[] = [];
-    for (let i = 0; i < 70; i++) {
+    for (let i = 0; i < 130; i++) {
       const id = i % 3 === 0 ? OTHER : CHANNEL;
       const op: SendOp =
         i % 2 === 0
@@ -574,18 +588,36 @@ describe('alerts sender: pacing', () => {
     }
     s.gateway.script.push(connectorError(429), connectorError(412));
     await flushPromises();
-    while (s.gateway.calls.length < 72) await s.clock.advance(100);
+    while (s.gateway.calls.length < 132) await s.clock.advance(100);
     const results = await Promise.all(sends);
     assert.ok(results.every((r) => r.ok));
     for (const id of [CHANNEL, OTHER]) {
       const times = s.gateway.calls.filter((c) => c.conversationId === id).map((c) => c.atMs);
-      for (let i = 1; i < times.length; i++)
-        assert.ok(times[i]! - times[i - 1]! >= 1000, `${id}: calls ${i - 1} and ${i} are 1000 ms apart`);
-      assert.ok(maxInWindow(times, 1000) <= 7);
-      assert.ok(maxInWindow(times, 30_000) <= 60);
+      // Teams: 7 per second, 8 per 2 s, 60 per 30 s per conversation (reference section 9).
+      assert.ok(maxInWindow(times, 1000) <= 7, `${id}: ${maxInWindow(times, 1000)} in a second`);
+      assert.ok(maxInWindow(times, 2000) <= 8, `${id}: ${maxInWindow(times, 2000)} in 2 s`);
+      assert.ok(maxInWindow(times, 30_000) <= 50, `${id}: ${maxInWindow(times, 30_000)} in 30 s (cap 50)`);
     }
-    const all = s.gateway.calls.map((c) => c.atMs);
-    assert.equal(maxInWindow(all, 1000), 2, 'two lanes: at most 2 calls in any second');
+    const channel = s.gateway.calls.filter((c) => c.conversationId === CHANNEL).map((c) => c.atMs);
+    assert.ok(channel.length > 50, 'enough calls in one conversation to reach the 30 s cap');
+    assert.equal(maxInWindow(channel, 30_000), 50, 'the 30 s cap is reached, not exceeded');
+  });
+
+  it('a window cap holds a lane until the oldest start leaves the window', async () => {
+    const clock = new FakeClock(undefined, { autoAdvance: true });
+    const gateway = new ScriptedGateway(clock);
+    const windows = [{ max: 3, windowMs: 10_000 }];
+    const sender = createSender({ gateway, clock, logger: createCaptureLogger(), minIntervalMs: 100, windows });
+    const t0 = clock.now();
+    await Promise.all([1, 2, 3, 4, 5].map((n) => sender.send(refOf(CHANNEL), post(`p${n}`))));
+    assert.deepEqual(
+      gateway.calls.map((c) => c.atMs - t0),
+      [0, 100, 200, 10_000, 10_100],
+    );
+    assert.throws(
+      () => createSender({ gateway, clock, logger: createCaptureLogger(), windows: [{ max: 0, windowMs: 1000 }] }),
+      /invalid options/,
+    );
   });
 
   it('an aborted send rejects with the signal reason and the lane goes on', async () => {
